@@ -1,0 +1,24 @@
+from .emergence import CANDIDATE_TRANSITIONS, CandidateReview, CandidateStatus, EmergenceCandidate
+from .metrics import SessionSkill, SkillDailyUsage, SkillMetrics, SkillUserUsage
+from .registry import Skill, SkillUnlock, SkillVersion, Tier, semver_key, validate_semver
+from .telemetry import Feedback, Outcome, UsageEvent
+
+__all__ = [
+    "CANDIDATE_TRANSITIONS",
+    "CandidateReview",
+    "CandidateStatus",
+    "EmergenceCandidate",
+    "Feedback",
+    "Outcome",
+    "SessionSkill",
+    "Skill",
+    "SkillDailyUsage",
+    "SkillMetrics",
+    "SkillUnlock",
+    "SkillUserUsage",
+    "SkillVersion",
+    "Tier",
+    "UsageEvent",
+    "semver_key",
+    "validate_semver",
+]

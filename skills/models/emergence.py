@@ -1,0 +1,94 @@
+"""Emergence candidates: skill sets that recur together, proposed for review."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from .registry import Skill
+
+
+class CandidateStatus(models.TextChoices):
+    MONITORING = "monitoring", "Monitoring"
+    REVIEW = "review", "In review"
+    APPROVED = "approved", "Approved"
+    DEPLOYED = "deployed", "Deployed"
+    REJECTED = "rejected", "Rejected"
+
+
+# The legal transitions, written once. Deployed and rejected are final.
+CANDIDATE_TRANSITIONS: dict[str, frozenset[str]] = {
+    CandidateStatus.MONITORING: frozenset({CandidateStatus.REVIEW, CandidateStatus.APPROVED, CandidateStatus.REJECTED}),
+    CandidateStatus.REVIEW: frozenset({CandidateStatus.APPROVED, CandidateStatus.REJECTED}),
+    CandidateStatus.APPROVED: frozenset({CandidateStatus.DEPLOYED, CandidateStatus.REJECTED}),
+    CandidateStatus.DEPLOYED: frozenset(),
+    CandidateStatus.REJECTED: frozenset(),
+}
+
+
+class EmergenceCandidateQuerySet(models.QuerySet):
+    def pending_review(self) -> EmergenceCandidateQuerySet:
+        return self.filter(status=CandidateStatus.REVIEW)
+
+
+class EmergenceCandidate(models.Model):
+    signature_hash = models.CharField(max_length=64, unique=True)
+    skills = models.JSONField(default=list, help_text="The co-occurring skill ids, ordered.")
+    tier = models.CharField(max_length=50, blank=True)
+    element = models.CharField(max_length=100, blank=True)
+    realm = models.CharField(max_length=100, blank=True)
+    support_count = models.PositiveIntegerField(default=0)
+    avg_success_rate = models.FloatField(default=0)
+    field_coherence = models.FloatField(default=0)
+    status = models.CharField(max_length=20, choices=CandidateStatus.choices, default=CandidateStatus.MONITORING)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_notes = models.TextField(blank=True)
+    deployed_skill = models.ForeignKey(
+        Skill, null=True, blank=True, on_delete=models.SET_NULL, related_name="source_candidates"
+    )
+    first_seen = models.DateTimeField()
+    last_seen = models.DateTimeField()
+
+    objects = EmergenceCandidateQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-support_count", "id"]
+        indexes = [
+            models.Index(fields=["status", "-support_count"], name="candidate_status_support_idx"),
+            models.Index(fields=["-support_count"], name="candidate_support_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=CandidateStatus.values), name="candidate_status_valid"),
+            models.CheckConstraint(
+                condition=Q(avg_success_rate__gte=0, avg_success_rate__lte=1), name="candidate_success_rate_0_1"
+            ),
+            models.CheckConstraint(
+                condition=Q(field_coherence__gte=0, field_coherence__lte=1), name="candidate_coherence_0_1"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return " + ".join(self.skills) or self.signature_hash[:12]
+
+
+class CandidateReview(models.Model):
+    """One status change of a candidate: its review history."""
+
+    candidate = models.ForeignKey(EmergenceCandidate, on_delete=models.CASCADE, related_name="reviews")
+    from_status = models.CharField(max_length=20, choices=CandidateStatus.choices)
+    to_status = models.CharField(max_length=20, choices=CandidateStatus.choices)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["candidate_id", "created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status} → {self.to_status}"

@@ -1,0 +1,132 @@
+"""The skill registry: skills, their versions, and per-user unlocks."""
+
+from __future__ import annotations
+
+import re
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+
+SEMVER_RE = re.compile(
+    r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
+    r"(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?(?:\+([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?$"
+)
+INVALID_SEMVER = "'%(value)s' is not a semantic version (MAJOR.MINOR.PATCH, e.g. 1.2.0)."
+
+
+def validate_semver(value: str) -> None:
+    if not SEMVER_RE.match(value or ""):
+        raise ValidationError(INVALID_SEMVER, code="invalid_semver", params={"value": value})
+
+
+def semver_key(value: str) -> tuple:
+    """Sort key for semantic versions; a pre-release sorts before its release."""
+    match = SEMVER_RE.match(value)
+    if not match:
+        return (-1, -1, -1, 0, value)
+    major, minor, patch, pre, _build = match.groups()
+    return (int(major), int(minor), int(patch), 0 if pre else 1, pre or "")
+
+
+class Tier(models.TextChoices):
+    FOUNDATIONAL = "foundational", "Foundational"
+    STANDARD = "standard", "Standard"
+    ADVANCED = "advanced", "Advanced"
+    EXPERT = "expert", "Expert"
+    COMPOSITE = "composite", "Composite"
+
+
+class SkillQuerySet(models.QuerySet):
+    def enabled(self) -> SkillQuerySet:
+        return self.filter(enabled=True)
+
+    def foundational(self) -> SkillQuerySet:
+        return self.filter(tier=Tier.FOUNDATIONAL)
+
+
+class Skill(models.Model):
+    skill_id = models.SlugField(max_length=100, primary_key=True)
+    display_name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    enabled = models.BooleanField(default=True)
+    tier = models.CharField(max_length=20, choices=Tier.choices, default=Tier.STANDARD)
+    category = models.CharField(max_length=100, blank=True)
+    trust_level = models.PositiveSmallIntegerField(
+        default=3, help_text="1 (new, gradual rollout) to 5 (fully trusted)."
+    )
+    meta = models.JSONField(default=dict, blank=True, help_text="Triggers, elements, realms and other metadata.")
+    sha256 = models.CharField(max_length=64, blank=True)
+    source_path = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = SkillQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["skill_id"]
+        indexes = [
+            models.Index(fields=["tier"], name="skill_tier_idx"),
+            models.Index(fields=["category"], name="skill_category_idx"),
+            models.Index(fields=["skill_id"], condition=Q(enabled=True), name="skill_enabled_partial_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(trust_level__gte=1, trust_level__lte=5), name="skill_trust_level_1_5"),
+            models.CheckConstraint(condition=Q(tier__in=Tier.values), name="skill_tier_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return self.skill_id
+
+
+class SkillVersion(models.Model):
+    skill = models.ForeignKey(Skill, on_delete=models.CASCADE, related_name="versions")
+    version = models.CharField(max_length=64, validators=[validate_semver])
+    content = models.TextField(blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    is_current = models.BooleanField(default=False)
+    changelog = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["skill_id", "-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["skill", "version"], name="skillversion_unique_version"),
+            # At most one current version a skill, enforced by the database.
+            models.UniqueConstraint(fields=["skill"], condition=Q(is_current=True), name="skillversion_one_current"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.skill_id}@{self.version}"
+
+
+class SkillUnlockQuerySet(models.QuerySet):
+    def active(self) -> SkillUnlockQuerySet:
+        return self.filter(unlocked=True)
+
+
+class SkillUnlock(models.Model):
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="skill_unlocks")
+    skill = models.ForeignKey(Skill, on_delete=models.CASCADE, related_name="unlocks")
+    unlocked = models.BooleanField(default=True)
+    unlocked_at = models.DateTimeField(null=True, blank=True)
+    unlock_reason = models.CharField(max_length=500, blank=True)
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = SkillUnlockQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["user_id", "skill_id"]
+        constraints = [models.UniqueConstraint(fields=["user", "skill"], name="skillunlock_unique_user_skill")]
+        indexes = [models.Index(fields=["user"], condition=Q(unlocked=True), name="skillunlock_active_idx")]
+
+    def __str__(self) -> str:
+        state = "unlocked" if self.unlocked else "locked"
+        return f"{self.skill_id} {state} for user {self.user_id}"

@@ -1,0 +1,116 @@
+"""The append-only usage log and learner feedback."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from .registry import Skill, SkillVersion
+
+
+class Outcome(models.TextChoices):
+    SUCCESS = "success", "Success"
+    FAILURE = "failure", "Failure"
+    ERROR = "error", "Error"
+    ABANDONED = "abandoned", "Abandoned"
+
+
+class UsageEventQuerySet(models.QuerySet):
+    def for_user(self, user) -> UsageEventQuerySet:
+        return self.filter(user=user)
+
+    def successful(self) -> UsageEventQuerySet:
+        return self.filter(outcome=Outcome.SUCCESS)
+
+
+class UsageEvent(models.Model):
+    """One skill invocation. Never updated, never deleted through the app.
+
+    On PostgreSQL a trigger (migration 0002) refuses UPDATE and DELETE, so the
+    log stays append-only whatever code runs against it.
+    """
+
+    event_id = models.UUIDField(unique=True, help_text="Client-chosen id; makes retries idempotent.")
+    skill = models.ForeignKey(Skill, on_delete=models.PROTECT, related_name="usage_events")
+    skill_version = models.ForeignKey(
+        SkillVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="usage_events"
+    )
+    # PROTECT: a user with telemetry is deactivated, not deleted, as the log is immutable.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="usage_events"
+    )
+    session_id = models.CharField(max_length=255, blank=True)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    completed = models.BooleanField(help_text="Derived from outcome: true exactly when it is success.")
+    latency_ms = models.PositiveIntegerField(null=True, blank=True)
+    error_type = models.CharField(max_length=200, blank=True)
+    workflow_path = models.CharField(max_length=500, blank=True)
+    follow_up_actions = models.JSONField(default=list, blank=True)
+    input_hash = models.CharField(max_length=128, blank=True)
+    tokens_used = models.PositiveIntegerField(default=0)
+    tokens_saved = models.IntegerField(default=0)
+    cost_usd = models.DecimalField(max_digits=14, decimal_places=6, default=0)
+    state_snapshot = models.JSONField(default=dict, blank=True)
+    artifacts = models.JSONField(default=dict, blank=True)
+    project_path = models.CharField(max_length=500, blank=True)
+    schema_version = models.PositiveSmallIntegerField(default=1)
+    occurred_at = models.DateTimeField(default=timezone.now)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    objects = UsageEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        indexes = [
+            models.Index(fields=["skill", "-occurred_at"], name="usage_skill_time_idx"),
+            models.Index(fields=["user", "-occurred_at"], name="usage_user_time_idx"),
+            models.Index(fields=["session_id", "-occurred_at"], name="usage_session_time_idx"),
+            models.Index(fields=["-occurred_at"], name="usage_time_idx"),
+            models.Index(fields=["skill", "outcome"], name="usage_skill_outcome_idx"),
+            models.Index(fields=["received_at"], name="usage_received_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(outcome__in=Outcome.values), name="usage_outcome_valid"),
+            models.CheckConstraint(
+                condition=Q(completed=True, outcome=Outcome.SUCCESS)
+                | (Q(completed=False) & ~Q(outcome=Outcome.SUCCESS)),
+                name="usage_completed_matches_outcome",
+            ),
+            models.CheckConstraint(condition=Q(cost_usd__gte=0), name="usage_cost_non_negative"),
+            models.CheckConstraint(condition=Q(schema_version__gte=1), name="usage_schema_version_positive"),
+        ]
+        permissions = [("ingest_for_any_user", "Can post usage events attributed to any user")]
+
+    def __str__(self) -> str:
+        return f"{self.skill_id} {self.outcome} at {self.occurred_at:%Y-%m-%d %H:%M}"
+
+
+class Feedback(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="skill_feedback"
+    )
+    skill = models.ForeignKey(Skill, on_delete=models.CASCADE, related_name="feedback")
+    event = models.ForeignKey(UsageEvent, null=True, blank=True, on_delete=models.SET_NULL, related_name="feedback")
+    rating = models.PositiveSmallIntegerField(null=True, blank=True)
+    tags = models.JSONField(default=list, blank=True)
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "feedback"
+        indexes = [
+            models.Index(fields=["skill", "-created_at"], name="feedback_skill_time_idx"),
+            models.Index(fields=["user", "-created_at"], name="feedback_user_time_idx"),
+            models.Index(fields=["rating"], name="feedback_rating_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rating__isnull=True) | Q(rating__gte=1, rating__lte=5), name="feedback_rating_1_5"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"feedback on {self.skill_id} ({self.rating or 'unrated'})"

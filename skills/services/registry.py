@@ -1,0 +1,103 @@
+"""Write paths of the registry: versions and unlocks. Each call is one transaction."""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from skills.models import Skill, SkillUnlock, SkillVersion, Tier, semver_key, validate_semver
+
+VERSION_EXISTS = "Version %(version)s of %(skill)s already exists."
+VERSION_UNKNOWN = "%(skill)s has no version %(version)s."
+
+
+def sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def next_patch_version(skill: Skill) -> str:
+    """The highest existing version with its patch number raised by one (1.0.0 for a new skill)."""
+    versions = list(skill.versions.values_list("version", flat=True))
+    if not versions:
+        return "1.0.0"
+    major, minor, patch = semver_key(max(versions, key=semver_key))[:3]
+    return f"{max(major, 0)}.{max(minor, 0)}.{max(patch, 0) + 1}"
+
+
+@transaction.atomic
+def skill_version_publish(
+    *, skill: Skill, content: str, version: str | None = None, changelog: str = "", created_by=None
+) -> SkillVersion:
+    """Adds a version and makes it the skill's only current one."""
+    # Lock the skill row so two publishers cannot both pick the same next version.
+    skill = Skill.objects.select_for_update().get(pk=skill.pk)
+    version = version or next_patch_version(skill)
+    validate_semver(version)
+    if skill.versions.filter(version=version).exists():
+        raise ValidationError({"version": VERSION_EXISTS % {"version": version, "skill": skill.skill_id}})
+    skill.versions.filter(is_current=True).update(is_current=False)
+    new_version = SkillVersion(
+        skill=skill,
+        version=version,
+        content=content,
+        sha256=sha256_text(content),
+        is_current=True,
+        changelog=changelog,
+        created_by=created_by,
+    )
+    new_version.full_clean()
+    new_version.save()
+    return new_version
+
+
+@transaction.atomic
+def skill_version_rollback(*, skill: Skill, version: str) -> SkillVersion:
+    """Makes an earlier version current again; the versions themselves are kept."""
+    skill = Skill.objects.select_for_update().get(pk=skill.pk)
+    target = skill.versions.filter(version=version).first()
+    if target is None:
+        raise ValidationError({"version": VERSION_UNKNOWN % {"version": version, "skill": skill.skill_id}})
+    if not target.is_current:
+        skill.versions.filter(is_current=True).update(is_current=False)
+        target.is_current = True
+        target.save(update_fields=["is_current"])
+    return target
+
+
+@transaction.atomic
+def skill_unlock_grant(*, user, skill: Skill, reason: str = "", granted_by=None) -> SkillUnlock:
+    """Upsert: unlocks the skill for the user, recording reason, who and when."""
+    unlock, _created = SkillUnlock.objects.select_for_update().get_or_create(user=user, skill=skill)
+    unlock.unlocked = True
+    unlock.unlocked_at = timezone.now()
+    unlock.unlock_reason = reason
+    unlock.granted_by = granted_by
+    unlock.full_clean()
+    unlock.save()
+    return unlock
+
+
+@transaction.atomic
+def skill_unlock_revoke(*, user, skill: Skill, reason: str = "", revoked_by=None) -> SkillUnlock | None:
+    """Locks the skill again; the row is kept (unlocked=False) as the audit trail."""
+    unlock = SkillUnlock.objects.select_for_update().filter(user=user, skill=skill).first()
+    if unlock is None:
+        return None
+    unlock.unlocked = False
+    if reason:
+        unlock.unlock_reason = reason
+    unlock.granted_by = revoked_by or unlock.granted_by
+    unlock.save()
+    return unlock
+
+
+def is_unlocked(user, skill: Skill) -> bool:
+    """Foundational skills are always unlocked; others need an active unlock row."""
+    if skill.tier == Tier.FOUNDATIONAL:
+        return True
+    if user is None or not user.is_authenticated:
+        return False
+    return SkillUnlock.objects.filter(user=user, skill=skill, unlocked=True).exists()

@@ -1,0 +1,63 @@
+import uuid
+
+import factory
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from skills.models import Outcome, Skill, SkillUnlock, SkillVersion, Tier, UsageEvent
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"learner{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
+    password = factory.django.Password("correct-horse-battery")
+
+
+class SkillFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Skill
+
+    skill_id = factory.Sequence(lambda n: f"skill-{n}")
+    display_name = factory.LazyAttribute(lambda s: s.skill_id.replace("-", " ").title())
+    description = "Does a useful thing."
+    tier = Tier.STANDARD
+    category = "general"
+    trust_level = 3
+
+
+class SkillVersionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SkillVersion
+
+    skill = factory.SubFactory(SkillFactory)
+    version = factory.Sequence(lambda n: f"1.0.{n}")
+    content = factory.LazyAttribute(lambda v: f"---\nname: {v.skill.skill_id}\n---\nversion {v.version}\n")
+    is_current = False
+
+
+class SkillUnlockFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SkillUnlock
+
+    user = factory.SubFactory(UserFactory)
+    skill = factory.SubFactory(SkillFactory)
+    unlocked = True
+    unlocked_at = factory.LazyFunction(timezone.now)
+    unlock_reason = "granted in a test"
+
+
+class UsageEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = UsageEvent
+
+    event_id = factory.LazyFunction(uuid.uuid4)
+    skill = factory.SubFactory(SkillFactory)
+    session_id = factory.Sequence(lambda n: f"session-{n}")
+    outcome = Outcome.SUCCESS
+    completed = factory.LazyAttribute(lambda e: e.outcome == Outcome.SUCCESS)
+    latency_ms = 120
+    occurred_at = factory.LazyFunction(timezone.now)

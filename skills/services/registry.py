@@ -35,7 +35,10 @@ def skill_version_publish(
     # Lock the skill row so two publishers cannot both pick the same next version.
     skill = Skill.objects.select_for_update().get(pk=skill.pk)
     version = version or next_patch_version(skill)
-    validate_semver(version)
+    try:
+        validate_semver(version)
+    except ValidationError as error:
+        raise ValidationError({"version": error.messages}) from error
     if skill.versions.filter(version=version).exists():
         raise ValidationError({"version": VERSION_EXISTS % {"version": version, "skill": skill.skill_id}})
     skill.versions.filter(is_current=True).update(is_current=False)

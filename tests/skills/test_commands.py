@@ -1,0 +1,36 @@
+"""Management commands of the skills app."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+from skills.models import Skill, SkillUnlock, SkillVersion
+
+pytestmark = pytest.mark.django_db
+
+
+def snapshot() -> tuple:
+    return (
+        sorted(Skill.objects.values_list("skill_id", "tier", "enabled")),
+        sorted(SkillVersion.objects.values_list("skill_id", "version", "is_current")),
+        sorted(SkillUnlock.objects.values_list("user__username", "skill_id", "unlocked")),
+        sorted(get_user_model().objects.values_list("username", "is_staff")),
+    )
+
+
+def test_seed_demo_loads_a_dozen_skills_users_and_unlocks_and_prints_the_login(capsys):
+    call_command("seed_demo")
+    out = capsys.readouterr().out
+    assert "http://127.0.0.1:8000/admin/" in out and "password:" in out
+    assert Skill.objects.count() == 12
+    assert SkillVersion.objects.filter(is_current=True).count() == 12
+    assert SkillUnlock.objects.filter(unlocked=True).exists()
+    admin = get_user_model().objects.get(username="admin")
+    assert admin.is_superuser and admin.check_password("skillsite-demo-admin")
+
+
+def test_seed_demo_is_idempotent():
+    call_command("seed_demo")
+    first = snapshot()
+    call_command("seed_demo")
+    assert snapshot() == first

@@ -1,8 +1,10 @@
 """Read paths of the skills app shaped for pages and endpoints."""
 
-from django.db.models import Prefetch, QuerySet
+from collections import Counter
 
-from skills.models import Skill, SkillVersion
+from django.db.models import Prefetch, QuerySet, Sum
+
+from skills.models import Skill, SkillMetrics, SkillVersion
 
 
 def skills_with_current_version() -> QuerySet[Skill]:
@@ -10,3 +12,37 @@ def skills_with_current_version() -> QuerySet[Skill]:
     return Skill.objects.select_related("metrics").prefetch_related(
         Prefetch("versions", queryset=SkillVersion.objects.filter(is_current=True), to_attr="current_versions")
     )
+
+
+TOP_N = 10
+
+
+def effectiveness_rows() -> QuerySet[SkillMetrics]:
+    """Seed 000's v_skill_effectiveness, served from SkillMetrics: one row a skill, no scan of the log."""
+    return SkillMetrics.objects.select_related("skill").filter(total_invocations__gt=0)
+
+
+def metrics_summary() -> dict:
+    """Seed 001's dashboard summary from the per-skill aggregates: 3 queries whatever the log's size."""
+    totals = SkillMetrics.objects.aggregate(
+        total_invocations=Sum("total_invocations"),
+        completed=Sum("completed_count"),
+        duration_sum=Sum("duration_sum_ms"),
+        duration_count=Sum("duration_count"),
+    )
+    most_used = SkillMetrics.objects.filter(total_invocations__gt=0).order_by("-total_invocations", "skill_id").first()
+    errors, paths = Counter(), Counter()
+    for error_types, workflow_paths in SkillMetrics.objects.values_list("error_types", "workflow_paths"):
+        errors.update(error_types)
+        paths.update(workflow_paths)
+    invocations = totals["total_invocations"] or 0
+    return {
+        "total_skills": Skill.objects.count(),
+        "total_invocations": invocations,
+        "overall_completion_rate": 100.0 * (totals["completed"] or 0) / invocations if invocations else 0.0,
+        "most_used_skill": most_used.skill_id if most_used else None,
+        "most_used_count": most_used.total_invocations if most_used else 0,
+        "avg_duration_ms": totals["duration_sum"] / totals["duration_count"] if totals["duration_count"] else None,
+        "top_error_types": [{"error_type": k, "count": v} for k, v in errors.most_common(TOP_N)],
+        "top_workflow_paths": [{"workflow_path": k, "count": v} for k, v in paths.most_common(TOP_N)],
+    }

@@ -26,6 +26,8 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # Feature flag from seed 000: with skills off, the skills API answers 503 and
 # the admin shows a banner; roadmaps keep working.
 SKILLS_ENABLED = env.bool("SKILLS_ENABLED", default=True)
+# Largest batch POST /api/events/ takes; larger ones get 413.
+EVENTS_MAX_BATCH = env.int("EVENTS_MAX_BATCH", default=1000)
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -1,8 +1,19 @@
-"""The skills API, registered on the project router."""
+"""The skills API, registered on the project router (viewsets) and in `urls` (plain views)."""
+
+from django.urls import path
 
 from skillsite.api import router
 
+from .analytics import EffectivenessView, SummaryView
 from .registry import SkillUnlockViewSet, SkillViewSet
+from .telemetry import FeedbackViewSet, UsageEventViewSet
 
 router.register("skills", SkillViewSet, basename="skill")
 router.register("unlocks", SkillUnlockViewSet, basename="unlock")
+router.register("events", UsageEventViewSet, basename="event")
+router.register("feedback", FeedbackViewSet, basename="feedback")
+
+urlpatterns = [
+    path("analytics/effectiveness/", EffectivenessView.as_view(), name="analytics-effectiveness"),
+    path("analytics/summary/", SummaryView.as_view(), name="analytics-summary"),
+]

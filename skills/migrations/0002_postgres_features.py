@@ -1,4 +1,5 @@
-"""PostgreSQL-only schema: GIN indexes on JSON, full-text index on workflow paths,
+"""PostgreSQL-only schema: GIN indexes on JSON, full-text index on workflow paths
+(path separators read as spaces, so "plan/review" matches "review"),
 the append-only trigger on the usage log, and autovacuum tuning for it (seed 004)."""
 
 from django.db import migrations
@@ -29,7 +30,7 @@ class Migration(migrations.Migration):
         ),
         RunSQLOnPostgres(
             "CREATE INDEX IF NOT EXISTS usage_workflow_fts_idx ON skills_usageevent "
-            "USING GIN (to_tsvector('simple', workflow_path));",
+            "USING GIN (to_tsvector('simple', translate(workflow_path, '/.:>_-', '      ')));",
             "DROP INDEX IF EXISTS usage_workflow_fts_idx;",
         ),
         RunSQLOnPostgres(

@@ -33,6 +33,8 @@ class UsageEvent(models.Model):
     """
 
     event_id = models.UUIDField(unique=True, help_text="Client-chosen id; makes retries idempotent.")
+    # Hash of the posted payload: a retry with the same id must carry the same payload (else 409).
+    payload_sha256 = models.CharField(max_length=64, blank=True, editable=False)
     skill = models.ForeignKey(Skill, on_delete=models.PROTECT, related_name="usage_events")
     skill_version = models.ForeignKey(
         SkillVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="usage_events"

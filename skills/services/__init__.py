@@ -1,5 +1,6 @@
 """Every write path of the skills app. The admin, the API and the commands call these."""
 
+from .metrics import RebuildReport, feedback_record, metrics_rebuild
 from .registry import (
     is_unlocked,
     next_patch_version,
@@ -9,8 +10,16 @@ from .registry import (
     skill_version_publish,
     skill_version_rollback,
 )
+from .telemetry import EventConflict, InvalidEvents, RecordResult, usage_events_record
 
 __all__ = [
+    "EventConflict",
+    "InvalidEvents",
+    "RebuildReport",
+    "RecordResult",
+    "feedback_record",
+    "metrics_rebuild",
+    "usage_events_record",
     "is_unlocked",
     "next_patch_version",
     "sha256_text",

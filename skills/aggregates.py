@@ -1,0 +1,169 @@
+"""Aggregation arithmetic shared by ingestion and `rebuild_metrics`.
+
+Every aggregate is a sum, a min / max, a counter or a sketch, so aggregating a
+batch and merging it into the stored row gives the same result as aggregating
+the whole log at once, whatever the order of events: that is what makes the
+incremental metrics equal to the rebuilt ones.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from skills.models import Outcome, SkillDailyUsage, SkillMetrics
+from skills.sketch import LatencySketch
+
+# Weight (in invocations) of the neutral prior in the effectiveness score.
+EFFECTIVENESS_PRIOR_WEIGHT = 10
+EFFECTIVENESS_PRIOR = 0.5
+
+
+@dataclass
+class EventFacts:
+    """The fields of one usage event that aggregates read."""
+
+    skill_id: str
+    outcome: str
+    latency_ms: int | None
+    error_type: str
+    workflow_path: str
+    follow_up_actions: list
+    tokens_used: int
+    tokens_saved: int
+    cost_usd: Decimal
+    occurred_at: datetime
+    user_id: int | None
+    session_id: str
+
+
+@dataclass
+class Aggregate:
+    """Sums over a set of events of one skill (and, for daily roll-ups, one day)."""
+
+    total: int = 0
+    outcomes: Counter = field(default_factory=Counter)
+    duration_count: int = 0
+    duration_sum: int = 0
+    duration_min: int | None = None
+    duration_max: int | None = None
+    sketch: LatencySketch = field(default_factory=LatencySketch)
+    workflow_paths: Counter = field(default_factory=Counter)
+    error_types: Counter = field(default_factory=Counter)
+    follow_ups: Counter = field(default_factory=Counter)
+    tokens_used: int = 0
+    tokens_saved: int = 0
+    cost: Decimal = Decimal(0)
+    first: datetime | None = None
+    last: datetime | None = None
+
+    def add(self, event: EventFacts) -> None:
+        self.total += 1
+        self.outcomes[event.outcome] += 1
+        if event.latency_ms is not None:
+            self.duration_count += 1
+            self.duration_sum += event.latency_ms
+            self.duration_min = min_none(self.duration_min, event.latency_ms)
+            self.duration_max = max_none(self.duration_max, event.latency_ms)
+            self.sketch.add(event.latency_ms)
+        if event.workflow_path:
+            self.workflow_paths[event.workflow_path] += 1
+        if event.error_type:
+            self.error_types[event.error_type] += 1
+        self.follow_ups.update(str(action) for action in event.follow_up_actions)
+        self.tokens_used += event.tokens_used
+        self.tokens_saved += event.tokens_saved
+        self.cost += event.cost_usd
+        self.first = min_none(self.first, event.occurred_at)
+        self.last = max_none(self.last, event.occurred_at)
+
+
+def min_none(a, b):
+    return b if a is None else a if b is None else min(a, b)
+
+
+def max_none(a, b):
+    return b if a is None else a if b is None else max(a, b)
+
+
+def merge_counts(stored: dict, new: Counter) -> dict:
+    merged = Counter(stored)
+    merged.update(new)
+    return dict(merged)
+
+
+def merge_into_metrics(metrics: SkillMetrics, agg: Aggregate, new_users: int) -> None:
+    metrics.total_invocations += agg.total
+    metrics.completed_count += agg.outcomes[Outcome.SUCCESS]
+    metrics.failed_count += agg.outcomes[Outcome.FAILURE]
+    metrics.error_count += agg.outcomes[Outcome.ERROR]
+    metrics.abandoned_count += agg.outcomes[Outcome.ABANDONED]
+    metrics.duration_count += agg.duration_count
+    metrics.duration_sum_ms += agg.duration_sum
+    metrics.duration_min_ms = min_none(metrics.duration_min_ms, agg.duration_min)
+    metrics.duration_max_ms = max_none(metrics.duration_max_ms, agg.duration_max)
+    sketch = LatencySketch(metrics.latency_sketch)
+    sketch.merge(agg.sketch)
+    metrics.latency_sketch = sketch.to_json()
+    metrics.workflow_paths = merge_counts(metrics.workflow_paths, agg.workflow_paths)
+    metrics.error_types = merge_counts(metrics.error_types, agg.error_types)
+    metrics.follow_up_actions = merge_counts(metrics.follow_up_actions, agg.follow_ups)
+    metrics.tokens_used_sum += agg.tokens_used
+    metrics.tokens_saved_sum += agg.tokens_saved
+    metrics.cost_usd_sum += agg.cost
+    metrics.first_invoked = min_none(metrics.first_invoked, agg.first)
+    metrics.last_invoked = max_none(metrics.last_invoked, agg.last)
+    metrics.unique_users += new_users
+    refresh_derived(metrics, sketch)
+
+
+def refresh_derived(metrics: SkillMetrics, sketch: LatencySketch | None = None) -> None:
+    """Rates, averages, percentiles and the score, from the stored sums."""
+    sketch = sketch or LatencySketch(metrics.latency_sketch)
+    total = metrics.total_invocations
+    metrics.completion_rate = 100.0 * metrics.completed_count / total if total else None
+    metrics.avg_duration_ms = metrics.duration_sum_ms / metrics.duration_count if metrics.duration_count else None
+    metrics.p50_ms, metrics.p95_ms, metrics.p99_ms = (sketch.quantile(q) for q in (0.5, 0.95, 0.99))
+    metrics.avg_token_savings = metrics.tokens_saved_sum / total if total else None
+    metrics.avg_rating = metrics.rating_sum / metrics.rating_count if metrics.rating_count else None
+    metrics.effectiveness_score = effectiveness_score(metrics)
+
+
+def effectiveness_score(metrics: SkillMetrics) -> float | None:
+    """Effectiveness, 0–100: how reliably and how well a skill serves its users.
+
+    quality = 0.7 × success rate + 0.3 × rating, where rating = (average rating − 1) / 4
+    (0 for 1 star, 1 for 5 stars) and, with no ratings yet, the success rate stands in
+    for it. The score is a Bayesian average of quality with a neutral prior of 0.5
+    worth 10 invocations, so a skill with 2 lucky runs does not outrank one with
+    2,000 good ones: score = 100 × (n × quality + 10 × 0.5) / (n + 10), n = invocations.
+    None before the first invocation.
+    """
+    n = metrics.total_invocations
+    if not n:
+        return None
+    success = metrics.completed_count / n
+    rating = (metrics.avg_rating - 1) / 4 if metrics.avg_rating is not None else success
+    quality = 0.7 * success + 0.3 * rating
+    score = (n * quality + EFFECTIVENESS_PRIOR_WEIGHT * EFFECTIVENESS_PRIOR) / (n + EFFECTIVENESS_PRIOR_WEIGHT)
+    return round(100 * score, 4)
+
+
+def merge_into_daily(daily: SkillDailyUsage, agg: Aggregate) -> None:
+    daily.total += agg.total
+    daily.success_count += agg.outcomes[Outcome.SUCCESS]
+    daily.failure_count += agg.outcomes[Outcome.FAILURE]
+    daily.error_count += agg.outcomes[Outcome.ERROR]
+    daily.abandoned_count += agg.outcomes[Outcome.ABANDONED]
+    daily.duration_count += agg.duration_count
+    daily.duration_sum_ms += agg.duration_sum
+    sketch = LatencySketch(daily.latency_sketch)
+    sketch.merge(agg.sketch)
+    daily.latency_sketch = sketch.to_json()
+    daily.error_types = merge_counts(daily.error_types, agg.error_types)
+    daily.workflow_paths = merge_counts(daily.workflow_paths, agg.workflow_paths)
+    daily.tokens_used_sum += agg.tokens_used
+    daily.tokens_saved_sum += agg.tokens_saved
+    daily.cost_usd_sum += agg.cost

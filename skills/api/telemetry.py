@@ -1,0 +1,171 @@
+"""Usage events (POST one or a batch, GET own) and feedback."""
+
+from __future__ import annotations
+
+import django_filters
+from django.conf import settings
+from django.db import connections
+from django.db.models import BooleanField, Q
+from django.db.models.expressions import RawSQL
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.exceptions import APIException, ParseError
+from rest_framework.response import Response
+
+from skills.ingest import BATCH_EMPTY
+from skills.models import Feedback, Outcome, UsageEvent
+from skills.services import EventConflict, InvalidEvents, feedback_record, usage_events_record
+
+from .common import SkillsAPIMixin
+from .schemas import EVENT_BATCH_REQUEST
+
+BATCH_TOO_LARGE = "A batch may hold at most {limit} events; this one has {size}. Split it into smaller batches."
+NOT_AN_EVENT = "Send one event (a JSON object) or a batch (a JSON list of objects)."
+
+
+class BatchTooLarge(APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_code = "batch_too_large"
+
+
+class UsageEventSerializer(serializers.ModelSerializer):
+    skill_version = serializers.SlugRelatedField(slug_field="version", read_only=True)
+
+    class Meta:
+        model = UsageEvent
+        exclude = ["id", "user", "payload_sha256"]
+
+
+RECORD_RESULT = inline_serializer(
+    "EventsRecorded",
+    {
+        "received": serializers.IntegerField(),
+        "created": serializers.IntegerField(),
+        "duplicates": serializers.IntegerField(help_text="Events already received (retries), stored once."),
+    },
+)
+
+
+class UsageEventFilter(django_filters.FilterSet):
+    skill = django_filters.CharFilter(field_name="skill_id")
+    outcome = django_filters.ChoiceFilter(choices=Outcome.choices)
+    session = django_filters.CharFilter(field_name="session_id")
+    occurred_after = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
+    occurred_before = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt")
+    q = django_filters.CharFilter(method="search_workflow", label="Search workflow paths")
+
+    class Meta:
+        model = UsageEvent
+        fields = ["skill", "outcome", "session", "occurred_after", "occurred_before", "q"]
+
+    def search_workflow(self, queryset, name, value):
+        return search_workflow_paths(queryset, value)
+
+
+# Must match the expression of the GIN index in migration 0002, or the index is not used.
+WORKFLOW_TSVECTOR = "to_tsvector('simple', translate(workflow_path, '/.:>_-', '      '))"
+
+
+def search_workflow_paths(queryset, text: str):
+    """Full-text search on PostgreSQL (uses the GIN index of migration 0002); every word as a substring elsewhere."""
+    words = text.split()
+    if not words:
+        return queryset
+    if connections[queryset.db].vendor == "postgresql":
+        match = RawSQL(WORKFLOW_TSVECTOR + " @@ plainto_tsquery('simple', %s)", [text], output_field=BooleanField())
+        return queryset.filter(match)
+    condition = Q()
+    for word in words:
+        condition &= Q(workflow_path__icontains=word)
+    return queryset.filter(condition)
+
+
+class UsageEventViewSet(SkillsAPIMixin, mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+    """The usage log. POST one event or a batch; GET lists the caller's own events."""
+
+    queryset = UsageEvent.objects.none()  # for the schema; get_queryset scopes to the caller
+    serializer_class = UsageEventSerializer
+    filterset_class = UsageEventFilter
+    ordering_fields = ["occurred_at", "received_at", "latency_ms"]
+
+    def get_queryset(self):
+        return (
+            UsageEvent.objects.for_user(self.request.user)
+            .select_related("skill_version")
+            .order_by("-occurred_at", "-id")
+        )
+
+    @extend_schema(
+        request={"application/json": EVENT_BATCH_REQUEST},
+        responses={
+            201: RECORD_RESULT,
+            200: OpenApiResponse(RECORD_RESULT, description="Every event had been received before (a retry)."),
+            400: OpenApiResponse(description="Invalid items: [{index, field: [messages]}]; nothing written."),
+            409: OpenApiResponse(description="An event_id was received before with another payload."),
+            413: OpenApiResponse(description="Batch larger than the EVENTS_MAX_BATCH setting."),
+        },
+        examples=[
+            OpenApiExample(
+                "One event",
+                request_only=True,
+                value={
+                    "event_id": "3f0c9a4e-8f5b-4a1e-9d2b-0b1f6c7e2a10",
+                    "skill_id": "pdf-extract",
+                    "outcome": "success",
+                    "session_id": "sess-42",
+                    "latency_ms": 840,
+                    "workflow_path": "load/parse/extract",
+                    "tokens_used": 1200,
+                    "tokens_saved": 300,
+                    "cost_usd": "0.0042",
+                    "state_snapshot": {"tier": "standard", "element": "water", "realm": "documents"},
+                    "occurred_at": "2026-11-24T09:30:00Z",
+                },
+            )
+        ],
+    )
+    def create(self, request, *args, **kwargs):
+        items = request.data if isinstance(request.data, list) else [request.data]
+        if not items or not all(isinstance(item, dict) for item in items):
+            raise ParseError(BATCH_EMPTY if not items else NOT_AN_EVENT)
+        limit = settings.EVENTS_MAX_BATCH
+        if len(items) > limit:
+            raise BatchTooLarge(BATCH_TOO_LARGE.format(limit=limit, size=len(items)))
+        try:
+            result = usage_events_record(events=items, user=request.user)
+        except InvalidEvents as error:
+            return Response({"errors": error.errors}, status=status.HTTP_400_BAD_REQUEST)
+        except EventConflict as error:
+            return Response(
+                {"detail": "Conflicting event ids; nothing was written.", "conflicts": error.conflicts},
+                status=status.HTTP_409_CONFLICT,
+            )
+        body = {"received": result.received, "created": result.created, "duplicates": result.duplicates}
+        return Response(body, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
+
+
+class FeedbackSerializer(serializers.ModelSerializer):
+    skill_id = serializers.CharField(max_length=100)
+    rating = serializers.IntegerField(min_value=1, max_value=5, allow_null=True, required=False)
+    tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False, max_length=20)
+    event_id = serializers.UUIDField(required=False, allow_null=True, write_only=True)
+    event = serializers.SlugRelatedField(slug_field="event_id", read_only=True)
+
+    class Meta:
+        model = Feedback
+        fields = ["id", "skill_id", "rating", "tags", "notes", "event_id", "event", "created_at"]
+        read_only_fields = ["id", "created_at"]
+
+
+class FeedbackViewSet(SkillsAPIMixin, mixins.CreateModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Feedback on a skill (rating 1–5 or none, tags, notes, optionally about one of your events)."""
+
+    queryset = Feedback.objects.none()
+    serializer_class = FeedbackSerializer
+    filterset_fields = ["skill", "rating"]
+
+    def get_queryset(self):
+        return Feedback.objects.filter(user=self.request.user).select_related("event").order_by("-created_at")
+
+    def perform_create(self, serializer):
+        serializer.instance = feedback_record(user=self.request.user, **serializer.validated_data)

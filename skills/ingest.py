@@ -1,0 +1,89 @@
+"""The shape of a posted usage event, validated fast with msgspec.
+
+DRF serializers cost ~1 ms an event; batches of hundreds need microseconds,
+so the API and the legacy importer both validate with `parse_events`, and the
+OpenAPI schema documents the same shape through `UsageEventInputSerializer`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+import msgspec
+
+from skills.models.registry import SEMVER_RE
+
+SKILL_ID_PATTERN = r"^[-a-zA-Z0-9_]{1,100}$"
+COST_NEGATIVE = "must be zero or more"
+BATCH_EMPTY = "A batch must contain at least one event."
+INT32 = 2**31 - 1
+
+
+class EventIn(msgspec.Struct, forbid_unknown_fields=True):
+    event_id: uuid.UUID
+    skill_id: Annotated[str, msgspec.Meta(pattern=SKILL_ID_PATTERN)]
+    outcome: Literal["success", "failure", "error", "abandoned"]
+    skill_version: Annotated[str, msgspec.Meta(pattern=SEMVER_RE.pattern)] | None = None
+    user: int | None = None
+    session_id: Annotated[str, msgspec.Meta(max_length=255)] = ""
+    latency_ms: Annotated[int, msgspec.Meta(ge=0, le=INT32)] | None = None
+    error_type: Annotated[str, msgspec.Meta(max_length=200)] = ""
+    workflow_path: Annotated[str, msgspec.Meta(max_length=500)] = ""
+    follow_up_actions: list[Annotated[str, msgspec.Meta(max_length=200)]] = []
+    input_hash: Annotated[str, msgspec.Meta(max_length=128)] = ""
+    tokens_used: Annotated[int, msgspec.Meta(ge=0, le=INT32)] = 0
+    tokens_saved: Annotated[int, msgspec.Meta(ge=-INT32, le=INT32)] = 0
+    cost_usd: Decimal = Decimal(0)
+    state_snapshot: dict[str, Any] = {}
+    artifacts: dict[str, Any] = {}
+    project_path: Annotated[str, msgspec.Meta(max_length=500)] = ""
+    schema_version: Annotated[int, msgspec.Meta(ge=1, le=32767)] = 1
+    occurred_at: Annotated[datetime, msgspec.Meta(tz=True)] | None = None
+
+
+@dataclass
+class ParsedEvent:
+    data: EventIn
+    payload_sha256: str
+
+
+_FIELD_AT = re.compile(r"- at `\$\.([A-Za-z_]+)")
+_FIELD_NAMED = re.compile(r"field `([A-Za-z_]+)`")
+
+
+def _error_field(message: str) -> str:
+    match = _FIELD_AT.search(message) or _FIELD_NAMED.search(message)
+    return match.group(1) if match else "non_field_errors"
+
+
+def parse_event(item: Any) -> tuple[ParsedEvent | None, dict[str, list[str]]]:
+    """One event: the parsed value, or {field: [message]} naming what is wrong."""
+    try:
+        event = msgspec.convert(item, EventIn)
+    except msgspec.ValidationError as error:
+        message = str(error)
+        return None, {_error_field(message): [message.split(" - at ")[0]]}
+    if not event.cost_usd.is_finite() or event.cost_usd < 0:
+        return None, {"cost_usd": [COST_NEGATIVE]}
+    if event.cost_usd.as_tuple().exponent < -6 or abs(event.cost_usd) >= 10**8:
+        return None, {"cost_usd": ["must have at most 8 digits before and 6 after the decimal point"]}
+    payload = msgspec.json.encode(event)
+    return ParsedEvent(event, hashlib.sha256(payload).hexdigest()), {}
+
+
+def parse_events(items: list) -> tuple[list[ParsedEvent], list[dict]]:
+    """All events of a batch, or the errors of every bad item: [{index, field: [msg]}]."""
+    parsed, errors = [], []
+    for index, item in enumerate(items):
+        event, item_errors = parse_event(item)
+        if item_errors:
+            errors.append({"index": index, **item_errors})
+        else:
+            parsed.append(event)
+    return parsed, errors

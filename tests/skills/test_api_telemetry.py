@@ -1,0 +1,154 @@
+"""POST/GET /api/events/, POST /api/feedback/, and the analytics endpoints."""
+
+import pytest
+
+from skills.api.telemetry import BATCH_TOO_LARGE
+from skills.models import Skill, SkillMetrics, UsageEvent
+from skills.services import usage_events_record
+from tests.factories import UserFactory
+from tests.skills.telemetry_helpers import aggregates_snapshot, event_payload
+
+pytestmark = pytest.mark.django_db
+
+
+def test_posting_one_event_stores_it_for_the_caller(user, user_client):
+    response = user_client.post("/api/events/", event_payload(1), format="json")
+    assert response.status_code == 201
+    assert response.data == {"received": 1, "created": 1, "duplicates": 0}
+    assert UsageEvent.objects.get().user == user
+
+
+def test_posting_a_batch_then_retrying_it_counts_once(user_client):
+    batch = [event_payload(n) for n in range(25)]
+    assert user_client.post("/api/events/", batch, format="json").status_code == 201
+    before = aggregates_snapshot()
+    retry = user_client.post("/api/events/", batch, format="json")
+    assert retry.status_code == 200
+    assert retry.data == {"received": 25, "created": 0, "duplicates": 25}
+    assert aggregates_snapshot() == before
+
+
+def test_a_bad_batch_gets_400_listing_each_bad_item_and_writes_nothing(user_client):
+    batch = [event_payload(0), event_payload(1, event_id="nope"), event_payload(2, received_at="2026-01-01T00:00:00Z")]
+    response = user_client.post("/api/events/", batch, format="json")
+    assert response.status_code == 400
+    errors = response.data["errors"]
+    assert [(e["index"], [k for k in e if k != "index"]) for e in errors] == [(1, ["event_id"]), (2, ["received_at"])]
+    assert UsageEvent.objects.count() == 0 and Skill.objects.count() == 0
+
+
+def test_a_reused_event_id_with_another_payload_is_409(user_client):
+    event = event_payload(1)
+    user_client.post("/api/events/", event, format="json")
+    response = user_client.post("/api/events/", {**event, "outcome": "error"}, format="json")
+    assert response.status_code == 409
+    assert response.data["conflicts"][0]["event_id"] == event["event_id"]
+    assert UsageEvent.objects.count() == 1
+
+
+def test_a_batch_over_the_limit_is_413(user_client, settings):
+    settings.EVENTS_MAX_BATCH = 3
+    response = user_client.post("/api/events/", [event_payload(n) for n in range(4)], format="json")
+    assert response.status_code == 413
+    assert response.data["detail"] == BATCH_TOO_LARGE.format(limit=3, size=4)
+
+
+@pytest.mark.parametrize("body", [[], [1, 2], "text"])
+def test_a_body_that_is_not_events_is_400(user_client, body):
+    assert user_client.post("/api/events/", body, format="json").status_code == 400
+
+
+def test_events_list_shows_only_the_callers_events_with_filters(user, user_client):
+    usage_events_record(events=[event_payload(n, skill_id="mine") for n in range(6)], user=user)
+    usage_events_record(events=[event_payload(n, skill_id="theirs") for n in range(3)], user=UserFactory())
+    assert user_client.get("/api/events/").data["count"] == 6
+    assert user_client.get("/api/events/?skill=theirs").data["count"] == 0
+    assert user_client.get("/api/events/?outcome=success").data["count"] == 3
+    assert user_client.get("/api/events/?session=session-1").data["count"] == 1
+    after = user_client.get("/api/events/?occurred_after=2026-11-01T20:00:00Z").data["count"]
+    assert after == 4
+
+
+def test_events_are_searchable_by_workflow_path(user, user_client):
+    usage_events_record(
+        events=[
+            event_payload(0, workflow_path="plan/review/execute"),
+            event_payload(1, workflow_path="quick"),
+            event_payload(2, workflow_path="review only"),
+        ],
+        user=user,
+    )
+    found = user_client.get("/api/events/?q=review").data["results"]
+    assert sorted(e["workflow_path"] for e in found) == ["plan/review/execute", "review only"]
+
+
+def test_events_list_query_count_does_not_grow(user, user_client, django_assert_num_queries):
+    usage_events_record(events=[event_payload(n) for n in range(40)], user=user)
+    # count, page of events joined with their version
+    with django_assert_num_queries(2):
+        assert user_client.get("/api/events/").status_code == 200
+
+
+def test_feedback_is_stored_and_moves_the_rating(user, user_client):
+    usage_events_record(events=[event_payload(0, skill_id="pdf")], user=user)
+    event_id = UsageEvent.objects.get().event_id
+    response = user_client.post(
+        "/api/feedback/", {"skill_id": "pdf", "rating": 4, "tags": ["fast"], "event_id": str(event_id)}, format="json"
+    )
+    assert response.status_code == 201, response.data
+    assert SkillMetrics.objects.get(skill_id="pdf").avg_rating == 4
+
+
+@pytest.mark.parametrize(
+    "payload, field",
+    [({"skill_id": "pdf", "rating": 6}, "rating"), ({"skill_id": "nope", "rating": 3}, "skill_id")],
+)
+def test_bad_feedback_is_400_naming_the_field(user_client, payload, field):
+    usage_events_record(events=[event_payload(0, skill_id="pdf")], user=None)
+    response = user_client.post("/api/feedback/", payload, format="json")
+    assert response.status_code == 400
+    assert field in response.data
+
+
+def test_feedback_cannot_name_another_users_event(user_client):
+    usage_events_record(events=[event_payload(0, skill_id="pdf")], user=UserFactory())
+    event_id = UsageEvent.objects.get().event_id
+    response = user_client.post("/api/feedback/", {"skill_id": "pdf", "event_id": str(event_id)}, format="json")
+    assert response.status_code == 400 and "event_id" in response.data
+
+
+def seed_events(n_events: int) -> None:
+    users = [UserFactory() for _ in range(3)]
+    batch = [event_payload(n, skill_id=f"skill-{n % 4}") for n in range(n_events)]
+    for start in range(0, n_events, 100):
+        usage_events_record(events=batch[start : start + 100], user=users[start % 3])
+
+
+@pytest.mark.parametrize("n_events", [20, 400])
+def test_effectiveness_runs_a_fixed_number_of_queries(user_client, django_assert_num_queries, n_events):
+    seed_events(n_events)
+    # count, one page of metrics joined with skills
+    with django_assert_num_queries(2):
+        response = user_client.get("/api/analytics/effectiveness/?ordering=-total_uses")
+    assert response.status_code == 200
+    rows = response.data["results"]
+    assert sum(row["total_uses"] for row in rows) == n_events
+    assert {"success_rate_pct", "avg_latency_ms", "avg_rating", "unique_users", "first_use", "last_use"} <= set(rows[0])
+
+
+def test_effectiveness_is_sortable(user_client):
+    seed_events(40)
+    rows = user_client.get("/api/analytics/effectiveness/?ordering=skill_id").data["results"]
+    assert [row["skill_id"] for row in rows] == ["skill-0", "skill-1", "skill-2", "skill-3"]
+
+
+@pytest.mark.parametrize("n_events", [20, 400])
+def test_summary_runs_a_fixed_number_of_queries(user_client, django_assert_num_queries, n_events):
+    seed_events(n_events)
+    # sums over metrics, the most used skill, error and path counters, the skill count
+    with django_assert_num_queries(4):
+        summary = user_client.get("/api/analytics/summary/").data
+    assert summary["total_invocations"] == n_events
+    assert summary["most_used_skill"] == "skill-0"
+    assert summary["top_error_types"][0]["error_type"] == "Timeout"
+    assert 0 <= summary["overall_completion_rate"] <= 100

@@ -1,0 +1,174 @@
+"""Ingestion: all-or-nothing batches, idempotent retries, aggregates kept current."""
+
+import random
+
+import pytest
+
+from skills.models import Outcome, SessionSkill, Skill, SkillDailyUsage, SkillMetrics, SkillUserUsage, UsageEvent
+from skills.services import (
+    EventConflict,
+    InvalidEvents,
+    feedback_record,
+    metrics_rebuild,
+    skill_version_publish,
+    usage_events_record,
+)
+from skills.services.telemetry import USER_NOT_ALLOWED
+from skills.sketch import RELATIVE_ACCURACY, LatencySketch
+from tests.factories import SkillFactory, UserFactory
+from tests.skills.telemetry_helpers import aggregates_snapshot, event_payload
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_batch_is_stored_and_counted():
+    user = UserFactory()
+    result = usage_events_record(events=[event_payload(n) for n in range(10)], user=user)
+    assert (result.received, result.created, result.duplicates) == (10, 10, 0)
+    assert UsageEvent.objects.count() == 10
+    assert sum(SkillMetrics.objects.values_list("total_invocations", flat=True)) == 10
+    assert UsageEvent.objects.filter(user=user).count() == 10
+
+
+def test_metrics_hold_counts_durations_and_counters():
+    events = [
+        event_payload(skill_id="pdf", outcome="success", latency_ms=100, workflow_path="a", session_id="s1"),
+        event_payload(1, skill_id="pdf", outcome="failure", latency_ms=300, error_type="Timeout", session_id="s1"),
+        event_payload(skill_id="pdf", outcome="abandoned", latency_ms=None, follow_up_actions=["retry", "ask"]),
+    ]
+    usage_events_record(events=events, user=UserFactory())
+    m = SkillMetrics.objects.get(skill_id="pdf")
+    assert (m.total_invocations, m.completed_count, m.failed_count, m.abandoned_count) == (3, 1, 1, 1)
+    assert (m.duration_count, m.duration_sum_ms, m.duration_min_ms, m.duration_max_ms) == (2, 400, 100, 300)
+    assert m.avg_duration_ms == 200
+    assert m.completion_rate == pytest.approx(100 / 3)
+    assert m.error_types == {"Timeout": 1}
+    assert m.workflow_paths["a"] == 1
+    assert m.follow_up_actions == {"retry": 2, "ask": 1}
+    assert m.unique_users == 1
+    assert 0 <= m.effectiveness_score <= 100
+    assert SessionSkill.objects.get(session_id="s1", skill_id="pdf").invocation_count == 2
+
+
+def test_retrying_a_batch_changes_no_count():
+    user = UserFactory()
+    batch = [event_payload(n) for n in range(20)]
+    usage_events_record(events=batch, user=user)
+    before = aggregates_snapshot()
+    result = usage_events_record(events=batch, user=user)
+    assert (result.created, result.duplicates) == (0, 20)
+    assert aggregates_snapshot() == before
+
+
+def test_a_duplicate_inside_one_batch_is_counted_once():
+    event = event_payload(1)
+    result = usage_events_record(events=[event, dict(event)], user=UserFactory())
+    assert (result.created, result.duplicates) == (1, 1)
+    assert SkillMetrics.objects.get(skill_id=event["skill_id"]).total_invocations == 1
+
+
+def test_the_same_id_with_another_payload_is_a_conflict_and_writes_nothing():
+    user = UserFactory()
+    event = event_payload(1)
+    usage_events_record(events=[event], user=user)
+    before = aggregates_snapshot()
+    with pytest.raises(EventConflict) as excinfo:
+        usage_events_record(events=[event_payload(2), {**event, "latency_ms": 999}], user=user)
+    assert excinfo.value.conflicts[0]["event_id"] == event["event_id"]
+    assert aggregates_snapshot() == before
+
+
+def test_a_bad_batch_writes_nothing_and_names_each_bad_item():
+    batch = [event_payload(0), event_payload(1, latency_ms=-5), event_payload(2), event_payload(3, outcome="meh")]
+    with pytest.raises(InvalidEvents) as excinfo:
+        usage_events_record(events=batch, user=UserFactory())
+    assert [(e["index"], sorted(set(e) - {"index"})) for e in excinfo.value.errors] == [
+        (1, ["latency_ms"]),
+        (3, ["outcome"]),
+    ]
+    assert UsageEvent.objects.count() == 0 and Skill.objects.count() == 0
+
+
+def test_an_unknown_skill_is_registered_disabled():
+    usage_events_record(events=[event_payload(skill_id="brand-new")], user=UserFactory())
+    skill = Skill.objects.get(skill_id="brand-new")
+    assert skill.enabled is False
+    assert UsageEvent.objects.get().skill_id == "brand-new"
+
+
+def test_events_are_attributed_to_the_current_version_unless_they_name_one():
+    skill = SkillFactory(skill_id="pdf")
+    skill_version_publish(skill=skill, version="1.0.0", content="a")
+    current = skill_version_publish(skill=skill, version="1.1.0", content="b")
+    usage_events_record(
+        events=[event_payload(skill_id="pdf"), event_payload(skill_id="pdf", skill_version="0.9.0")], user=None
+    )
+    versions = sorted(UsageEvent.objects.values_list("skill_version__version", flat=True))
+    assert versions == ["0.9.0", "1.1.0"]
+    assert skill.versions.get(is_current=True) == current
+
+
+def test_an_ordinary_account_cannot_attribute_events_to_someone_else():
+    user, other = UserFactory(), UserFactory()
+    with pytest.raises(InvalidEvents) as excinfo:
+        usage_events_record(events=[event_payload(user=other.pk)], user=user)
+    assert excinfo.value.errors == [{"index": 0, "user": [USER_NOT_ALLOWED]}]
+
+
+def test_a_service_account_with_the_permission_can_attribute_events():
+    from django.contrib.auth.models import Permission
+
+    service, learner = UserFactory(), UserFactory()
+    service.user_permissions.add(Permission.objects.get(codename="ingest_for_any_user"))
+    usage_events_record(events=[event_payload(user=learner.pk)], user=service)
+    assert UsageEvent.objects.get().user == learner
+
+
+def test_daily_rollup_and_user_rollup_follow_the_events():
+    user = UserFactory()
+    usage_events_record(events=[event_payload(n, skill_id="pdf") for n in range(10)], user=user)
+    assert sum(SkillDailyUsage.objects.values_list("total", flat=True)) == 10
+    assert SkillUserUsage.objects.get(skill_id="pdf", user=user).invocation_count == 10
+
+
+def test_rebuild_equals_the_incremental_aggregates():
+    users = [UserFactory() for _ in range(3)]
+    for batch in range(6):
+        events = [event_payload(batch * 30 + n) for n in range(30)]
+        usage_events_record(events=events, user=users[batch % 3])
+    feedback_record(user=users[0], skill_id="skill-0", rating=4)
+    incremental = aggregates_snapshot()
+    metrics_rebuild()
+    assert aggregates_snapshot() == incremental
+
+
+def test_feedback_moves_the_average_rating():
+    user = UserFactory()
+    usage_events_record(events=[event_payload(0, skill_id="pdf")], user=user)
+    feedback_record(user=user, skill_id="pdf", rating=5)
+    feedback_record(user=user, skill_id="pdf", rating=2)
+    feedback_record(user=user, skill_id="pdf", rating=None, notes="no opinion")
+    metrics = SkillMetrics.objects.get(skill_id="pdf")
+    assert (metrics.rating_count, metrics.avg_rating) == (2, 3.5)
+
+
+def test_sketch_percentiles_are_within_the_stated_error_on_lognormal_latencies():
+    rng = random.Random(42)
+    latencies = [max(1, round(rng.lognormvariate(5.0, 1.0))) for _ in range(100_000)]
+    sketch = LatencySketch()
+    for value in latencies:
+        sketch.add(value)
+    exact = sorted(latencies)
+    for q in (0.5, 0.95, 0.99):
+        true_value = exact[round(q * (len(exact) - 1))]
+        assert abs(sketch.quantile(q) - true_value) <= RELATIVE_ACCURACY * true_value
+
+
+def test_effectiveness_rewards_success_with_enough_evidence():
+    usage_events_record(events=[event_payload(skill_id="good", outcome="success") for _ in range(50)], user=None)
+    usage_events_record(events=[event_payload(skill_id="lucky", outcome="success") for _ in range(2)], user=None)
+    usage_events_record(
+        events=[event_payload(skill_id="bad", outcome=Outcome.FAILURE.value) for _ in range(50)], user=None
+    )
+    score = dict(SkillMetrics.objects.values_list("skill_id", "effectiveness_score"))
+    assert score["good"] > score["lucky"] > score["bad"]

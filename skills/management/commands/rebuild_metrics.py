@@ -1,0 +1,14 @@
+from django.core.management.base import BaseCommand
+
+from skills.services import metrics_rebuild
+
+
+class Command(BaseCommand):
+    help = "Recomputes SkillMetrics, SessionSkill and the roll-ups from the usage log."
+
+    def handle(self, *args, **options):
+        report = metrics_rebuild()
+        self.stdout.write(
+            f"rebuilt from {report.events} events: {report.skills} skills, {report.sessions} session/skill rows, "
+            f"{report.days} skill/day rows"
+        )

@@ -22,13 +22,19 @@ class LatencySketch:
             self._load(data)
 
     def _load(self, data: dict) -> None:
-        for key, count in data.get("bins", {}).items():
-            self._sketch._store.add(int(key), count)
-        self._sketch._zero_count = data.get("zero", 0.0)
-        self._sketch._count = data.get("count", 0.0)
-        self._sketch._sum = data.get("sum", 0.0)
-        self._sketch._min = data.get("min", float("inf"))
-        self._sketch._max = data.get("max", float("-inf"))
+        # Stored densely (one count a key from min_key to max_key): loading is a list copy.
+        bins = data.get("bins", [])
+        if bins:
+            store = self._sketch._store
+            store.bins = [float(c) for c in bins]
+            store.offset = store.min_key = data["min_key"]
+            store.max_key = data["min_key"] + len(bins) - 1
+            store.count = float(sum(bins))
+        self._sketch._zero_count = float(data.get("zero", 0))
+        self._sketch._count = float(data.get("count", 0))
+        self._sketch._sum = float(data.get("sum", 0))
+        self._sketch._min = float(data.get("min", "inf"))
+        self._sketch._max = float(data.get("max", "-inf"))
 
     def add(self, value: float) -> None:
         self._sketch.add(float(value))
@@ -48,12 +54,16 @@ class LatencySketch:
         if not self.count:
             return {}
         store = self._sketch._store
-        bins = {str(i + store.offset): c for i, c in enumerate(store.bins) if c}
+        bins = []
+        if store.count:
+            low, high = store.min_key - store.offset, store.max_key - store.offset
+            bins = [int(c) for c in store.bins[low : high + 1]]
         return {
             "alpha": RELATIVE_ACCURACY,
+            "min_key": store.min_key if store.count else 0,
             "bins": bins,
-            "zero": self._sketch._zero_count,
-            "count": self._sketch._count,
+            "zero": int(self._sketch._zero_count),
+            "count": int(self._sketch._count),
             "sum": self._sketch._sum,
             "min": self._sketch._min,
             "max": self._sketch._max,

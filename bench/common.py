@@ -1,0 +1,65 @@
+"""Shared set-up for the benchmarks: a scratch PostgreSQL database, migrated, and Django configured."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/skillsite_bench"
+
+
+def setup_django(url: str | None = None) -> str:
+    """Points Django at the benchmark database (created if missing) and migrates it."""
+    url = url or os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "skillsite.settings_test")
+    sys.path.insert(0, str(ROOT))
+    _create_database(url)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    return url
+
+
+def _create_database(url: str) -> None:
+    import environ
+    import psycopg
+
+    cfg = environ.Env.db_url_config(url)
+    params = {"host": cfg["HOST"] or None, "port": cfg["PORT"] or None, "user": cfg["USER"] or None}
+    with psycopg.connect(dbname="postgres", autocommit=True, password=cfg["PASSWORD"] or None, **params) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [cfg["NAME"]]).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{cfg["NAME"]}"')
+
+
+@contextmanager
+def timed(results: dict, name: str):
+    start = time.perf_counter()
+    yield
+    results[name] = time.perf_counter() - start
+
+
+def truncate_telemetry() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "TRUNCATE skills_usageevent, skills_skillmetrics, skills_sessionskill, skills_skilluserusage, "
+            "skills_skilldailyusage, skills_feedback RESTART IDENTITY CASCADE"
+        )
+
+
+def print_table(headers: list[str], rows: list[list]) -> None:
+    widths = [max(len(str(x)) for x in column) for column in zip(headers, *rows, strict=True)]
+    line = "  ".join(f"{{:>{w}}}" for w in widths)
+    print(line.format(*headers))
+    for row in rows:
+        print(line.format(*row))

@@ -32,7 +32,7 @@ from skills.models import (
     UsageEvent,
 )
 
-from .upsert import upsert_add
+from .upsert import upsert_add, upsert_instances
 
 EVENT_ID_CONFLICT = "event_id was already received with a different payload"
 USER_NOT_ALLOWED = "you may only post events attributed to yourself (needs the ingest_for_any_user permission)"
@@ -333,20 +333,16 @@ def _move_aggregates(rows: list[dict], metrics: dict[str, SkillMetrics]) -> None
     per_skill: dict[str, Aggregate] = defaultdict(Aggregate)
     for fact in facts:
         per_skill[fact.skill_id].add(fact)
+    now = timezone.now()
     for skill_id, agg in per_skill.items():
         merge_into_metrics(metrics[skill_id], agg, new_users.get(skill_id, 0))
-    # One INSERT … ON CONFLICT DO UPDATE: the rows are locked and their new values computed here,
-    # and bulk_update's CASE WHEN per field and row costs ~100× more.
-    SkillMetrics.objects.bulk_create(
-        [metrics[s] for s in per_skill], update_conflicts=True, unique_fields=["skill"], update_fields=METRICS_FIELDS
-    )
+        metrics[skill_id].updated_at = now
+    upsert_instances(SkillMetrics, [metrics[s] for s in per_skill], keys=["skill"], fields=METRICS_FIELDS)
 
 
-METRICS_FIELDS = [
-    f.name
-    for f in SkillMetrics._meta.concrete_fields
-    if f.name not in {"skill", "updated_at", "rating_count", "rating_sum"}
-]
+# Every column: the rows are locked by this batch (feedback_record takes the same lock), and the
+# insert half of an upsert must satisfy NOT NULL even when it ends as an update.
+METRICS_FIELDS = [f.name for f in SkillMetrics._meta.concrete_fields if f.name != "skill"]
 
 
 def _move_user_usage(facts: list[EventFacts]) -> dict[str, int]:
@@ -415,9 +411,7 @@ def _move_daily(facts: list[EventFacts]) -> None:
         row = existing.get((skill_id, day)) or SkillDailyUsage(skill_id=skill_id, day=day)
         merge_into_daily(row, agg)
         rows.append(row)
-    SkillDailyUsage.objects.bulk_create(
-        rows, update_conflicts=True, unique_fields=["skill", "day"], update_fields=DAILY_FIELDS
-    )
+    upsert_instances(SkillDailyUsage, rows, keys=["skill", "day"], fields=DAILY_FIELDS)
 
 
 DAILY_FIELDS = [f.name for f in SkillDailyUsage._meta.concrete_fields if f.name not in {"id", "skill", "day"}]

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import exceptions
+from django.db import InterfaceError, OperationalError
+from rest_framework import exceptions, status
+from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -11,8 +13,18 @@ from rest_framework.views import exception_handler as drf_exception_handler
 router = DefaultRouter()
 
 
+DATABASE_UNAVAILABLE = "The database is unavailable at the moment; nothing was written. Retry shortly."
+RETRY_AFTER_SECONDS = "5"
+
+
 def exception_handler(exc, context):
-    """DRF's handler, plus Django's ValidationError (raised by services) → 400 with field messages."""
+    """DRF's handler, plus: Django's ValidationError (raised by services) → 400 with field
+    messages; a lost database connection → 503, so clients know a retry is safe (the
+    transaction was rolled back)."""
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))
+    if isinstance(exc, OperationalError | InterfaceError):
+        response = Response({"detail": DATABASE_UNAVAILABLE}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
+        response["Retry-After"] = RETRY_AFTER_SECONDS
+        return response
     return drf_exception_handler(exc, context)

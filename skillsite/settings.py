@@ -5,6 +5,7 @@ Every variable has a development default except where production must choose
 the variable's name (django-environ raises ImproperlyConfigured).
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -37,6 +38,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
+    "axes",
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",
@@ -55,7 +57,24 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into a 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Login lockout (admin and learner pages): after AXES_FAILURE_LIMIT failures for one
+# username from one address, further attempts are refused for AXES_COOLOFF_MINUTES.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_IPWARE_PROXY_COUNT = env.int("PROXY_COUNT", default=0)
+
+# Throttle counters live in the cache: use a shared one (CACHE_URL=redis://…) with several processes.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
 ROOT_URLCONF = "skillsite.urls"
 WSGI_APPLICATION = "skillsite.wsgi.application"
@@ -144,6 +163,9 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "skillsite.api.exception_handler",
+    # Ingestion endpoints set throttle_scope = "ingest"; per user (or address when anonymous).
+    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.ScopedRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"ingest": env.str("INGEST_THROTTLE_RATE", default="12000/minute")},
 }
 
 SPECTACULAR_SETTINGS = {

@@ -13,3 +13,4 @@ urlpatterns = [
     path("api/", include(skills.api.urlpatterns)),
     path("api/", include(router.urls)),
 ]
+handler500 = "skillsite.views.handler500"

@@ -87,6 +87,7 @@ class UsageEventViewSet(SkillsAPIMixin, mixins.ListModelMixin, mixins.CreateMode
     serializer_class = UsageEventSerializer
     filterset_class = UsageEventFilter
     ordering_fields = ["occurred_at", "received_at", "latency_ms"]
+    throttle_scope = "ingest"
 
     def get_queryset(self):
         return (
@@ -163,6 +164,7 @@ class FeedbackViewSet(SkillsAPIMixin, mixins.CreateModelMixin, mixins.ListModelM
     queryset = Feedback.objects.none()
     serializer_class = FeedbackSerializer
     filterset_fields = ["skill", "rating"]
+    throttle_scope = "ingest"
 
     def get_queryset(self):
         return Feedback.objects.filter(user=self.request.user).select_related("event").order_by("-created_at")

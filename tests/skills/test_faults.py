@@ -1,0 +1,53 @@
+"""Faults on PostgreSQL: a connection lost in the middle of a batch."""
+
+import psycopg
+import pytest
+from django.db import connection
+from rest_framework.test import APIClient
+
+import skills.services.telemetry as telemetry
+from skills.models import SkillMetrics, UsageEvent
+from skillsite.api import DATABASE_UNAVAILABLE
+from tests.skills.telemetry_helpers import event_payload
+
+
+def terminate_backend(pid: int) -> None:
+    settings = connection.settings_dict
+    with psycopg.connect(
+        host=settings["HOST"] or None,
+        port=settings["PORT"] or None,
+        user=settings["USER"] or None,
+        password=settings["PASSWORD"] or None,
+        dbname=settings["NAME"],
+        autocommit=True,
+    ) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s)", [pid])
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_connection_dropped_mid_batch_writes_nothing_and_the_retry_counts_once(user, monkeypatch):
+    client = APIClient()
+    client.force_authenticate(user)
+    batch = [event_payload(n) for n in range(50)]
+    move_aggregates = telemetry._move_aggregates
+
+    def drop_connection_after_the_events_are_copied(rows, metrics):
+        terminate_backend(connection.connection.info.backend_pid)
+        return move_aggregates(rows, metrics)
+
+    monkeypatch.setattr(telemetry, "_move_aggregates", drop_connection_after_the_events_are_copied)
+    response = client.post("/api/events/", batch, format="json")
+    assert response.status_code == 503
+    assert response.data["detail"] == DATABASE_UNAVAILABLE
+    assert response["Retry-After"]
+    monkeypatch.undo()
+
+    assert UsageEvent.objects.count() == 0
+    assert SkillMetrics.objects.count() == 0
+    retry = client.post("/api/events/", batch, format="json")
+    assert retry.status_code == 201 and retry.data["created"] == 50
+    again = client.post("/api/events/", batch, format="json")
+    assert again.data == {"received": 50, "created": 0, "duplicates": 50}
+    assert UsageEvent.objects.count() == 50
+    assert sum(SkillMetrics.objects.values_list("total_invocations", flat=True)) == 50

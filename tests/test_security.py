@@ -1,0 +1,83 @@
+"""Project-wide hardening: deploy checks, login lockout, ingestion throttling, staff-only admin, CSRF."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.cache import cache
+from rest_framework.throttling import ScopedRateThrottle
+
+from tests.factories import UserFactory
+from tests.skills.telemetry_helpers import event_payload
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_check_deploy_is_clean_with_production_settings():
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "skillsite.settings",
+        "SECRET_KEY": "a-long-random-production-secret-0123456789-abcdefghijklmnopqrstuvwxyz",
+        "ALLOWED_HOSTS": "skills.example.org",
+        "DEBUG": "false",
+    }
+    env.pop("SECURE_SSL_REDIRECT", None)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+@pytest.mark.django_db
+def test_login_is_locked_after_repeated_failures(client, settings):
+    settings.AXES_ENABLED = True
+    UserFactory(username="admin-user", password="right-password-123", is_staff=True)
+    statuses = [
+        client.post("/admin/login/?next=/admin/", {"username": "admin-user", "password": "wrong"}).status_code
+        for _ in range(settings.AXES_FAILURE_LIMIT)
+    ]
+    # The attempt that reaches the limit is already refused as locked out.
+    assert statuses == [200] * (settings.AXES_FAILURE_LIMIT - 1) + [429]
+    locked = client.post("/admin/login/?next=/admin/", {"username": "admin-user", "password": "right-password-123"})
+    assert locked.status_code == 429
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.django_db
+def test_event_ingestion_is_throttled_per_user(user_client, monkeypatch):
+    cache.clear()
+    monkeypatch.setattr(ScopedRateThrottle, "THROTTLE_RATES", {"ingest": "3/minute"})
+    statuses = [user_client.post("/api/events/", event_payload(n), format="json").status_code for n in range(4)]
+    assert statuses == [201, 201, 201, 429]
+    cache.clear()
+
+
+@pytest.mark.django_db
+def test_admin_is_for_staff_only(client):
+    client.force_login(UserFactory(is_staff=False))
+    response = client.get("/admin/")
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+@pytest.mark.django_db
+def test_admin_login_form_needs_a_csrf_token():
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    response = strict.post("/admin/login/", {"username": "x", "password": "y"})
+    assert response.status_code == 403
+
+
+@pytest.mark.django_db
+def test_an_oversized_request_body_is_refused(user_client, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    body = [event_payload(n) for n in range(20)]
+    response = user_client.post("/api/events/", body, format="json")
+    assert response.status_code in (400, 413)

@@ -30,13 +30,13 @@ def test_a_connection_dropped_mid_batch_writes_nothing_and_the_retry_counts_once
     client = APIClient()
     client.force_authenticate(user)
     batch = [event_payload(n) for n in range(50)]
-    move_aggregates = telemetry._move_aggregates
+    move_aggregates = telemetry.move_aggregates
 
     def drop_connection_after_the_events_are_copied(rows, metrics):
         terminate_backend(connection.connection.info.backend_pid)
         return move_aggregates(rows, metrics)
 
-    monkeypatch.setattr(telemetry, "_move_aggregates", drop_connection_after_the_events_are_copied)
+    monkeypatch.setattr(telemetry, "move_aggregates", drop_connection_after_the_events_are_copied)
     response = client.post("/api/events/", batch, format="json")
     assert response.status_code == 503
     assert response.data["detail"] == DATABASE_UNAVAILABLE

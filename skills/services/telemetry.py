@@ -106,7 +106,6 @@ def _check_attribution(parsed: list[ParsedEvent], user) -> None:
 def _record(parsed: list[ParsedEvent], user) -> RecordResult:
     unique, duplicates = _dedupe_batch(parsed)
     skill_ids = sorted({event.data.skill_id for event in unique})
-    _register_unknown_skills(skill_ids)
     metrics = _lock_metrics(skill_ids)
     fresh, seen_before = _drop_already_received(unique)
     now = timezone.now()
@@ -151,6 +150,8 @@ def _lock_metrics(skill_ids: list[str]) -> dict[str, SkillMetrics]:
     locked = _select_locked(skill_ids)
     missing = [skill_id for skill_id in skill_ids if skill_id not in locked]
     if missing:
+        # A skill with a metrics row is registered (FK), so only these can be unknown.
+        _register_unknown_skills(missing)
         SkillMetrics.objects.bulk_create(
             [SkillMetrics(skill_id=skill_id) for skill_id in missing], ignore_conflicts=True
         )
@@ -275,6 +276,7 @@ EVENT_COLUMNS = [
     "occurred_at",
     "received_at",
 ]
+COPY_THRESHOLD = 20
 JSON_COLUMNS = {"follow_up_actions", "state_snapshot", "artifacts"}
 
 
@@ -282,7 +284,8 @@ def _insert_events(rows: list[dict]) -> None:
     if not rows:
         return
     try:
-        if connection.vendor == "postgresql":
+        # COPY's set-up costs round trips; a handful of rows goes faster as one INSERT.
+        if connection.vendor == "postgresql" and len(rows) >= COPY_THRESHOLD:
             _copy_events(rows)
         else:
             UsageEvent.objects.bulk_create([UsageEvent(**row) for row in rows])

@@ -19,7 +19,12 @@ TOP_N = 10
 
 def effectiveness_rows() -> QuerySet[SkillMetrics]:
     """Seed 000's v_skill_effectiveness, served from SkillMetrics: one row a skill, no scan of the log."""
-    return SkillMetrics.objects.select_related("skill").filter(total_invocations__gt=0)
+    # The sketch and the counters are the large columns and this view needs none of them.
+    return (
+        SkillMetrics.objects.select_related("skill")
+        .filter(total_invocations__gt=0)
+        .defer("latency_sketch", "workflow_paths", "error_types", "follow_up_actions")
+    )
 
 
 def metrics_summary() -> dict:

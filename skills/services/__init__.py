@@ -1,6 +1,7 @@
 """Every write path of the skills app. The admin, the API and the commands call these."""
 
-from .metrics import RebuildReport, feedback_record, metrics_rebuild
+from .metrics import feedback_record
+from .rebuild import RebuildReport, metrics_rebuild
 from .registry import (
     is_unlocked,
     next_patch_version,

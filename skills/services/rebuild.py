@@ -1,0 +1,159 @@
+"""`rebuild_metrics`: every aggregate recomputed from the usage log alone.
+
+The log is read through GROUP BY queries (the database does the O(events) work);
+Python only folds the grouped rows into the same `Aggregate` arithmetic the ingest
+path uses, so the result equals the incrementally kept values. The latency sketch
+is built from (latency, count) pairs with weights, which gives the same bins as
+adding each event.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from django.db.models import Count, Max, Min, Q, Sum
+from django.db.models.functions import TruncDate
+
+from skills.aggregates import Aggregate, merge_into_daily, merge_into_metrics
+from skills.models import (
+    Feedback,
+    Outcome,
+    SessionSkill,
+    SkillDailyUsage,
+    SkillMetrics,
+    SkillUserUsage,
+    UsageEvent,
+)
+
+
+@dataclass
+class RebuildReport:
+    events: int
+    skills: int
+    sessions: int
+    days: int
+
+
+SESSIONS_SQL = """
+INSERT INTO skills_sessionskill
+    (session_id, skill_id, invocation_count, success_count, first_invoked_at, last_invoked_at, total_duration_ms)
+SELECT session_id, skill_id, COUNT(*), SUM(CASE WHEN outcome = 'success' THEN 1 ELSE 0 END),
+       MIN(occurred_at), MAX(occurred_at), COALESCE(SUM(latency_ms), 0)
+FROM skills_usageevent WHERE session_id <> '' GROUP BY session_id, skill_id
+"""
+USERS_SQL = """
+INSERT INTO skills_skilluserusage (skill_id, user_id, invocation_count, first_invoked_at, last_invoked_at)
+SELECT skill_id, user_id, COUNT(*), MIN(occurred_at), MAX(occurred_at)
+FROM skills_usageevent WHERE user_id IS NOT NULL GROUP BY skill_id, user_id
+"""
+
+
+@transaction.atomic
+def metrics_rebuild() -> RebuildReport:
+    """Recomputes SkillMetrics, SessionSkill and the roll-ups from the log."""
+    if connection.vendor == "postgresql":
+        # Writers wait until the rebuild commits, so it sees a log that does not move.
+        with connection.cursor() as cursor:
+            cursor.execute("LOCK TABLE skills_usageevent IN SHARE MODE")
+    for model in (SkillMetrics, SessionSkill, SkillUserUsage, SkillDailyUsage):
+        model.objects.all().delete()
+    with connection.cursor() as cursor:
+        cursor.execute(SESSIONS_SQL)
+        sessions = cursor.rowcount
+        cursor.execute(USERS_SQL)
+    per_skill = _aggregates(["skill_id"])
+    per_day = _aggregates(["skill_id", "day"])
+    _write_metrics(per_skill)
+    _write_daily(per_day)
+    return RebuildReport(
+        events=sum(agg.total for agg in per_skill.values()), skills=len(per_skill), sessions=sessions, days=len(per_day)
+    )
+
+
+def _events(keys: list[str]):
+    events = UsageEvent.objects.order_by()
+    return events.annotate(day=TruncDate("occurred_at")) if "day" in keys else events
+
+
+def _aggregates(keys: list[str]) -> dict[tuple, Aggregate]:
+    """One Aggregate per group of `keys` (skill_id, and day for the roll-up)."""
+    aggs: dict[tuple, Aggregate] = defaultdict(Aggregate)
+    outcome_counts = {o: Count("id", filter=Q(outcome=o)) for o in Outcome.values}
+    for row in (
+        _events(keys)
+        .values(*keys)
+        .annotate(
+            total=Count("id"),
+            duration_count=Count("latency_ms"),
+            duration_sum=Sum("latency_ms"),
+            duration_min=Min("latency_ms"),
+            duration_max=Max("latency_ms"),
+            tokens_used=Sum("tokens_used"),
+            tokens_saved=Sum("tokens_saved"),
+            cost=Sum("cost_usd"),
+            first=Min("occurred_at"),
+            last=Max("occurred_at"),
+            **outcome_counts,
+        )
+    ):
+        agg = aggs[tuple(row[k] for k in keys)]
+        agg.total = row["total"]
+        agg.outcomes = Counter({o: row[o] for o in Outcome.values if row[o]})
+        agg.duration_count, agg.duration_sum = row["duration_count"], row["duration_sum"] or 0
+        agg.duration_min, agg.duration_max = row["duration_min"], row["duration_max"]
+        agg.tokens_used, agg.tokens_saved, agg.cost = row["tokens_used"], row["tokens_saved"], row["cost"]
+        agg.first, agg.last = row["first"], row["last"]
+    _add_latencies(aggs, keys)
+    _add_counters(aggs, keys, "workflow_path", "workflow_paths")
+    _add_counters(aggs, keys, "error_type", "error_types")
+    if keys == ["skill_id"]:
+        _add_follow_ups(aggs)
+    return aggs
+
+
+def _add_latencies(aggs: dict, keys: list[str]) -> None:
+    rows = _events(keys).filter(latency_ms__isnull=False).values(*keys, "latency_ms").annotate(n=Count("id"))
+    for row in rows.iterator(chunk_size=10_000):
+        aggs[tuple(row[k] for k in keys)].sketch._sketch.add(float(row["latency_ms"]), row["n"])
+
+
+def _add_counters(aggs: dict, keys: list[str], column: str, counter: str) -> None:
+    rows = _events(keys).exclude(**{column: ""}).values(*keys, column).annotate(n=Count("id"))
+    for row in rows.iterator(chunk_size=10_000):
+        getattr(aggs[tuple(row[k] for k in keys)], counter)[row[column]] = row["n"]
+
+
+def _add_follow_ups(aggs: dict) -> None:
+    # Few events carry follow-up actions; their lists are unpacked here, portably.
+    rows = UsageEvent.objects.order_by().exclude(follow_up_actions=[]).values_list("skill_id", "follow_up_actions")
+    for skill_id, actions in rows.iterator(chunk_size=10_000):
+        aggs[(skill_id,)].follow_ups.update(str(action) for action in actions)
+
+
+def _write_metrics(per_skill: dict[tuple, Aggregate]) -> None:
+    users = dict(SkillUserUsage.objects.values("skill_id").annotate(n=Count("id")).values_list("skill_id", "n"))
+    ratings = {
+        row["skill_id"]: row
+        for row in Feedback.objects.filter(rating__isnull=False)
+        .values("skill_id")
+        .annotate(count=Count("id"), total=Sum("rating"))
+    }
+    rows = []
+    for skill_id in {key[0] for key in per_skill} | set(ratings):
+        metrics = SkillMetrics(skill_id=skill_id)
+        if skill_id in ratings:
+            metrics.rating_count, metrics.rating_sum = ratings[skill_id]["count"], ratings[skill_id]["total"]
+        merge_into_metrics(metrics, per_skill.get((skill_id,), Aggregate()), users.get(skill_id, 0))
+        rows.append(metrics)
+    SkillMetrics.objects.bulk_create(rows, batch_size=500)
+
+
+def _write_daily(per_day: dict[tuple, Aggregate]) -> None:
+    rows = []
+    for (skill_id, day), agg in per_day.items():
+        daily = SkillDailyUsage(skill_id=skill_id, day=day)
+        merge_into_daily(daily, agg)
+        rows.append(daily)
+    SkillDailyUsage.objects.bulk_create(rows, batch_size=500)

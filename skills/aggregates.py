@@ -79,6 +79,24 @@ class Aggregate:
         self.first = min_none(self.first, event.occurred_at)
         self.last = max_none(self.last, event.occurred_at)
 
+    def merge(self, other: Aggregate) -> None:
+        """Adds another aggregate of the same skill: the same as adding its events."""
+        self.total += other.total
+        self.outcomes.update(other.outcomes)
+        self.duration_count += other.duration_count
+        self.duration_sum += other.duration_sum
+        self.duration_min = min_none(self.duration_min, other.duration_min)
+        self.duration_max = max_none(self.duration_max, other.duration_max)
+        self.sketch.merge(other.sketch)
+        self.workflow_paths.update(other.workflow_paths)
+        self.error_types.update(other.error_types)
+        self.follow_ups.update(other.follow_ups)
+        self.tokens_used += other.tokens_used
+        self.tokens_saved += other.tokens_saved
+        self.cost += other.cost
+        self.first = min_none(self.first, other.first)
+        self.last = max_none(self.last, other.last)
+
 
 def min_none(a, b):
     return b if a is None else a if b is None else min(a, b)
@@ -125,7 +143,7 @@ def refresh_derived(metrics: SkillMetrics, sketch: LatencySketch | None = None) 
     total = metrics.total_invocations
     metrics.completion_rate = 100.0 * metrics.completed_count / total if total else None
     metrics.avg_duration_ms = metrics.duration_sum_ms / metrics.duration_count if metrics.duration_count else None
-    metrics.p50_ms, metrics.p95_ms, metrics.p99_ms = (sketch.quantile(q) for q in (0.5, 0.95, 0.99))
+    metrics.p50_ms, metrics.p95_ms, metrics.p99_ms = sketch.quantiles((0.5, 0.95, 0.99))
     metrics.avg_token_savings = metrics.tokens_saved_sum / total if total else None
     metrics.avg_rating = metrics.rating_sum / metrics.rating_count if metrics.rating_count else None
     metrics.effectiveness_score = effectiveness_score(metrics)

@@ -50,6 +50,29 @@ class LatencySketch:
     def quantile(self, q: float) -> float | None:
         return self._sketch.get_quantile_value(q) if self.count else None
 
+    def quantiles(self, qs: tuple[float, ...]) -> tuple[float | None, ...]:
+        """Several quantiles in one pass over the bins; same values as `quantile` one by one."""
+        if not self.count:
+            return tuple(None for _ in qs)
+        # Zero, and only non-negative values, are ever added (latencies).
+        sketch, store = self._sketch, self._sketch._store
+        ranks = sorted((q * (sketch.count - 1), i) for i, q in enumerate(qs))
+        values: list[float | None] = [None] * len(qs)
+        running, pending = sketch._zero_count, 0
+        while pending < len(ranks) and ranks[pending][0] < running:
+            values[ranks[pending][1]] = 0.0
+            pending += 1
+        for index, count in enumerate(store.bins):
+            if pending == len(ranks):
+                break
+            running += count
+            while pending < len(ranks) and ranks[pending][0] < running:
+                values[ranks[pending][1]] = sketch._mapping.value(index + store.offset)
+                pending += 1
+        for _, slot in ranks[pending:]:
+            values[slot] = sketch._mapping.value(store.max_key)
+        return tuple(values)
+
     def to_json(self) -> dict:
         if not self.count:
             return {}

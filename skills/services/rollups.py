@@ -39,10 +39,14 @@ def move_aggregates(rows: list[dict], metrics: dict[str, SkillMetrics]) -> None:
     facts = [_facts(row) for row in rows]
     new_users = _move_user_usage(facts)
     _move_session_skills(facts)
-    _move_daily(facts)
-    per_skill: dict[str, Aggregate] = defaultdict(Aggregate)
+    per_day: dict[tuple[str, object], Aggregate] = defaultdict(Aggregate)
     for fact in facts:
-        per_skill[fact.skill_id].add(fact)
+        per_day[(fact.skill_id, fact.occurred_at.date())].add(fact)
+    _move_daily(per_day)
+    # A skill's batch aggregate is the sum of its days': each event is folded in once.
+    per_skill: dict[str, Aggregate] = defaultdict(Aggregate)
+    for (skill_id, _day), agg in per_day.items():
+        per_skill[skill_id].merge(agg)
     now = timezone.now()
     for skill_id, agg in per_skill.items():
         merge_into_metrics(metrics[skill_id], agg, new_users.get(skill_id, 0))
@@ -108,10 +112,7 @@ def _move_session_skills(facts: list[EventFacts]) -> None:
         )
 
 
-def _move_daily(facts: list[EventFacts]) -> None:
-    per_day: dict[tuple[str, object], Aggregate] = defaultdict(Aggregate)
-    for fact in facts:
-        per_day[(fact.skill_id, fact.occurred_at.date())].add(fact)
+def _move_daily(per_day: dict[tuple[str, object], Aggregate]) -> None:
     existing = {
         (row.skill_id, row.day): row
         for row in SkillDailyUsage.objects.filter(skill_id__in={s for s, _ in per_day}, day__in={d for _, d in per_day})

@@ -1,7 +1,7 @@
 from .emergence import CANDIDATE_TRANSITIONS, CandidateReview, CandidateStatus, EmergenceCandidate
 from .metrics import SessionSkill, SkillDailyUsage, SkillMetrics, SkillUserUsage
 from .registry import Skill, SkillUnlock, SkillVersion, Tier, semver_key, validate_semver
-from .telemetry import Feedback, Outcome, UsageEvent
+from .telemetry import Feedback, Outcome, UsageEvent, UsageEventKey
 
 __all__ = [
     "CANDIDATE_TRANSITIONS",
@@ -19,6 +19,7 @@ __all__ = [
     "SkillVersion",
     "Tier",
     "UsageEvent",
+    "UsageEventKey",
     "semver_key",
     "validate_semver",
 ]

@@ -116,3 +116,20 @@ class Feedback(models.Model):
 
     def __str__(self) -> str:
         return f"feedback on {self.skill_id} ({self.rating or 'unrated'})"
+
+
+class UsageEventKey(models.Model):
+    """Every event id ever received, with its payload hash: written by a database trigger
+    on the log (migration 0004), read by ingestion to recognise retries.
+
+    On PostgreSQL the log is partitioned by month and a unique index there can only cover
+    (event_id, occurred_at); this table keeps event ids unique across partitions, and it
+    outlives archiving, so the retry of an archived event is still recognised.
+    """
+
+    event_id = models.UUIDField(primary_key=True)
+    payload_sha256 = models.CharField(max_length=64, blank=True)
+    occurred_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return str(self.event_id)

@@ -25,6 +25,7 @@ from skills.models import (
     SkillMetrics,
     SkillVersion,
     UsageEvent,
+    UsageEventKey,
 )
 
 from .rollups import move_aggregates
@@ -165,8 +166,9 @@ def _select_locked(skill_ids: list[str]) -> dict[str, SkillMetrics]:
 
 
 def _drop_already_received(unique: list[ParsedEvent]) -> tuple[list[ParsedEvent], int]:
+    # The registry, not the log: one index on PostgreSQL's partitioned log, and archived events count too.
     stored = dict(
-        UsageEvent.objects.filter(event_id__in=[event.data.event_id for event in unique]).values_list(
+        UsageEventKey.objects.filter(event_id__in=[event.data.event_id for event in unique]).values_list(
             "event_id", "payload_sha256"
         )
     )

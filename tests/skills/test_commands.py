@@ -34,3 +34,14 @@ def test_seed_demo_is_idempotent():
     first = snapshot()
     call_command("seed_demo")
     assert snapshot() == first
+
+
+def test_manage_partitions_explains_itself_on_sqlite_and_works_on_postgres(capsys):
+    from django.db import connection
+
+    call_command("manage_partitions")
+    out = capsys.readouterr().out
+    if connection.vendor == "postgresql":
+        assert out.startswith("partitions created:")
+    else:
+        assert "PostgreSQL feature" in out

@@ -30,7 +30,7 @@ class EventIn(msgspec.Struct, forbid_unknown_fields=True):
     event_id: uuid.UUID
     skill_id: Annotated[str, msgspec.Meta(pattern=SKILL_ID_PATTERN)]
     outcome: Literal["success", "failure", "error", "abandoned"]
-    skill_version: Annotated[str, msgspec.Meta(pattern=SEMVER_RE.pattern)] | None = None
+    skill_version: Annotated[str, msgspec.Meta(pattern=SEMVER_RE.pattern, max_length=64)] | None = None
     user: int | None = None
     session_id: Annotated[str, msgspec.Meta(max_length=255)] = ""
     latency_ms: Annotated[int, msgspec.Meta(ge=0, le=INT32)] | None = None

@@ -1,0 +1,183 @@
+"""Learning roadmaps (seed 003): deconstructions, roadmaps, milestone progress, practice."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class SkillType(models.TextChoices):
+    PHYSICAL = "physical", "Physical"
+    ABSTRACT = "abstract", "Abstract"
+
+
+class MilestoneStatus(models.TextChoices):
+    NOT_STARTED = "not_started", "Not started"
+    IN_PROGRESS = "in_progress", "In progress"
+    COMPLETED = "completed", "Completed"
+    FAILED = "failed", "Failed"
+
+
+# The legal transitions, written once. Reset (back to not started) is allowed from any
+# other status; a failed milestone may be started again.
+MILESTONE_TRANSITIONS: dict[str, frozenset[str]] = {
+    MilestoneStatus.NOT_STARTED: frozenset({MilestoneStatus.IN_PROGRESS}),
+    MilestoneStatus.IN_PROGRESS: frozenset(
+        {MilestoneStatus.COMPLETED, MilestoneStatus.FAILED, MilestoneStatus.NOT_STARTED}
+    ),
+    MilestoneStatus.COMPLETED: frozenset({MilestoneStatus.NOT_STARTED}),
+    MilestoneStatus.FAILED: frozenset({MilestoneStatus.IN_PROGRESS, MilestoneStatus.NOT_STARTED}),
+}
+
+
+class ActivityType(models.TextChoices):
+    CODE_CHALLENGE = "code_challenge", "Code challenge"
+    PHYSICAL_PRACTICE = "physical_practice", "Physical practice"
+    READING = "reading", "Reading"
+    VIDEO_WATCH = "video_watch", "Video"
+
+
+class SkillDeconstructionQuerySet(models.QuerySet):
+    def for_learner(self, user) -> SkillDeconstructionQuerySet:
+        return self if user.is_staff else self.filter(owner=user)
+
+
+class SkillDeconstruction(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="deconstructions")
+    user_query = models.TextField()
+    skill_name = models.CharField(max_length=255)
+    skill_type = models.CharField(max_length=50, choices=SkillType.choices)
+    deconstruction_data = models.JSONField(help_text="Levels → milestones → doThisNow, validated by roadmaps.plan.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = SkillDeconstructionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["skill_type", "skill_name"], name="deconstruction_type_name_idx"),
+            models.Index(fields=["created_at"], name="deconstruction_created_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(skill_type__in=SkillType.values), name="deconstruction_skill_type_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.skill_name
+
+
+class RoadmapQuerySet(models.QuerySet):
+    def for_learner(self, user) -> RoadmapQuerySet:
+        return self.filter(owner=user)
+
+    def visible_to(self, user) -> RoadmapQuerySet:
+        return self if user.is_staff else self.filter(owner=user)
+
+
+class Roadmap(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="roadmaps")
+    title = models.CharField(max_length=255)
+    description = models.TextField(blank=True)
+    deconstruction = models.ForeignKey(
+        SkillDeconstruction, null=True, blank=True, on_delete=models.SET_NULL, related_name="roadmaps"
+    )
+    is_deconstructed = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = RoadmapQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["owner", "-created_at"], name="roadmap_owner_created_idx")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class MilestoneProgressQuerySet(models.QuerySet):
+    def visible_to(self, user) -> MilestoneProgressQuerySet:
+        return self if user.is_staff else self.filter(deconstruction__owner=user)
+
+
+class MilestoneProgress(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    deconstruction = models.ForeignKey(SkillDeconstruction, on_delete=models.CASCADE, related_name="progress")
+    milestone_id = models.CharField(max_length=100)
+    status = models.CharField(max_length=50, choices=MilestoneStatus.choices, default=MilestoneStatus.NOT_STARTED)
+    started_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    practice_attempts = models.PositiveIntegerField(default=0)
+    practice_completions = models.PositiveIntegerField(default=0)
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = MilestoneProgressQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["deconstruction_id", "created_at", "id"]
+        verbose_name_plural = "milestone progress"
+        constraints = [
+            models.UniqueConstraint(fields=["deconstruction", "milestone_id"], name="progress_unique_milestone"),
+            models.CheckConstraint(condition=Q(status__in=MilestoneStatus.values), name="progress_status_valid"),
+            models.CheckConstraint(
+                condition=Q(practice_completions__lte=models.F("practice_attempts")),
+                name="progress_completions_within_attempts",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status"], name="progress_status_idx"),
+            models.Index(fields=["completed_at"], name="progress_completed_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.milestone_id}: {self.status}"
+
+
+class PracticeActivityQuerySet(models.QuerySet):
+    def visible_to(self, user) -> PracticeActivityQuerySet:
+        return self if user.is_staff else self.filter(milestone_progress__deconstruction__owner=user)
+
+
+class PracticeActivity(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    milestone_progress = models.ForeignKey(MilestoneProgress, on_delete=models.CASCADE, related_name="activities")
+    activity_type = models.CharField(max_length=50, choices=ActivityType.choices)
+    title = models.CharField(max_length=255)
+    description = models.TextField(blank=True)
+    completed = models.BooleanField(default=False)
+    completion_time = models.PositiveIntegerField(null=True, blank=True, help_text="Minutes spent.")
+    difficulty_rating = models.PositiveSmallIntegerField(null=True, blank=True, help_text="1 (easy) to 5 (hard).")
+    user_notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = PracticeActivityQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name_plural = "practice activities"
+        constraints = [
+            models.CheckConstraint(condition=Q(activity_type__in=ActivityType.values), name="activity_type_valid"),
+            models.CheckConstraint(
+                condition=Q(difficulty_rating__isnull=True) | Q(difficulty_rating__gte=1, difficulty_rating__lte=5),
+                name="activity_difficulty_1_5",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["completed"], name="activity_completed_idx"),
+            models.Index(fields=["completed_at"], name="activity_completed_at_idx"),
+            models.Index(fields=["milestone_progress", "-created_at"], name="activity_progress_time_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title

@@ -2,7 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-import skills.api  # noqa: F401
+import roadmaps.api  # noqa: F401  (registers its viewsets on the router)
+import skills.api
 from skillsite.api import router
 
 urlpatterns = [

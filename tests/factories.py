@@ -61,3 +61,11 @@ class UsageEventFactory(factory.django.DjangoModelFactory):
     completed = factory.LazyAttribute(lambda e: e.outcome == Outcome.SUCCESS)
     latency_ms = 120
     occurred_at = factory.LazyFunction(timezone.now)
+
+
+def make_roadmap(owner, query: str = "learn to juggle three balls", skill_type: str = "physical"):
+    """A roadmap from a goal through the engine, with its progress rows (the real service)."""
+    from roadmaps.services import roadmap_create_from_goal
+
+    roadmap, _warnings = roadmap_create_from_goal(owner=owner, user_query=query, skill_type=skill_type)
+    return roadmap

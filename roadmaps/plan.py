@@ -1,0 +1,137 @@
+"""The shape of `deconstruction_data` (seed 003), checked with errors that name the JSON path.
+
+{"levels": [{"level": 1, "title", "description", "milestones": [
+    {"id", "title", "description",
+     "doThisNow": {"prompt", "reps" ≥ 1, "sets" ≥ 1, "successCriteria"},
+     "estimatedTime": minutes ≥ 1, "icon"}]}],
+ "totalEstimatedTime": minutes, "difficulty": "beginner" | "intermediate" | "advanced"}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+
+DIFFICULTIES = ("beginner", "intermediate", "advanced")
+MUST_BE_OBJECT = "must be an object"
+MUST_BE_LIST = "must be a non-empty list"
+MUST_BE_TEXT = "must be a non-empty string"
+MUST_BE_COUNT = "must be an integer ≥ 1"
+DUPLICATE_ID = "duplicate milestone id {id!r}"
+TOTAL_MISMATCH = "must equal the sum of the milestones' estimatedTime ({total})"
+BAD_DIFFICULTY = f"must be one of {', '.join(DIFFICULTIES)}"
+LEVELS_OUT_OF_ORDER = "levels must be numbered 1, 2, 3… in order"
+
+
+@dataclass(frozen=True)
+class Milestone:
+    id: str
+    title: str
+    description: str
+    prompt: str
+    reps: int
+    sets: int
+    success_criteria: str
+    estimated_time: int
+    icon: str
+    level: int
+
+    @property
+    def target(self) -> int:
+        """Completions that finish the milestone: reps × sets."""
+        return self.reps * self.sets
+
+
+def _text(errors: dict, path: str, value) -> None:
+    if not isinstance(value, str) or not value.strip():
+        errors[path] = MUST_BE_TEXT
+
+
+def _count(errors: dict, path: str, value) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        errors[path] = MUST_BE_COUNT
+
+
+def _check_milestone(errors: dict, path: str, milestone, seen: set) -> None:
+    if not isinstance(milestone, dict):
+        errors[path] = MUST_BE_OBJECT
+        return
+    for key in ("id", "title", "description", "icon"):
+        _text(errors, f"{path}.{key}", milestone.get(key))
+    if isinstance(milestone.get("id"), str):
+        if milestone["id"] in seen:
+            errors[f"{path}.id"] = DUPLICATE_ID.format(id=milestone["id"])
+        elif len(milestone["id"]) > 100:
+            errors[f"{path}.id"] = "must be at most 100 characters"
+        seen.add(milestone["id"])
+    _count(errors, f"{path}.estimatedTime", milestone.get("estimatedTime"))
+    task = milestone.get("doThisNow")
+    if not isinstance(task, dict):
+        errors[f"{path}.doThisNow"] = MUST_BE_OBJECT
+        return
+    _text(errors, f"{path}.doThisNow.prompt", task.get("prompt"))
+    _count(errors, f"{path}.doThisNow.reps", task.get("reps"))
+    _count(errors, f"{path}.doThisNow.sets", task.get("sets"))
+    _text(errors, f"{path}.doThisNow.successCriteria", task.get("successCriteria"))
+
+
+def plan_errors(data) -> dict[str, str]:
+    """{JSON path: message} for everything wrong with a deconstruction; empty when valid."""
+    if not isinstance(data, dict):
+        return {"deconstruction_data": MUST_BE_OBJECT}
+    errors: dict[str, str] = {}
+    levels = data.get("levels")
+    if not isinstance(levels, list) or not levels:
+        return {"levels": MUST_BE_LIST}
+    seen: set[str] = set()
+    for i, level in enumerate(levels):
+        path = f"levels[{i}]"
+        if not isinstance(level, dict):
+            errors[path] = MUST_BE_OBJECT
+            continue
+        if level.get("level") != i + 1:
+            errors[f"{path}.level"] = LEVELS_OUT_OF_ORDER
+        _text(errors, f"{path}.title", level.get("title"))
+        _text(errors, f"{path}.description", level.get("description"))
+        milestones = level.get("milestones")
+        if not isinstance(milestones, list) or not milestones:
+            errors[f"{path}.milestones"] = MUST_BE_LIST
+            continue
+        for j, milestone in enumerate(milestones):
+            _check_milestone(errors, f"{path}.milestones[{j}]", milestone, seen)
+    if data.get("difficulty") not in DIFFICULTIES:
+        errors["difficulty"] = BAD_DIFFICULTY
+    _count(errors, "totalEstimatedTime", data.get("totalEstimatedTime"))
+    if not errors:
+        total = sum(m.estimated_time for m in milestones_of(data))
+        if data["totalEstimatedTime"] != total:
+            errors["totalEstimatedTime"] = TOTAL_MISMATCH.format(total=total)
+    return errors
+
+
+def validate_plan(data) -> None:
+    """Raises ValidationError keyed by JSON path: `levels[0].milestones[1].doThisNow.reps: must be …`."""
+    errors = plan_errors(data)
+    if errors:
+        raise ValidationError({path: [message] for path, message in errors.items()})
+
+
+def milestones_of(data: dict) -> Iterator[Milestone]:
+    """The milestones of a valid plan, in order."""
+    for level in data["levels"]:
+        for m in level["milestones"]:
+            task = m["doThisNow"]
+            yield Milestone(
+                id=m["id"],
+                title=m["title"],
+                description=m["description"],
+                prompt=task["prompt"],
+                reps=task["reps"],
+                sets=task["sets"],
+                success_criteria=task["successCriteria"],
+                estimated_time=m["estimatedTime"],
+                icon=m["icon"],
+                level=level["level"],
+            )

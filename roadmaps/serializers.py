@@ -1,0 +1,202 @@
+"""Input and output shapes of the roadmaps API."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from .models import ActivityType, MilestoneProgress, PracticeActivity, Roadmap, SkillDeconstruction, SkillType
+from .selectors import roadmap_progress, roadmap_view
+
+
+class DeconstructionInputSerializer(serializers.Serializer):
+    user_query = serializers.CharField(max_length=2000, help_text="The goal, e.g. 'learn to juggle'.")
+    skill_type = serializers.ChoiceField(choices=SkillType.choices)
+    skill_name = serializers.CharField(max_length=255, required=False, allow_blank=True)
+    deconstruction_data = serializers.JSONField(
+        required=False, help_text="A plan in seed 003's shape; omit it to have the engine make one."
+    )
+
+
+class DeconstructionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SkillDeconstruction
+        fields = ["id", "user_query", "skill_name", "skill_type", "deconstruction_data", "created_at", "updated_at"]
+
+
+class DeconstructionCreatedSerializer(DeconstructionSerializer):
+    warnings = serializers.ListField(child=serializers.CharField(), read_only=True)
+
+    class Meta(DeconstructionSerializer.Meta):
+        fields = [*DeconstructionSerializer.Meta.fields, "warnings"]
+
+
+class MilestoneProgressSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = MilestoneProgress
+        fields = [
+            "id",
+            "milestone_id",
+            "status",
+            "started_at",
+            "completed_at",
+            "practice_attempts",
+            "practice_completions",
+            "notes",
+        ]
+        read_only_fields = fields
+
+
+class DoThisNowSerializer(serializers.Serializer):
+    prompt = serializers.CharField()
+    reps = serializers.IntegerField()
+    sets = serializers.IntegerField()
+    success_criteria = serializers.CharField()
+
+
+class MilestoneSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    title = serializers.CharField()
+    description = serializers.CharField()
+    icon = serializers.CharField()
+    estimated_time = serializers.IntegerField(help_text="Minutes.")
+    do_this_now = DoThisNowSerializer()
+    target_completions = serializers.IntegerField(help_text="reps × sets")
+    progress = MilestoneProgressSerializer(allow_null=True)
+
+
+class LevelSerializer(serializers.Serializer):
+    level = serializers.IntegerField()
+    title = serializers.CharField()
+    description = serializers.CharField()
+    percent = serializers.IntegerField()
+    minutes_done = serializers.IntegerField()
+    minutes_total = serializers.IntegerField()
+    milestones = MilestoneSerializer(many=True)
+
+
+class LevelProgressSerializer(serializers.Serializer):
+    level = serializers.IntegerField()
+    title = serializers.CharField()
+    percent = serializers.IntegerField()
+    minutes_done = serializers.IntegerField()
+    minutes_total = serializers.IntegerField()
+
+
+class ProgressSerializer(serializers.Serializer):
+    percent = serializers.IntegerField()
+    minutes_done = serializers.IntegerField()
+    minutes_total = serializers.IntegerField()
+    milestones_completed = serializers.IntegerField()
+    milestones_total = serializers.IntegerField()
+    levels = LevelProgressSerializer(many=True)
+
+
+class RoadmapSerializer(serializers.ModelSerializer):
+    progress = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Roadmap
+        fields = ["id", "title", "description", "deconstruction", "is_deconstructed", "progress", "created_at",
+                  "updated_at"]  # fmt: skip
+        read_only_fields = ["deconstruction", "is_deconstructed"]
+
+    @extend_schema_field(ProgressSerializer)
+    def get_progress(self, roadmap: Roadmap) -> dict:
+        return roadmap_progress(roadmap)
+
+
+class RoadmapDetailSerializer(RoadmapSerializer):
+    levels = serializers.SerializerMethodField()
+
+    class Meta(RoadmapSerializer.Meta):
+        fields = [*RoadmapSerializer.Meta.fields, "levels"]
+
+    @extend_schema_field(LevelSerializer(many=True))
+    def get_levels(self, roadmap: Roadmap) -> list[dict]:
+        return [
+            {
+                "level": level.level,
+                "title": level.title,
+                "description": level.description,
+                "percent": level.percent,
+                "minutes_done": level.minutes_done,
+                "minutes_total": level.minutes_total,
+                "milestones": [
+                    {
+                        "id": m.milestone.id,
+                        "title": m.milestone.title,
+                        "description": m.milestone.description,
+                        "icon": m.milestone.icon,
+                        "estimated_time": m.milestone.estimated_time,
+                        "do_this_now": {
+                            "prompt": m.milestone.prompt,
+                            "reps": m.milestone.reps,
+                            "sets": m.milestone.sets,
+                            "success_criteria": m.milestone.success_criteria,
+                        },
+                        "target_completions": m.milestone.target,
+                        "progress": MilestoneProgressSerializer(m.progress).data if m.progress else None,
+                    }
+                    for m in level.milestones
+                ],
+            }
+            for level in roadmap_view(roadmap).levels
+        ]
+
+
+class RoadmapInputSerializer(serializers.Serializer):
+    """Either a deconstruction of yours, or a goal (user_query + skill_type) for the engine."""
+
+    title = serializers.CharField(max_length=255, required=False, allow_blank=True)
+    description = serializers.CharField(required=False, allow_blank=True)
+    deconstruction = serializers.UUIDField(required=False)
+    user_query = serializers.CharField(max_length=2000, required=False)
+    skill_type = serializers.ChoiceField(choices=SkillType.choices, required=False)
+
+    def validate(self, attrs):
+        if "deconstruction" in attrs:
+            return attrs
+        if not attrs.get("user_query") or not attrs.get("skill_type"):
+            raise serializers.ValidationError(
+                {"user_query": ["Give a deconstruction id, or a goal: user_query and skill_type."]}
+            )
+        return attrs
+
+
+class RoadmapUpdateSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=255, required=False)
+    description = serializers.CharField(required=False, allow_blank=True)
+
+
+class PracticeActivitySerializer(serializers.ModelSerializer):
+    milestone_progress = serializers.PrimaryKeyRelatedField(queryset=MilestoneProgress.objects.none())
+    activity_type = serializers.ChoiceField(choices=ActivityType.choices)
+    difficulty_rating = serializers.IntegerField(min_value=1, max_value=5, required=False, allow_null=True)
+    completion_time = serializers.IntegerField(min_value=0, max_value=24 * 60, required=False, allow_null=True)
+
+    class Meta:
+        model = PracticeActivity
+        fields = [
+            "id",
+            "milestone_progress",
+            "activity_type",
+            "title",
+            "description",
+            "completed",
+            "completion_time",
+            "difficulty_rating",
+            "user_notes",
+            "created_at",
+            "completed_at",
+        ]
+        read_only_fields = ["id", "created_at", "completed_at"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None and request.user.is_authenticated:
+            # Only the learner's own milestones: another learner's id is "does not exist".
+            self.fields["milestone_progress"].queryset = MilestoneProgress.objects.filter(
+                deconstruction__owner=request.user
+            )

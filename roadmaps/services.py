@@ -1,0 +1,226 @@
+"""Every write path of the roadmaps app; the API, the web pages and the admin call these."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from skills.services import usage_events_record
+
+from .deconstruction import Generated, get_generator
+from .models import (
+    MILESTONE_TRANSITIONS,
+    MilestoneProgress,
+    MilestoneStatus,
+    PracticeActivity,
+    Roadmap,
+    SkillDeconstruction,
+    SkillType,
+)
+from .plan import milestones_of, validate_plan
+
+ILLEGAL_TRANSITION = "Milestone {milestone} cannot go from {current} to {target}."
+UNKNOWN_MILESTONE = "Milestone {milestone!r} is not part of this deconstruction."
+NOT_YOUR_DECONSTRUCTION = "No deconstruction of yours has this id."
+COMPLETED_MILESTONE = "Milestone {milestone} is already completed; reset it to practise it again."
+QUERY_REQUIRED = "Describe what you want to learn."
+
+
+def _log_generation(owner, generated: Generated) -> None:
+    """The generation as a usage event of the generator's skill (latency, tokens, cost)."""
+    usage_events_record(
+        events=[
+            {
+                "event_id": str(uuid.uuid4()),
+                "skill_id": generated.skill_id,
+                "outcome": generated.outcome,
+                "latency_ms": generated.latency_ms,
+                "tokens_used": generated.tokens_used,
+                "cost_usd": str(generated.cost_usd),
+                "error_type": generated.error_type,
+                "workflow_path": "roadmaps/deconstruct",
+            }
+        ],
+        user=owner,
+    )
+
+
+@transaction.atomic
+def deconstruction_create(
+    *, owner, user_query: str, skill_type: str, skill_name: str = "", data: dict | None = None
+) -> tuple[SkillDeconstruction, list[str]]:
+    """From posted data, or through the engine when `data` is None. Returns it and any warnings."""
+    if not user_query or not user_query.strip():
+        raise ValidationError({"user_query": [QUERY_REQUIRED]})
+    if skill_type not in SkillType.values:
+        raise ValidationError({"skill_type": [f"must be one of {', '.join(SkillType.values)}"]})
+    warnings: list[str] = []
+    if data is None:
+        generated = get_generator().generate(user_query, skill_type)
+        _log_generation(owner, generated)
+        data, skill_name, warnings = generated.data, skill_name or generated.skill_name, generated.warnings
+    validate_plan(data)
+    deconstruction = SkillDeconstruction(
+        owner=owner,
+        user_query=user_query.strip(),
+        skill_name=(skill_name or user_query).strip()[:255],
+        skill_type=skill_type,
+        deconstruction_data=data,
+    )
+    deconstruction.full_clean()
+    deconstruction.save()
+    return deconstruction, warnings
+
+
+def _ensure_progress_rows(deconstruction: SkillDeconstruction) -> None:
+    existing = set(deconstruction.progress.values_list("milestone_id", flat=True))
+    MilestoneProgress.objects.bulk_create(
+        [
+            MilestoneProgress(deconstruction=deconstruction, milestone_id=m.id)
+            for m in milestones_of(deconstruction.deconstruction_data)
+            if m.id not in existing
+        ]
+    )
+
+
+@transaction.atomic
+def roadmap_create(
+    *, owner, title: str, description: str = "", deconstruction: SkillDeconstruction | None = None
+) -> Roadmap:
+    """A roadmap, with one progress row per milestone of its deconstruction."""
+    if deconstruction is not None and deconstruction.owner_id != owner.pk:
+        raise ValidationError({"deconstruction": [NOT_YOUR_DECONSTRUCTION]})
+    roadmap = Roadmap(
+        owner=owner,
+        title=title,
+        description=description,
+        deconstruction=deconstruction,
+        is_deconstructed=deconstruction is not None,
+    )
+    roadmap.full_clean()
+    roadmap.save()
+    if deconstruction is not None:
+        _ensure_progress_rows(deconstruction)
+    return roadmap
+
+
+@transaction.atomic
+def roadmap_create_from_goal(*, owner, user_query: str, skill_type: str, title: str = "") -> tuple[Roadmap, list[str]]:
+    """Deconstruct the goal, then a roadmap and its progress rows: one transaction."""
+    deconstruction, warnings = deconstruction_create(owner=owner, user_query=user_query, skill_type=skill_type)
+    roadmap = roadmap_create(
+        owner=owner,
+        title=title or deconstruction.skill_name,
+        description=f"Roadmap for: {deconstruction.user_query}",
+        deconstruction=deconstruction,
+    )
+    return roadmap, warnings
+
+
+@transaction.atomic
+def roadmap_update(*, roadmap: Roadmap, title: str | None = None, description: str | None = None) -> Roadmap:
+    if title is not None:
+        roadmap.title = title
+    if description is not None:
+        roadmap.description = description
+    roadmap.full_clean()
+    roadmap.save()
+    return roadmap
+
+
+def _locked(progress: MilestoneProgress) -> MilestoneProgress:
+    return MilestoneProgress.objects.select_for_update().select_related("deconstruction").get(pk=progress.pk)
+
+
+def _move(progress: MilestoneProgress, target: str) -> MilestoneProgress:
+    if target not in MILESTONE_TRANSITIONS[progress.status]:
+        raise ValidationError(
+            {
+                "status": [
+                    ILLEGAL_TRANSITION.format(milestone=progress.milestone_id, current=progress.status, target=target)
+                ]
+            }
+        )
+    now = timezone.now()
+    if target == MilestoneStatus.IN_PROGRESS and progress.started_at is None:
+        progress.started_at = now
+    if target == MilestoneStatus.COMPLETED:
+        progress.completed_at = now
+    if target == MilestoneStatus.NOT_STARTED:
+        progress.started_at = progress.completed_at = None
+        progress.practice_attempts = progress.practice_completions = 0
+    progress.status = target
+    progress.save()
+    return progress
+
+
+@transaction.atomic
+def milestone_start(*, progress: MilestoneProgress) -> MilestoneProgress:
+    return _move(_locked(progress), MilestoneStatus.IN_PROGRESS)
+
+
+@transaction.atomic
+def milestone_complete(*, progress: MilestoneProgress) -> MilestoneProgress:
+    return _move(_locked(progress), MilestoneStatus.COMPLETED)
+
+
+@transaction.atomic
+def milestone_fail(*, progress: MilestoneProgress) -> MilestoneProgress:
+    return _move(_locked(progress), MilestoneStatus.FAILED)
+
+
+@transaction.atomic
+def milestone_reset(*, progress: MilestoneProgress) -> MilestoneProgress:
+    return _move(_locked(progress), MilestoneStatus.NOT_STARTED)
+
+
+def milestone_of(progress: MilestoneProgress):
+    """The plan's milestone this progress row tracks."""
+    for milestone in milestones_of(progress.deconstruction.deconstruction_data):
+        if milestone.id == progress.milestone_id:
+            return milestone
+    raise ValidationError({"milestone_id": [UNKNOWN_MILESTONE.format(milestone=progress.milestone_id)]})
+
+
+@transaction.atomic
+def practice_activity_log(
+    *,
+    progress: MilestoneProgress,
+    activity_type: str,
+    title: str,
+    description: str = "",
+    completed: bool = False,
+    completion_time: int | None = None,
+    difficulty_rating: int | None = None,
+    user_notes: str = "",
+) -> PracticeActivity:
+    """Logs practice: a not-started (or failed) milestone starts, every activity is an attempt,
+    a completed one a completion, and reaching reps × sets completions completes the milestone."""
+    progress = _locked(progress)
+    if progress.status == MilestoneStatus.COMPLETED:
+        raise ValidationError({"milestone_progress": [COMPLETED_MILESTONE.format(milestone=progress.milestone_id)]})
+    now = timezone.now()
+    activity = PracticeActivity(
+        milestone_progress=progress,
+        activity_type=activity_type,
+        title=title,
+        description=description,
+        completed=completed,
+        completion_time=completion_time,
+        difficulty_rating=difficulty_rating,
+        user_notes=user_notes,
+        completed_at=now if completed else None,
+    )
+    activity.full_clean()
+    activity.save()
+    if progress.status != MilestoneStatus.IN_PROGRESS:
+        _move(progress, MilestoneStatus.IN_PROGRESS)
+    progress.practice_attempts += 1
+    progress.practice_completions += int(completed)
+    progress.save(update_fields=["practice_attempts", "practice_completions", "updated_at"])
+    if progress.practice_completions >= milestone_of(progress).target:
+        _move(progress, MilestoneStatus.COMPLETED)
+    return activity

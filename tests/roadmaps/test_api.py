@@ -1,0 +1,236 @@
+"""The roadmaps API for the owner, another learner (404), anonymous (401) and staff."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from roadmaps.models import MilestoneProgress, PracticeActivity, Roadmap, SkillDeconstruction
+from roadmaps.services import deconstruction_create, practice_activity_log, roadmap_create
+from tests.factories import UserFactory, make_roadmap
+from tests.roadmaps.plans import plan
+
+pytestmark = pytest.mark.django_db
+
+
+def client_for(user) -> APIClient:
+    client = APIClient()
+    if user is not None:
+        client.force_authenticate(user)
+    return client
+
+
+@pytest.fixture
+def owner():
+    return UserFactory()
+
+
+@pytest.fixture
+def roadmap(owner):
+    return make_roadmap(owner)
+
+
+@pytest.fixture
+def progress(roadmap):
+    return roadmap.deconstruction.progress.get(milestone_id="m1-1")
+
+
+@pytest.fixture
+def activity(progress):
+    return practice_activity_log(progress=progress, activity_type="reading", title="warm-up", completed=False)
+
+
+def object_urls(roadmap, progress, activity) -> list[str]:
+    return [
+        f"/api/deconstructions/{roadmap.deconstruction_id}/",
+        f"/api/roadmaps/{roadmap.pk}/",
+        f"/api/roadmaps/{roadmap.pk}/progress/",
+        f"/api/milestone-progress/{progress.pk}/",
+        f"/api/practice-activities/{activity.pk}/",
+    ]
+
+
+def test_the_owner_reads_every_object(owner, roadmap, progress, activity):
+    for url in object_urls(roadmap, progress, activity):
+        assert client_for(owner).get(url).status_code == 200, url
+
+
+def test_another_learner_gets_404_on_every_object_and_action(roadmap, progress, activity):
+    other = client_for(UserFactory())
+    for url in object_urls(roadmap, progress, activity):
+        assert other.get(url).status_code == 404, url
+    for verb in ["start", "complete", "fail", "reset"]:
+        assert other.post(f"/api/milestone-progress/{progress.pk}/{verb}/").status_code == 404
+    assert other.patch(f"/api/roadmaps/{roadmap.pk}/", {"title": "mine now"}, format="json").status_code == 404
+    assert other.delete(f"/api/roadmaps/{roadmap.pk}/").status_code == 404
+    posted = other.post(
+        "/api/practice-activities/",
+        {"milestone_progress": str(progress.pk), "activity_type": "reading", "title": "sneaky"},
+        format="json",
+    )
+    assert posted.status_code == 400 and "milestone_progress" in posted.data
+    for url in ["/api/deconstructions/", "/api/roadmaps/", "/api/milestone-progress/", "/api/practice-activities/"]:
+        assert other.get(url).data["count"] == 0, url
+
+
+def test_anonymous_gets_401_everywhere(roadmap, progress, activity):
+    anonymous = client_for(None)
+    urls = object_urls(roadmap, progress, activity) + [
+        "/api/deconstructions/",
+        "/api/roadmaps/",
+        "/api/milestone-progress/",
+        "/api/practice-activities/",
+    ]
+    for url in urls:
+        assert anonymous.get(url).status_code == 401, url
+    assert anonymous.post(f"/api/milestone-progress/{progress.pk}/start/").status_code == 401
+    assert anonymous.post("/api/roadmaps/", {"user_query": "x", "skill_type": "physical"}).status_code == 401
+
+
+def test_staff_read_everything_but_change_only_their_own(roadmap, progress, activity):
+    staff = client_for(UserFactory(is_staff=True))
+    for url in object_urls(roadmap, progress, activity):
+        assert staff.get(url).status_code == 200, url
+    assert staff.get("/api/roadmaps/").data["count"] == 1
+    assert staff.post(f"/api/milestone-progress/{progress.pk}/start/").status_code == 404
+    assert staff.delete(f"/api/roadmaps/{roadmap.pk}/").status_code == 404
+
+
+def test_deconstructions_from_a_goal_or_from_posted_data(owner):
+    client = client_for(owner)
+    made = client.post(
+        "/api/deconstructions/", {"user_query": "learn to knit", "skill_type": "physical"}, format="json"
+    )
+    assert made.status_code == 201 and made.data["skill_name"] == "Knit" and made.data["warnings"] == []
+    posted = client.post(
+        "/api/deconstructions/",
+        {"user_query": "my own plan", "skill_type": "abstract", "skill_name": "Mine", "deconstruction_data": plan()},
+        format="json",
+    )
+    assert posted.status_code == 201 and posted.data["deconstruction_data"] == plan()
+    assert client.get("/api/deconstructions/").data["count"] == 2
+
+
+@pytest.mark.parametrize(
+    "payload, field",
+    [
+        ({"skill_type": "physical"}, "user_query"),
+        ({"user_query": "x", "skill_type": "magic"}, "skill_type"),
+        ({"user_query": "x", "skill_type": "abstract", "deconstruction_data": {"levels": []}}, "levels"),
+        (
+            {"user_query": "x", "skill_type": "abstract", "deconstruction_data": {**plan(), "totalEstimatedTime": 5}},
+            "totalEstimatedTime",
+        ),
+    ],
+)
+def test_bad_deconstructions_get_400_naming_the_field_and_write_nothing(owner, payload, field):
+    response = client_for(owner).post("/api/deconstructions/", payload, format="json")
+    assert response.status_code == 400 and field in response.data
+    assert SkillDeconstruction.objects.count() == 0
+
+
+def test_a_bad_nested_plan_names_the_json_path(owner):
+    data = plan()
+    data["levels"][0]["milestones"][0]["doThisNow"]["reps"] = 0
+    response = client_for(owner).post(
+        "/api/deconstructions/",
+        {"user_query": "x", "skill_type": "abstract", "deconstruction_data": data},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.data["levels[0].milestones[0].doThisNow.reps"] == ["must be an integer ≥ 1"]
+
+
+def test_roadmap_crud(owner):
+    client = client_for(owner)
+    created = client.post("/api/roadmaps/", {"user_query": "learn to juggle", "skill_type": "physical"}, format="json")
+    assert created.status_code == 201
+    roadmap_id = created.data["id"]
+    assert len(created.data["levels"]) == 3 and created.data["progress"]["percent"] == 0
+    assert (
+        client.patch(f"/api/roadmaps/{roadmap_id}/", {"title": "Juggling"}, format="json").data["title"] == "Juggling"
+    )
+    assert (
+        client.put(f"/api/roadmaps/{roadmap_id}/", {"title": "J", "description": "d"}, format="json").status_code == 200
+    )
+    assert client.get("/api/roadmaps/").data["results"][0]["title"] == "J"
+    assert client.delete(f"/api/roadmaps/{roadmap_id}/").status_code == 204
+    assert Roadmap.objects.count() == 0 and SkillDeconstruction.objects.count() == 1
+
+
+def test_a_roadmap_from_an_existing_deconstruction(owner):
+    deconstruction, _ = deconstruction_create(owner=owner, user_query="x", skill_type="abstract", data=plan())
+    response = client_for(owner).post("/api/roadmaps/", {"deconstruction": str(deconstruction.pk)}, format="json")
+    assert response.status_code == 201 and MilestoneProgress.objects.count() == 3
+    theirs, _ = deconstruction_create(owner=UserFactory(), user_query="x", skill_type="abstract", data=plan())
+    refused = client_for(owner).post("/api/roadmaps/", {"deconstruction": str(theirs.pk)}, format="json")
+    assert refused.status_code == 400 and "deconstruction" in refused.data
+
+
+@pytest.mark.parametrize(
+    "payload, field",
+    [
+        ({}, "user_query"),
+        ({"user_query": "x", "skill_type": "magic"}, "skill_type"),
+        ({"title": "x" * 300, "user_query": "x", "skill_type": "abstract"}, "title"),
+    ],
+)
+def test_bad_roadmaps_get_400_and_write_nothing(owner, payload, field):
+    response = client_for(owner).post("/api/roadmaps/", payload, format="json")
+    assert response.status_code == 400 and field in response.data
+    assert Roadmap.objects.count() == 0 and SkillDeconstruction.objects.count() == 0
+
+
+def test_milestone_actions_follow_the_transitions(owner, progress):
+    client = client_for(owner)
+    refused = client.post(f"/api/milestone-progress/{progress.pk}/complete/")
+    assert refused.status_code == 400 and "cannot go from not_started to completed" in refused.data["status"][0]
+    assert client.post(f"/api/milestone-progress/{progress.pk}/start/").data["status"] == "in_progress"
+    assert client.post(f"/api/milestone-progress/{progress.pk}/fail/").data["status"] == "failed"
+    assert client.post(f"/api/milestone-progress/{progress.pk}/reset/").data["status"] == "not_started"
+    client.post(f"/api/milestone-progress/{progress.pk}/start/")
+    assert client.post(f"/api/milestone-progress/{progress.pk}/complete/").data["status"] == "completed"
+    assert client.get("/api/milestone-progress/?status=completed").data["count"] == 1
+
+
+@pytest.mark.parametrize(
+    "payload, field",
+    [
+        ({"activity_type": "dancing", "title": "x"}, "activity_type"),
+        ({"activity_type": "reading", "title": "x", "difficulty_rating": 6}, "difficulty_rating"),
+        ({"activity_type": "reading", "title": ""}, "title"),
+        ({"activity_type": "reading", "title": "x", "completion_time": -1}, "completion_time"),
+    ],
+)
+def test_bad_practice_activities_get_400_and_write_nothing(owner, progress, payload, field):
+    response = client_for(owner).post(
+        "/api/practice-activities/", {"milestone_progress": str(progress.pk), **payload}, format="json"
+    )
+    assert response.status_code == 400 and field in response.data
+    assert PracticeActivity.objects.count() == 0
+    progress.refresh_from_db()
+    assert progress.practice_attempts == 0
+
+
+def test_practice_activities_are_listed_and_filtered(owner, roadmap, progress):
+    other = roadmap.deconstruction.progress.get(milestone_id="m2-1")
+    practice_activity_log(progress=progress, activity_type="reading", title="a")
+    practice_activity_log(progress=other, activity_type="video_watch", title="b", completed=True)
+    client = client_for(owner)
+    assert client.get("/api/practice-activities/").data["count"] == 2
+    assert client.get(f"/api/practice-activities/?milestone={progress.pk}").data["count"] == 1
+    assert client.get("/api/practice-activities/?activity_type=video_watch").data["results"][0]["title"] == "b"
+    today = progress.activities.get().created_at.date().isoformat()
+    assert client.get(f"/api/practice-activities/?date={today}").data["count"] == 2
+    assert client.get("/api/practice-activities/?date=2001-01-01").data["count"] == 0
+
+
+@pytest.mark.parametrize("milestones_per_level", [1, 10])  # 3 and 30 milestones
+def test_the_roadmap_detail_runs_a_fixed_number_of_queries(owner, django_assert_num_queries, milestones_per_level):
+    deconstruction, _ = deconstruction_create(
+        owner=owner, user_query="x", skill_type="abstract", data=plan(milestones_per_level=milestones_per_level)
+    )
+    roadmap = roadmap_create(owner=owner, title="t", deconstruction=deconstruction)
+    client = client_for(owner)
+    # the roadmap joined with its deconstruction, its progress rows
+    with django_assert_num_queries(2):
+        response = client.get(f"/api/roadmaps/{roadmap.pk}/")
+    assert sum(len(level["milestones"]) for level in response.data["levels"]) == 3 * milestones_per_level

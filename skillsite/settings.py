@@ -27,6 +27,14 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # Feature flag from seed 000: with skills off, the skills API answers 503 and
 # the admin shows a banner; roadmaps keep working.
 SKILLS_ENABLED = env.bool("SKILLS_ENABLED", default=True)
+# The deconstruction engine (roadmaps/deconstruction.py): the offline generator by default;
+# roadmaps.deconstruction.LLMGenerator with an OpenAI-compatible chat-completions endpoint.
+DECONSTRUCTION_GENERATOR = env.str("DECONSTRUCTION_GENERATOR", default="roadmaps.deconstruction.OfflineGenerator")
+DECONSTRUCTION_LLM_URL = env.str("DECONSTRUCTION_LLM_URL", default="")
+DECONSTRUCTION_LLM_MODEL = env.str("DECONSTRUCTION_LLM_MODEL", default="")
+DECONSTRUCTION_LLM_API_KEY = env.str("DECONSTRUCTION_LLM_API_KEY", default="")
+DECONSTRUCTION_LLM_USD_PER_1K_TOKENS = env.str("DECONSTRUCTION_LLM_USD_PER_1K_TOKENS", default="0")
+
 # Largest batch POST /api/events/ takes; larger ones get 413.
 EVENTS_MAX_BATCH = env.int("EVENTS_MAX_BATCH", default=1000)
 

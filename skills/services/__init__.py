@@ -11,6 +11,7 @@ from .registry import (
     skill_version_publish,
     skill_version_rollback,
 )
+from .sync import SyncReport, skills_sync_from_folder
 from .telemetry import EventConflict, InvalidEvents, RecordResult, usage_events_record
 
 __all__ = [
@@ -18,6 +19,7 @@ __all__ = [
     "InvalidEvents",
     "RebuildReport",
     "RecordResult",
+    "SyncReport",
     "feedback_record",
     "metrics_rebuild",
     "usage_events_record",
@@ -28,4 +30,5 @@ __all__ = [
     "skill_unlock_revoke",
     "skill_version_publish",
     "skill_version_rollback",
+    "skills_sync_from_folder",
 ]

@@ -102,6 +102,11 @@ class Roadmap(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("roadmaps:detail", args=[self.pk])
+
 
 class MilestoneProgressQuerySet(models.QuerySet):
     def visible_to(self, user) -> MilestoneProgressQuerySet:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 
 from django.db.models import Max, Prefetch, QuerySet
+from django.db.models.functions import TruncDate
+from django.utils import timezone
 
-from .models import MilestoneProgress, MilestoneStatus, PracticeActivity, Roadmap
+from .models import MILESTONE_TRANSITIONS, MilestoneProgress, MilestoneStatus, PracticeActivity, Roadmap
 from .plan import Milestone, milestones_of
 
 
@@ -79,11 +82,17 @@ class RoadmapView:
         return next((m for m in self.milestones if not m.done), None)
 
 
-def roadmaps_with_progress(queryset: QuerySet[Roadmap]) -> QuerySet[Roadmap]:
-    """Roadmaps with their deconstruction and its progress rows: 3 queries for any number."""
-    return queryset.select_related("deconstruction").prefetch_related(
+def roadmaps_with_progress(queryset: QuerySet[Roadmap], *, with_activities: bool = False) -> QuerySet[Roadmap]:
+    """Roadmaps with their deconstruction and its progress rows (and their practice
+    activities): a fixed number of queries whatever the number of milestones."""
+    queryset = queryset.select_related("deconstruction").prefetch_related(
         Prefetch("deconstruction__progress", queryset=MilestoneProgress.objects.order_by("created_at", "id"))
     )
+    if with_activities:
+        queryset = queryset.prefetch_related(
+            Prefetch("deconstruction__progress__activities", queryset=PracticeActivity.objects.order_by("-created_at"))
+        )
+    return queryset
 
 
 def roadmap_view(roadmap: Roadmap) -> RoadmapView:
@@ -130,3 +139,79 @@ def last_practice_by_roadmap(roadmaps: list[Roadmap]) -> dict:
         .annotate(last=Max("created_at"))
     )
     return {row["milestone_progress__deconstruction__roadmaps"]: row["last"] for row in rows}
+
+
+@dataclass
+class MilestoneCard:
+    item: MilestoneView
+    form: object
+    activities: list
+
+    @property
+    def actions(self) -> list[str]:
+        """The buttons the transition rules allow from the current status."""
+        allowed = MILESTONE_TRANSITIONS[self.item.status]
+        names = {
+            MilestoneStatus.IN_PROGRESS: "start",
+            MilestoneStatus.COMPLETED: "complete",
+            MilestoneStatus.FAILED: "fail",
+            MilestoneStatus.NOT_STARTED: "reset",
+        }
+        return [names[status] for status in names if status in allowed]
+
+
+@dataclass
+class RoadmapPage:
+    view: RoadmapView
+    cards: dict[str, MilestoneCard]
+
+    def levels(self):
+        """(level, its milestone cards) in order, for the template."""
+        return [(level, [self.cards[m.milestone.id] for m in level.milestones]) for level in self.view.levels]
+
+
+def roadmap_page(roadmap: Roadmap, bound_form: tuple | None = None) -> RoadmapPage:
+    """The roadmap page: levels, milestones, a practice form and the history of each milestone."""
+    from .forms import PracticeForm
+
+    view = roadmap_view(roadmap)
+    cards = {}
+    for item in view.milestones:
+        progress = item.progress
+        if bound_form and progress and bound_form[0] == progress.pk:
+            form = bound_form[1]
+        else:
+            form = PracticeForm(progress_id=progress.pk if progress else None)
+        activities = list(progress.activities.all()) if progress else []
+        cards[item.milestone.id] = MilestoneCard(item=item, form=form, activities=activities)
+    return RoadmapPage(view=view, cards=cards)
+
+
+def practice_history(user, limit: int = 50) -> list[PracticeActivity]:
+    """The learner's latest practice across all roadmaps."""
+    return list(
+        PracticeActivity.objects.filter(milestone_progress__deconstruction__owner=user)
+        .select_related("milestone_progress__deconstruction")
+        .order_by("-created_at")[:limit]
+    )
+
+
+def practice_streak(user, today: date | None = None) -> int:
+    """Consecutive days with practice, ending today (or yesterday, when today has none yet)."""
+    today = today or timezone.localdate()
+    days = list(
+        PracticeActivity.objects.filter(milestone_progress__deconstruction__owner=user)
+        .annotate(day=TruncDate("created_at"))
+        .values_list("day", flat=True)
+        .distinct()
+        .order_by("-day")[:366]
+    )
+    if not days or days[0] < today - timedelta(days=1):
+        return 0
+    streak, expected = 0, days[0]
+    for day in days:
+        if day != expected:
+            break
+        streak += 1
+        expected = day - timedelta(days=1)
+    return streak

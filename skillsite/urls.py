@@ -13,5 +13,7 @@ urlpatterns = [
     path("api/auth/", include("rest_framework.urls")),
     path("api/", include(skills.api.urlpatterns)),
     path("api/", include(router.urls)),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("", include("roadmaps.urls")),
 ]
 handler500 = "skillsite.views.handler500"

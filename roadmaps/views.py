@@ -1,0 +1,128 @@
+"""Learner pages: thin views over the roadmaps services and selectors."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from . import services
+from .forms import GoalForm, PracticeForm, SignUpForm
+from .models import MilestoneProgress, Roadmap
+from .selectors import (
+    last_practice_by_roadmap,
+    practice_history,
+    practice_streak,
+    roadmap_page,
+    roadmap_view,
+    roadmaps_with_progress,
+)
+
+MILESTONE_ACTIONS = {
+    "start": services.milestone_start,
+    "complete": services.milestone_complete,
+    "fail": services.milestone_fail,
+    "reset": services.milestone_reset,
+}
+
+
+def signup(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("roadmaps:list")
+    form = SignUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, "Welcome! Start a roadmap from something you want to learn.")
+        return redirect("roadmaps:list")
+    return render(request, "registration/signup.html", {"form": form})
+
+
+@login_required
+def roadmap_list(request: HttpRequest, goal_form: GoalForm | None = None) -> HttpResponse:
+    roadmaps = list(roadmaps_with_progress(Roadmap.objects.for_learner(request.user)))
+    last_practice = last_practice_by_roadmap(roadmaps)
+    cards = [(roadmap, roadmap_view(roadmap), last_practice.get(roadmap.pk)) for roadmap in roadmaps]
+    context = {"cards": cards, "goal_form": goal_form or GoalForm()}
+    return render(request, "roadmaps/list.html", context, status=400 if goal_form else 200)
+
+
+@login_required
+@require_POST
+def roadmap_create(request: HttpRequest) -> HttpResponse:
+    form = GoalForm(request.POST)
+    if not form.is_valid():
+        return roadmap_list(request, goal_form=form)
+    try:
+        roadmap, warnings = services.roadmap_create_from_goal(owner=request.user, **form.cleaned_data)
+    except ValidationError as error:
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+        return roadmap_list(request, goal_form=form)
+    for warning in warnings:
+        messages.warning(request, warning)
+    return redirect(roadmap)
+
+
+def _own_roadmap(request: HttpRequest, roadmap_id, *, with_activities: bool = False) -> Roadmap:
+    """The learner's own roadmap, or 404 (another learner's roadmap does not exist for them)."""
+    roadmaps = roadmaps_with_progress(Roadmap.objects.for_learner(request.user), with_activities=with_activities)
+    return get_object_or_404(roadmaps, pk=roadmap_id)
+
+
+@login_required
+def roadmap_detail(request: HttpRequest, roadmap_id, bound_form: tuple | None = None) -> HttpResponse:
+    page = roadmap_page(_own_roadmap(request, roadmap_id, with_activities=True), bound_form=bound_form)
+    return render(request, "roadmaps/detail.html", {"page": page, "roadmap": page.view.roadmap})
+
+
+def _own_progress(request: HttpRequest, roadmap: Roadmap, progress_id) -> MilestoneProgress:
+    if roadmap.deconstruction_id is None:
+        raise Http404
+    return get_object_or_404(MilestoneProgress, pk=progress_id, deconstruction_id=roadmap.deconstruction_id)
+
+
+def _back_to(roadmap: Roadmap, progress: MilestoneProgress) -> HttpResponse:
+    return redirect(f"{reverse('roadmaps:detail', args=[roadmap.pk])}#milestone-{progress.milestone_id}")
+
+
+@login_required
+@require_POST
+def milestone_action(request: HttpRequest, roadmap_id, progress_id, action: str) -> HttpResponse:
+    if action not in MILESTONE_ACTIONS:
+        raise Http404
+    roadmap = _own_roadmap(request, roadmap_id)
+    progress = _own_progress(request, roadmap, progress_id)
+    try:
+        MILESTONE_ACTIONS[action](progress=progress)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return _back_to(roadmap, progress)
+
+
+@login_required
+@require_POST
+def practice_log(request: HttpRequest, roadmap_id, progress_id) -> HttpResponse:
+    roadmap = _own_roadmap(request, roadmap_id)
+    progress = _own_progress(request, roadmap, progress_id)
+    form = PracticeForm(request.POST, progress_id=progress.pk)
+    if not form.is_valid():
+        return roadmap_detail(request, roadmap_id, bound_form=(progress.pk, form))
+    try:
+        services.practice_activity_log(progress=progress, **form.cleaned_data)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"Practice logged: {form.cleaned_data['title']}")
+    return _back_to(roadmap, progress)
+
+
+@login_required
+def history(request: HttpRequest) -> HttpResponse:
+    activities = practice_history(request.user)
+    return render(request, "roadmaps/history.html", {"activities": activities, "streak": practice_streak(request.user)})

@@ -1,0 +1,204 @@
+"""The learner pages, through Django's test client."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from roadmaps.models import MilestoneProgress, PracticeActivity, Roadmap
+from roadmaps.selectors import practice_streak
+from roadmaps.services import deconstruction_create, practice_activity_log, roadmap_create
+from tests.factories import UserFactory, make_roadmap
+from tests.roadmaps.plans import plan
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def owner():
+    return UserFactory()
+
+
+@pytest.fixture
+def owner_client(client, owner):
+    client.force_login(owner)
+    return client
+
+
+@pytest.fixture
+def roadmap(owner):
+    return make_roadmap(owner)
+
+
+def first_progress(roadmap) -> MilestoneProgress:
+    return roadmap.deconstruction.progress.get(milestone_id="m1-1")
+
+
+def page_urls(roadmap) -> list[str]:
+    progress = first_progress(roadmap)
+    return [
+        "/",
+        f"/roadmaps/{roadmap.pk}/",
+        "/practice/",
+    ], [
+        "/roadmaps/new/",
+        f"/roadmaps/{roadmap.pk}/milestones/{progress.pk}/start/",
+        f"/roadmaps/{roadmap.pk}/milestones/{progress.pk}/practice/",
+    ]
+
+
+def test_sign_up_logs_the_learner_in(client):
+    response = client.post(
+        "/accounts/signup/",
+        {"username": "newbie", "email": "", "password1": "a-Long-passphrase-42", "password2": "a-Long-passphrase-42"},
+    )
+    assert response.status_code == 302 and response["Location"] == "/"
+    assert client.get("/").status_code == 200
+    assert get_user_model().objects.filter(username="newbie").exists()
+
+
+def test_sign_up_errors_show_next_to_the_field(client):
+    response = client.post("/accounts/signup/", {"username": "x", "password1": "123", "password2": "123"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "This password is too short" in html and "entirely numeric" in html
+
+
+def test_log_in_and_log_out(client, owner):
+    response = client.post("/accounts/login/", {"username": owner.username, "password": "correct-horse-battery"})
+    assert response.status_code == 302
+    assert client.post("/accounts/logout/").status_code == 302
+    assert client.get("/").status_code == 302
+
+
+def test_anonymous_visitors_are_sent_to_log_in(client, roadmap):
+    pages, actions = page_urls(roadmap)
+    for url in pages:
+        response = client.get(url)
+        assert response.status_code == 302 and response["Location"].startswith("/accounts/login/"), url
+    for url in actions:
+        response = client.post(url)
+        assert response.status_code == 302 and response["Location"].startswith("/accounts/login/"), url
+
+
+def test_another_learner_gets_404(client, roadmap):
+    client.force_login(UserFactory())
+    progress = first_progress(roadmap)
+    assert client.get(f"/roadmaps/{roadmap.pk}/").status_code == 404
+    assert client.post(f"/roadmaps/{roadmap.pk}/milestones/{progress.pk}/start/").status_code == 404
+    practice = {"activity_type": "reading", "title": "x", "completed": "on"}
+    assert client.post(f"/roadmaps/{roadmap.pk}/milestones/{progress.pk}/practice/", practice).status_code == 404
+    # a milestone of another roadmap through one's own roadmap is not found either
+    mine = make_roadmap(get_user_model().objects.exclude(pk=roadmap.owner_id).get())
+    assert client.post(f"/roadmaps/{mine.pk}/milestones/{progress.pk}/start/").status_code == 404
+    progress.refresh_from_db()
+    assert progress.status == "not_started"
+
+
+def test_my_roadmaps_shows_progress_next_milestone_and_last_practice(owner_client, roadmap):
+    practice_activity_log(progress=first_progress(roadmap), activity_type="reading", title="x", completed=True)
+    html = owner_client.get("/").content.decode()
+    assert roadmap.title in html
+    assert "15 / 140 minutes" in html and "Next: <strong>Juggle three balls: the core movement, slowly" in html
+    assert "Last practice: " + timezone.localdate().strftime("%b") in html
+
+
+def test_starting_a_roadmap_from_a_goal(owner_client, owner):
+    response = owner_client.post("/roadmaps/new/", {"user_query": "learn to knit", "skill_type": "physical"})
+    roadmap = Roadmap.objects.get(owner=owner)
+    assert response.status_code == 302 and response["Location"] == f"/roadmaps/{roadmap.pk}/"
+    assert "Knit: setup and warm-up" in owner_client.get(response["Location"]).content.decode()
+
+
+def test_a_bad_goal_shows_the_error_next_to_the_field(owner_client):
+    response = owner_client.post("/roadmaps/new/", {"user_query": "", "skill_type": "magic"})
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "This field is required." in html and "Select a valid choice" in html
+    assert Roadmap.objects.count() == 0
+
+
+def test_milestone_buttons_follow_the_transition_rules(owner_client, roadmap):
+    progress = first_progress(roadmap)
+    base = f"/roadmaps/{roadmap.pk}/milestones/{progress.pk}"
+    html = owner_client.get(f"/roadmaps/{roadmap.pk}/").content.decode()
+    card = html.split('id="milestone-m1-1"')[1].split("</article>")[0]
+    assert re.findall(r">(Start|Complete|Fail|Reset)</button>", card) == ["Start"]
+    assert owner_client.post(f"{base}/complete/", follow=True).status_code == 200
+    progress.refresh_from_db()
+    assert progress.status == "not_started"
+    owner_client.post(f"{base}/start/")
+    html = owner_client.get(f"/roadmaps/{roadmap.pk}/").content.decode()
+    card = html.split('id="milestone-m1-1"')[1].split("</article>")[0]
+    assert re.findall(r">(Start|Complete|Fail|Reset)</button>", card) == ["Complete", "Fail", "Reset"]
+    owner_client.post(f"{base}/fail/")
+    progress.refresh_from_db()
+    assert progress.status == "failed"
+
+
+def test_an_illegal_action_is_explained(owner_client, roadmap):
+    progress = first_progress(roadmap)
+    response = owner_client.post(f"/roadmaps/{roadmap.pk}/milestones/{progress.pk}/complete/", follow=True)
+    assert "cannot go from not_started to completed" in response.content.decode()
+
+
+def test_logging_practice_until_reps_times_sets_completes_the_milestone(owner_client, roadmap):
+    progress = roadmap.deconstruction.progress.get(milestone_id="m1-2")  # 3 reps × 1 set
+    url = f"/roadmaps/{roadmap.pk}/milestones/{progress.pk}/practice/"
+    for n in range(3):
+        response = owner_client.post(
+            url, {"activity_type": "physical_practice", "title": f"rep {n}", "completion_time": 5, "completed": "on"}
+        )
+        assert response.status_code == 302
+    progress.refresh_from_db()
+    assert progress.status == "completed" and progress.practice_completions == 3
+    html = owner_client.get(f"/roadmaps/{roadmap.pk}/").content.decode()
+    assert "3 of 3 done" in html and "Practice history (3)" in html
+
+
+def test_practice_errors_show_next_to_the_field_and_write_nothing(owner_client, roadmap):
+    progress = first_progress(roadmap)
+    response = owner_client.post(
+        f"/roadmaps/{roadmap.pk}/milestones/{progress.pk}/practice/",
+        {"activity_type": "dancing", "title": "", "completion_time": "-3", "difficulty_rating": "9"},
+    )
+    html = response.content.decode()
+    card = html.split('id="milestone-m1-1"')[1].split("</article>")[0]
+    assert "Select a valid choice" in card and "This field is required." in card
+    assert "greater than or equal to 0" in card
+    assert "<details open" in card
+    assert PracticeActivity.objects.count() == 0
+
+
+def test_practice_history_lists_recent_activities_and_the_streak(owner_client, owner, roadmap):
+    practice_activity_log(progress=first_progress(roadmap), activity_type="reading", title="read the manual")
+    html = owner_client.get("/practice/").content.decode()
+    assert "read the manual" in html and "Streak: 1 day in a row" in html
+
+
+def test_the_streak_counts_consecutive_days_ending_today_or_yesterday(owner, roadmap):
+    progress = first_progress(roadmap)
+    today = timezone.localdate()
+    for days_ago in [1, 2, 3, 5]:
+        activity = practice_activity_log(progress=progress, activity_type="reading", title=f"{days_ago}")
+        PracticeActivity.objects.filter(pk=activity.pk).update(created_at=timezone.now() - timedelta(days=days_ago))
+    assert practice_streak(owner, today=today) == 3
+    assert practice_streak(owner, today=today + timedelta(days=2)) == 0
+
+
+@pytest.mark.parametrize("milestones_per_level", [1, 10])
+def test_the_roadmap_page_runs_a_fixed_number_of_queries(
+    owner_client, owner, django_assert_num_queries, milestones_per_level
+):
+    deconstruction, _ = deconstruction_create(
+        owner=owner, user_query="x", skill_type="abstract", data=plan(milestones_per_level=milestones_per_level)
+    )
+    roadmap = roadmap_create(owner=owner, title="t", deconstruction=deconstruction)
+    for progress in deconstruction.progress.all():
+        practice_activity_log(progress=progress, activity_type="reading", title="x")
+    # session, user, the roadmap with its deconstruction, progress rows, their activities
+    with django_assert_num_queries(5):
+        response = owner_client.get(f"/roadmaps/{roadmap.pk}/")
+    assert response.content.decode().count('class="card milestone"') == 3 * milestones_per_level

@@ -13,6 +13,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from skillsite.api import router
+from skillsite.filters import UTCIsoDateTimeFilter
 
 from . import services
 from .models import ActivityType, MilestoneProgress, PracticeActivity, Roadmap, SkillDeconstruction
@@ -174,8 +175,8 @@ class PracticeActivityFilter(django_filters.FilterSet):
     milestone = django_filters.UUIDFilter(field_name="milestone_progress")
     activity_type = django_filters.ChoiceFilter(choices=ActivityType.choices)
     date = django_filters.DateFilter(field_name="created_at", lookup_expr="date")
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_after = UTCIsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = UTCIsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
 
     class Meta:
         model = PracticeActivity

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -22,6 +23,7 @@ MUST_BE_COUNT = "must be an integer ≥ 1"
 DUPLICATE_ID = "duplicate milestone id {id!r}"
 TOTAL_MISMATCH = "must equal the sum of the milestones' estimatedTime ({total})"
 BAD_DIFFICULTY = f"must be one of {', '.join(DIFFICULTIES)}"
+NUL_CHARACTER = "must not contain NUL (\\u0000) characters"
 LEVELS_OUT_OF_ORDER = "levels must be numbered 1, 2, 3… in order"
 
 
@@ -81,6 +83,8 @@ def plan_errors(data) -> dict[str, str]:
     """{JSON path: message} for everything wrong with a deconstruction; empty when valid."""
     if not isinstance(data, dict):
         return {"deconstruction_data": MUST_BE_OBJECT}
+    if "\\u0000" in json.dumps(data):
+        return {"deconstruction_data": NUL_CHARACTER}
     errors: dict[str, str] = {}
     levels = data.get("levels")
     if not isinstance(levels, list) or not levels:

@@ -21,6 +21,7 @@ from skills.models.registry import SEMVER_RE
 
 SKILL_ID_PATTERN = r"^[-a-zA-Z0-9_]{1,100}$"
 COST_NEGATIVE = "must be zero or more"
+NUL_CHARACTER = "must not contain NUL (\\u0000) characters"
 COST_PRECISION = "must have at most 8 digits before and 6 after the decimal point"
 BATCH_EMPTY = "A batch must contain at least one event."
 INT32 = 2**31 - 1
@@ -79,7 +80,14 @@ def _checked(event: EventIn) -> tuple[ParsedEvent | None, dict[str, list[str]]]:
         return None, {"cost_usd": [COST_NEGATIVE]}
     if event.cost_usd.as_tuple().exponent < -6 or abs(event.cost_usd) >= 10**8:
         return None, {"cost_usd": [COST_PRECISION]}
-    return ParsedEvent(event, hashlib.sha256(msgspec.json.encode(event)).hexdigest()), {}
+    payload = msgspec.json.encode(event)
+    if b"\\u0000" in payload:
+        # PostgreSQL text and jsonb cannot hold NUL; name the field rather than fail at insert.
+        field = next(
+            name for name in event.__struct_fields__ if b"\\u0000" in msgspec.json.encode(getattr(event, name))
+        )
+        return None, {field: [NUL_CHARACTER]}
+    return ParsedEvent(event, hashlib.sha256(payload).hexdigest()), {}
 
 
 def parse_events(items: list) -> tuple[list[ParsedEvent], list[dict]]:

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from skills.ingest import BATCH_EMPTY
 from skills.models import Feedback, Outcome, UsageEvent
 from skills.services import EventConflict, InvalidEvents, feedback_record, usage_events_record
+from skillsite.filters import UTCIsoDateTimeFilter
 
 from .common import SkillsAPIMixin
 from .schemas import EVENT_BATCH_REQUEST
@@ -50,8 +51,8 @@ class UsageEventFilter(django_filters.FilterSet):
     skill = django_filters.CharFilter(field_name="skill_id")
     outcome = django_filters.ChoiceFilter(choices=Outcome.choices)
     session = django_filters.CharFilter(field_name="session_id")
-    occurred_after = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
-    occurred_before = django_filters.IsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt")
+    occurred_after = UTCIsoDateTimeFilter(field_name="occurred_at", lookup_expr="gte")
+    occurred_before = UTCIsoDateTimeFilter(field_name="occurred_at", lookup_expr="lt")
     q = django_filters.CharFilter(method="search_workflow", label="Search workflow paths")
 
     class Meta:

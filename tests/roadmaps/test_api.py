@@ -234,3 +234,15 @@ def test_the_roadmap_detail_runs_a_fixed_number_of_queries(owner, django_assert_
     with django_assert_num_queries(2):
         response = client.get(f"/api/roadmaps/{roadmap.pk}/")
     assert sum(len(level["milestones"]) for level in response.data["levels"]) == 3 * milestones_per_level
+
+
+@pytest.mark.parametrize(
+    "query, status",
+    [
+        ("created_before=7676-07-19T10:38:45%2B21:14", 200),  # an offset PostgreSQL would refuse
+        ("created_after=0001-01-01T00:00:00%2B11:01", 400),  # before year 1 in UTC
+        ("created_after=yesterday", 400),
+    ],
+)
+def test_odd_date_times_are_converted_to_utc_or_refused(owner, query, status):
+    assert client_for(owner).get(f"/api/practice-activities/?{query}").status_code == status

@@ -152,3 +152,9 @@ def test_summary_runs_a_fixed_number_of_queries(user_client, django_assert_num_q
     assert summary["most_used_skill"] == "skill-0"
     assert summary["top_error_types"][0]["error_type"] == "Timeout"
     assert 0 <= summary["overall_completion_rate"] <= 100
+
+
+def test_a_nul_character_is_refused_with_the_field_named(user_client):
+    response = user_client.post("/api/events/", event_payload(0, state_snapshot={"tier": "a\u0000b"}), format="json")
+    assert response.status_code == 400
+    assert list(response.data["errors"][0]) == ["index", "state_snapshot"]

@@ -35,6 +35,12 @@ DECONSTRUCTION_LLM_MODEL = env.str("DECONSTRUCTION_LLM_MODEL", default="")
 DECONSTRUCTION_LLM_API_KEY = env.str("DECONSTRUCTION_LLM_API_KEY", default="")
 DECONSTRUCTION_LLM_USD_PER_1K_TOKENS = env.str("DECONSTRUCTION_LLM_USD_PER_1K_TOKENS", default="0")
 
+# Emergence mining: a candidate needs at least EMERGENCE_MIN_SKILLS co-occurring successful skills
+# in at least EMERGENCE_MIN_SUPPORT sessions of one context; it enters review at EMERGENCE_REVIEW_SUPPORT.
+EMERGENCE_MIN_SKILLS = env.int("EMERGENCE_MIN_SKILLS", default=2)
+EMERGENCE_MIN_SUPPORT = env.int("EMERGENCE_MIN_SUPPORT", default=3)
+EMERGENCE_REVIEW_SUPPORT = env.int("EMERGENCE_REVIEW_SUPPORT", default=10)
+
 # Largest batch POST /api/events/ takes; larger ones get 413.
 EVENTS_MAX_BATCH = env.int("EVENTS_MAX_BATCH", default=1000)
 

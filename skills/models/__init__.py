@@ -1,4 +1,11 @@
-from .emergence import CANDIDATE_TRANSITIONS, CandidateReview, CandidateStatus, EmergenceCandidate
+from .emergence import (
+    CANDIDATE_TRANSITIONS,
+    CandidateReview,
+    CandidateStatus,
+    EmergenceCandidate,
+    MiningRun,
+    MiningSession,
+)
 from .metrics import SessionSkill, SkillDailyUsage, SkillMetrics, SkillUserUsage
 from .registry import Skill, SkillUnlock, SkillVersion, Tier, semver_key, validate_semver
 from .telemetry import Feedback, Outcome, UsageEvent, UsageEventKey
@@ -9,6 +16,8 @@ __all__ = [
     "CandidateStatus",
     "EmergenceCandidate",
     "Feedback",
+    "MiningRun",
+    "MiningSession",
     "Outcome",
     "SessionSkill",
     "Skill",

@@ -92,3 +92,51 @@ class CandidateReview(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status} → {self.to_status}"
+
+
+class MiningSession(models.Model):
+    """One session in one context (tier, element, realm), as the miner last saw it.
+
+    Keeping it lets a run re-mine only the sessions with new events and still give
+    the same candidates as a full re-mine (see skills.services.emergence).
+    """
+
+    session_id = models.CharField(max_length=255)
+    tier = models.CharField(max_length=50, blank=True)
+    element = models.CharField(max_length=100, blank=True)
+    realm = models.CharField(max_length=100, blank=True)
+    skills = models.JSONField(default=list, help_text="Distinct successful skills, sorted.")
+    set_hash = models.CharField(max_length=64, help_text="Hash of the skill set alone.")
+    signature_hash = models.CharField(max_length=64, help_text="Hash of the skill set and the context.")
+    success_events = models.PositiveIntegerField(default=0)
+    total_events = models.PositiveIntegerField(default=0)
+    last_seen = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["session_id", "tier", "element", "realm"], name="miningsession_unique")
+        ]
+        indexes = [
+            models.Index(fields=["signature_hash"], name="miningsession_signature_idx"),
+            models.Index(fields=["set_hash"], name="miningsession_set_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.session_id} ({self.tier}/{self.element}/{self.realm})"
+
+
+class MiningRun(models.Model):
+    """A mining run; the latest one's watermark is where the next incremental run starts."""
+
+    full = models.BooleanField(default=False)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    watermark = models.DateTimeField(null=True, blank=True, help_text="Latest received_at this run covered.")
+    sessions_mined = models.PositiveIntegerField(default=0)
+    candidates_touched = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{'full' if self.full else 'incremental'} run at {self.started_at:%Y-%m-%d %H:%M}"

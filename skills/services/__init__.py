@@ -1,5 +1,6 @@
 """Every write path of the skills app. The admin, the API and the commands call these."""
 
+from .emergence import MiningReport, candidate_approve, candidate_deploy, candidate_reject, emergence_mine
 from .metrics import feedback_record
 from .rebuild import RebuildReport, metrics_rebuild
 from .registry import (
@@ -15,6 +16,11 @@ from .sync import SyncReport, skills_sync_from_folder
 from .telemetry import EventConflict, InvalidEvents, RecordResult, usage_events_record
 
 __all__ = [
+    "MiningReport",
+    "candidate_approve",
+    "candidate_deploy",
+    "candidate_reject",
+    "emergence_mine",
     "EventConflict",
     "InvalidEvents",
     "RebuildReport",

@@ -7,7 +7,7 @@ SELECT from generate_series: 200 skills, 2,000 users, sessions of ~8 events),
 rebuilds every aggregate from it (`metrics_rebuild`, timed), then times, as the
 median of --repeat runs:
   * GET /api/analytics/effectiveness/ and /api/analytics/summary/ through Django;
-  * the admin metrics dashboard, when the admin has one (`admin:skills_dashboard`);
+  * the admin metrics dashboard, when the admin has one (`skills-dashboard`);
   * seed 000's v_skill_effectiveness computed over the log (the seed's approach);
   * `mine_emergence` full and incremental, when that command exists.
 Prints one table with the ratio to the seed's view and, for each endpoint, its time at
@@ -117,7 +117,7 @@ def measure(size: int, repeat: int, client) -> dict[str, float]:
     figures["effectiveness endpoint"] = median_ms(get(client, "/api/analytics/effectiveness/"), repeat)
     figures["summary endpoint"] = median_ms(get(client, "/api/analytics/summary/"), repeat)
     try:
-        figures["admin dashboard"] = median_ms(get(client, reverse("admin:skills_dashboard")), repeat)
+        figures["admin dashboard"] = median_ms(get(client, reverse("skills-dashboard")), repeat)
     except NoReverseMatch:
         pass
     figures["seed view v_skill_effectiveness"] = median_ms(seed_view, max(1, repeat // 2))

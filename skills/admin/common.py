@@ -1,0 +1,53 @@
+"""Pieces shared by the skills admin screens."""
+
+from django import forms
+from django.contrib import admin
+from django.core.paginator import Paginator
+from django.db import connection
+from django.utils.functional import cached_property
+
+COUNT_CAP = 10_000
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Aggregates and the log are written by services only, never by hand."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class EstimatedCountPaginator(Paginator):
+    """Never counts a large table: the unfiltered count is PostgreSQL's planner estimate,
+    and a filtered count stops at COUNT_CAP rows."""
+
+    @cached_property
+    def count(self) -> int:
+        query = self.object_list.query
+        if connection.vendor == "postgresql" and not query.where:
+            estimate = _estimated_rows(self.object_list.model._meta.db_table)
+            if estimate > COUNT_CAP:
+                return estimate
+        return self.object_list.order_by()[: COUNT_CAP + 1].count()
+
+
+def _estimated_rows(table: str) -> int:
+    """reltuples of the table, summed over its partitions when it is partitioned."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT COALESCE(SUM(GREATEST(c.reltuples, 0)), 0)::bigint FROM pg_class c "
+            "WHERE c.oid = %s::regclass OR c.oid IN (SELECT inhrelid FROM pg_inherits WHERE inhparent = %s::regclass)",
+            [table, table],
+        )
+        return cursor.fetchone()[0]
+
+
+class NoteForm(forms.Form):
+    """The intermediate page of a review action: the note is required."""
+
+    note = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "cols": 60}), label="Review note")

@@ -1,0 +1,72 @@
+"""The metrics dashboard's data, from the per (skill, day) roll-up only: the log is never read.
+
+Queries: the roll-up rows of the date range (and skill), and the skill list for the filter.
+Work is O(skills × days), whatever the number of events.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.utils import timezone
+
+from skills.models import Skill, SkillDailyUsage
+from skills.sketch import LatencySketch
+
+TOP_N = 10
+
+
+@dataclass
+class DashboardFilter:
+    start: date
+    end: date
+    skill_id: str = ""
+
+    @classmethod
+    def default(cls) -> DashboardFilter:
+        today = timezone.localdate()
+        return cls(start=today - timedelta(days=29), end=today)
+
+
+def dashboard_data(filters: DashboardFilter) -> dict:
+    rows = SkillDailyUsage.objects.filter(day__gte=filters.start, day__lte=filters.end).order_by("day", "skill_id")
+    if filters.skill_id:
+        rows = rows.filter(skill_id=filters.skill_id)
+    days = [filters.start + timedelta(days=n) for n in range((filters.end - filters.start).days + 1)]
+    per_day = {day: Counter() for day in days}
+    per_skill: dict[str, Counter] = defaultdict(Counter)
+    sketches: dict[str, LatencySketch] = defaultdict(LatencySketch)
+    errors, paths = Counter(), Counter()
+    for row in rows:
+        day = per_day.setdefault(row.day, Counter())
+        for outcome in ("success", "failure", "error", "abandoned"):
+            day[outcome] += getattr(row, f"{outcome}_count")
+        day["tokens_used"] += row.tokens_used_sum
+        day["tokens_saved"] += row.tokens_saved_sum
+        day["cost"] += row.cost_usd_sum
+        per_skill[row.skill_id]["total"] += row.total
+        per_skill[row.skill_id]["success"] += row.success_count
+        sketches[row.skill_id].merge(LatencySketch(row.latency_sketch))
+        errors.update(row.error_types)
+        paths.update(row.workflow_paths)
+    skills = sorted(per_skill, key=lambda s: (-per_skill[s]["total"], s))[:20]
+    return {
+        "days": [d.isoformat() for d in days],
+        "usage": {o: [per_day[d][o] for d in days] for o in ("success", "failure", "error", "abandoned")},
+        "tokens_used": [per_day[d]["tokens_used"] for d in days],
+        "tokens_saved": [per_day[d]["tokens_saved"] for d in days],
+        "cost": [float(per_day[d]["cost"] or Decimal(0)) for d in days],
+        "skills": skills,
+        "success_rate": [round(100 * per_skill[s]["success"] / per_skill[s]["total"], 1) for s in skills],
+        "p95": [round(sketches[s].quantile(0.95) or 0, 1) for s in skills],
+        "errors": [[name, count] for name, count in errors.most_common(TOP_N)],
+        "paths": [[name, count] for name, count in paths.most_common(TOP_N)],
+        "total": sum(c["total"] for c in per_skill.values()),
+    }
+
+
+def skill_choices() -> list[tuple[str, str]]:
+    return [("", "All skills"), *Skill.objects.order_by("skill_id").values_list("skill_id", "skill_id")]

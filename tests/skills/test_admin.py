@@ -1,0 +1,183 @@
+"""The admin as a staff user uses it: every action through the admin's own URLs."""
+
+import pytest
+from django.contrib.messages import get_messages
+
+from skills.models import CandidateStatus, EmergenceCandidate, Skill, SkillUnlock, Tier
+from skills.services import skill_version_publish, usage_events_record
+from skills.services.emergence import ILLEGAL_TRANSITION
+from tests.factories import SkillFactory, UserFactory
+from tests.skills.telemetry_helpers import event_payload
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = "/admin/skills/emergencecandidate/"
+
+
+@pytest.fixture
+def admin_client(client, staff):
+    client.force_login(staff)
+    return client
+
+
+def make_candidate(skills=("pdf", "summarize"), status=CandidateStatus.REVIEW, support=12) -> EmergenceCandidate:
+    from django.utils import timezone
+
+    return EmergenceCandidate.objects.create(
+        signature_hash=f"sig-{'-'.join(skills)}-{status}", skills=list(skills), tier="standard", element="fire",
+        realm="code", support_count=support, avg_success_rate=0.9, field_coherence=1.0, status=status,
+        first_seen=timezone.now(), last_seen=timezone.now(),
+    )  # fmt: skip
+
+
+def run_action(admin_client, action: str, candidates, note: str | None = "looks right"):
+    selected = [str(c.pk) for c in candidates]
+    first = admin_client.post(CHANGELIST, {"action": action, "_selected_action": selected})
+    assert first.status_code == 200 and "Review note" in first.content.decode()
+    if note is None:
+        return first
+    return admin_client.post(
+        CHANGELIST, {"action": action, "_selected_action": selected, "apply": "1", "note": note}, follow=True
+    )
+
+
+def messages_of(response) -> list[str]:
+    return [str(m) for m in get_messages(response.wsgi_request)]
+
+
+def test_approve_then_deploy_publishes_a_composite_skill(admin_client, staff):
+    candidate = make_candidate()
+    run_action(admin_client, "approve", [candidate])
+    candidate.refresh_from_db()
+    assert candidate.status == CandidateStatus.APPROVED and candidate.reviewed_by == staff
+    assert candidate.review_notes == "looks right" and candidate.reviewed_at
+    run_action(admin_client, "deploy", [candidate], note="ship it")
+    candidate.refresh_from_db()
+    assert candidate.status == CandidateStatus.DEPLOYED
+    skill = candidate.deployed_skill
+    assert (skill.tier, skill.trust_level, skill.enabled) == (Tier.COMPOSITE, 1, True)
+    assert "pdf, summarize" in skill.versions.get(is_current=True).content
+    history = admin_client.get(f"{CHANGELIST}{candidate.pk}/change/").content.decode()
+    assert "review history" in history.lower() and "ship it" in history
+
+
+def test_deploy_before_approve_is_refused_with_a_message_naming_the_candidate(admin_client):
+    candidate = make_candidate()
+    response = run_action(admin_client, "deploy", [candidate])
+    expected = ILLEGAL_TRANSITION.format(candidate=candidate, current="review", target="deployed")
+    assert expected in messages_of(response)
+    candidate.refresh_from_db()
+    assert candidate.status == CandidateStatus.REVIEW
+
+
+def test_nothing_goes_after_reject_and_bulk_actions_report_each_candidate(admin_client):
+    rejected = make_candidate(("a", "b"), CandidateStatus.REJECTED)
+    pending = make_candidate(("c", "d"), CandidateStatus.REVIEW)
+    response = run_action(admin_client, "approve", [rejected, pending])
+    assert any("a + b cannot go from rejected to approved" in m for m in messages_of(response))
+    pending.refresh_from_db()
+    assert pending.status == CandidateStatus.APPROVED
+
+
+def test_a_review_needs_a_note(admin_client):
+    candidate = make_candidate()
+    response = admin_client.post(
+        CHANGELIST, {"action": "approve", "_selected_action": [candidate.pk], "apply": "1", "note": ""}
+    )
+    assert "This field is required." in response.content.decode()
+    candidate.refresh_from_db()
+    assert candidate.status == CandidateStatus.REVIEW
+
+
+def test_the_candidate_list_links_each_skill_and_sorts_by_support(admin_client):
+    make_candidate(("low", "x"), support=4)
+    make_candidate(("high", "y"), support=40)
+    html = admin_client.get(f"{CHANGELIST}?status__exact=review").content.decode()
+    assert html.index("high") < html.index("low")
+    assert 'href="/admin/skills/skill/high/change/"' in html
+
+
+def test_the_mine_button_runs_the_miner(admin_client):
+    events = []
+    for n in range(3):
+        events += [event_payload(n, skill_id=s, session_id=f"s{n}", outcome="success") for s in ("p", "q")]
+    usage_events_record(events=events, user=None)
+    response = admin_client.post(f"{CHANGELIST}mine/", follow=True)
+    assert any("session(s) mined" in m for m in messages_of(response))
+    assert EmergenceCandidate.objects.filter(skills=["p", "q"]).exists()
+
+
+def test_bulk_grant_creates_the_unlocks_with_the_reason(admin_client, staff):
+    learners = [UserFactory(), UserFactory()]
+    skills = [SkillFactory(tier=Tier.ADVANCED), SkillFactory(tier=Tier.EXPERT)]
+    response = admin_client.post(
+        "/admin/skills/skillunlock/bulk/",
+        {"users": [u.pk for u in learners], "skills": [s.pk for s in skills], "reason": "passed the course",
+         "operation": "grant"},
+        follow=True,
+    )  # fmt: skip
+    assert "Granted 4 unlock(s)" in messages_of(response)[0]
+    unlocks = SkillUnlock.objects.all()
+    assert unlocks.count() == 4
+    assert {(u.unlocked, u.unlock_reason, u.granted_by) for u in unlocks} == {(True, "passed the course", staff)}
+    admin_client.post(
+        "/admin/skills/skillunlock/bulk/",
+        {"users": [learners[0].pk], "skills": [skills[0].pk], "reason": "misuse", "operation": "revoke"},
+    )
+    assert SkillUnlock.objects.get(user=learners[0], skill=skills[0]).unlocked is False
+    assert admin_client.get("/admin/skills/skillunlock/?unlocked__exact=0").status_code == 200
+
+
+def test_the_bulk_page_lists_foundational_skills_as_always_unlocked(admin_client):
+    SkillFactory(skill_id="basics", tier=Tier.FOUNDATIONAL)
+    html = admin_client.get("/admin/skills/skillunlock/bulk/").content.decode()
+    assert "always unlocked" in html and "basics" in html
+
+
+def test_rollback_makes_the_older_version_current(admin_client):
+    skill = SkillFactory(skill_id="pdf")
+    old = skill_version_publish(skill=skill, version="1.0.0", content="old")
+    skill_version_publish(skill=skill, version="2.0.0", content="new")
+    page = admin_client.get("/admin/skills/skill/pdf/change/").content.decode()
+    assert "Roll back to 1.0.0" in page and "Metrics" in page
+    response = admin_client.post(f"/admin/skills/skill/pdf/rollback/{old.pk}/", follow=True)
+    assert "version 1.0.0 is current" in messages_of(response)[0]
+    assert Skill.objects.get(pk="pdf").versions.get(is_current=True).version == "1.0.0"
+
+
+def test_events_are_read_only_even_for_superusers(admin_client):
+    usage_events_record(events=[event_payload(0)], user=None)
+    event_id = __import__("skills.models", fromlist=["UsageEvent"]).UsageEvent.objects.get().pk
+    assert admin_client.get("/admin/skills/usageevent/add/").status_code == 403
+    change = admin_client.get(f"/admin/skills/usageevent/{event_id}/change/")
+    assert change.status_code == 200 and "Save" not in change.content.decode()
+    assert admin_client.post(f"/admin/skills/usageevent/{event_id}/delete/").status_code == 403
+
+
+@pytest.mark.parametrize("n_events", [30, 300])
+def test_the_event_changelist_runs_a_fixed_number_of_queries(admin_client, django_assert_max_num_queries, n_events):
+    for start in range(0, n_events, 100):
+        usage_events_record(events=[event_payload(n) for n in range(start, start + 100)][:n_events], user=None)
+    # session, user, capped count, page with skill and user, skills for the filter, + a margin for the admin's own
+    with django_assert_max_num_queries(9):
+        response = admin_client.get("/admin/skills/usageevent/?q=plan&outcome__exact=success")
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("n_events", [30, 300])
+def test_the_dashboard_runs_a_fixed_number_of_queries(admin_client, django_assert_num_queries, n_events):
+    usage_events_record(events=[event_payload(n) for n in range(n_events)], user=None)
+    # session, user, the skill list for the filter, the roll-up rows of the range
+    with django_assert_num_queries(4):
+        response = admin_client.get("/admin/skills/dashboard/?start=2026-10-01&end=2027-03-31&skill=")
+    assert response.status_code == 200
+    assert response.context["data"]["total"] == n_events
+
+
+def test_the_dashboard_refuses_a_backwards_range(admin_client):
+    response = admin_client.get("/admin/skills/dashboard/?start=2026-12-01&end=2026-11-01")
+    assert "The start must be on or before the end." in response.content.decode()
+
+
+def test_the_admin_index_links_to_the_dashboard(admin_client):
+    assert "/admin/skills/dashboard/" in admin_client.get("/admin/").content.decode()

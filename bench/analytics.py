@@ -7,7 +7,7 @@ SELECT from generate_series: 200 skills, 2,000 users, sessions of ~8 events),
 rebuilds every aggregate from it (`metrics_rebuild`, timed), then times, as the
 median of --repeat runs:
   * GET /api/analytics/effectiveness/ and /api/analytics/summary/ through Django;
-  * the admin metrics dashboard, when the admin has one (`skills-dashboard`);
+  * the admin metrics dashboard and the admin's usage-event list;
   * seed 000's v_skill_effectiveness computed over the log (the seed's approach);
   * `mine_emergence` full and incremental, when that command exists.
 Prints one table with the ratio to the seed's view and, for each endpoint, its time at
@@ -120,6 +120,7 @@ def measure(size: int, repeat: int, client) -> dict[str, float]:
         figures["admin dashboard"] = median_ms(get(client, reverse("skills-dashboard")), repeat)
     except NoReverseMatch:
         pass
+    figures["admin event changelist"] = median_ms(get(client, "/admin/skills/usageevent/"), repeat)
     figures["seed view v_skill_effectiveness"] = median_ms(seed_view, max(1, repeat // 2))
     if "mine_emergence" in get_commands():
         start = time.perf_counter()
@@ -153,7 +154,7 @@ def main() -> None:
     rows = [[name, *(f"{results[s].get(name, float('nan')):,.1f}" for s in sizes)] for name in names]
     print_table(["measure (ms unless noted)", *(f"{s:,} events" for s in sizes)], rows)
     seed = "seed view v_skill_effectiveness"
-    for name in ("effectiveness endpoint", "summary endpoint", "admin dashboard"):
+    for name in ("effectiveness endpoint", "summary endpoint", "admin dashboard", "admin event changelist"):
         if name not in results[sizes[0]]:
             continue
         speedups = ", ".join(

@@ -65,22 +65,17 @@ class MilestoneSerializer(serializers.Serializer):
     progress = MilestoneProgressSerializer(allow_null=True)
 
 
-class LevelSerializer(serializers.Serializer):
-    level = serializers.IntegerField()
-    title = serializers.CharField()
-    description = serializers.CharField()
-    percent = serializers.IntegerField()
-    minutes_done = serializers.IntegerField()
-    minutes_total = serializers.IntegerField()
-    milestones = MilestoneSerializer(many=True)
-
-
 class LevelProgressSerializer(serializers.Serializer):
     level = serializers.IntegerField()
     title = serializers.CharField()
     percent = serializers.IntegerField()
     minutes_done = serializers.IntegerField()
     minutes_total = serializers.IntegerField()
+
+
+class LevelSerializer(LevelProgressSerializer):
+    description = serializers.CharField()
+    milestones = MilestoneSerializer(many=True)
 
 
 class ProgressSerializer(serializers.Serializer):

@@ -112,25 +112,31 @@ def merge_counts(stored: dict, new: Counter) -> dict:
     return dict(merged)
 
 
+def _merge_shared(row: SkillMetrics | SkillDailyUsage, agg: Aggregate) -> LatencySketch:
+    """The columns SkillMetrics and SkillDailyUsage share; returns the merged sketch."""
+    row.duration_count += agg.duration_count
+    row.duration_sum_ms += agg.duration_sum
+    sketch = LatencySketch(row.latency_sketch)
+    sketch.merge(agg.sketch)
+    row.latency_sketch = sketch.to_json()
+    row.workflow_paths = merge_counts(row.workflow_paths, agg.workflow_paths)
+    row.error_types = merge_counts(row.error_types, agg.error_types)
+    row.tokens_used_sum += agg.tokens_used
+    row.tokens_saved_sum += agg.tokens_saved
+    row.cost_usd_sum += agg.cost
+    return sketch
+
+
 def merge_into_metrics(metrics: SkillMetrics, agg: Aggregate, new_users: int) -> None:
     metrics.total_invocations += agg.total
     metrics.completed_count += agg.outcomes[Outcome.SUCCESS]
     metrics.failed_count += agg.outcomes[Outcome.FAILURE]
     metrics.error_count += agg.outcomes[Outcome.ERROR]
     metrics.abandoned_count += agg.outcomes[Outcome.ABANDONED]
-    metrics.duration_count += agg.duration_count
-    metrics.duration_sum_ms += agg.duration_sum
     metrics.duration_min_ms = min_none(metrics.duration_min_ms, agg.duration_min)
     metrics.duration_max_ms = max_none(metrics.duration_max_ms, agg.duration_max)
-    sketch = LatencySketch(metrics.latency_sketch)
-    sketch.merge(agg.sketch)
-    metrics.latency_sketch = sketch.to_json()
-    metrics.workflow_paths = merge_counts(metrics.workflow_paths, agg.workflow_paths)
-    metrics.error_types = merge_counts(metrics.error_types, agg.error_types)
+    sketch = _merge_shared(metrics, agg)
     metrics.follow_up_actions = merge_counts(metrics.follow_up_actions, agg.follow_ups)
-    metrics.tokens_used_sum += agg.tokens_used
-    metrics.tokens_saved_sum += agg.tokens_saved
-    metrics.cost_usd_sum += agg.cost
     metrics.first_invoked = min_none(metrics.first_invoked, agg.first)
     metrics.last_invoked = max_none(metrics.last_invoked, agg.last)
     metrics.unique_users += new_users
@@ -175,13 +181,4 @@ def merge_into_daily(daily: SkillDailyUsage, agg: Aggregate) -> None:
     daily.failure_count += agg.outcomes[Outcome.FAILURE]
     daily.error_count += agg.outcomes[Outcome.ERROR]
     daily.abandoned_count += agg.outcomes[Outcome.ABANDONED]
-    daily.duration_count += agg.duration_count
-    daily.duration_sum_ms += agg.duration_sum
-    sketch = LatencySketch(daily.latency_sketch)
-    sketch.merge(agg.sketch)
-    daily.latency_sketch = sketch.to_json()
-    daily.error_types = merge_counts(daily.error_types, agg.error_types)
-    daily.workflow_paths = merge_counts(daily.workflow_paths, agg.workflow_paths)
-    daily.tokens_used_sum += agg.tokens_used
-    daily.tokens_saved_sum += agg.tokens_saved
-    daily.cost_usd_sum += agg.cost
+    _merge_shared(daily, agg)

@@ -1,17 +1,23 @@
-"""Demo data for a fresh site: a dozen skills with versions, a few users, unlocks.
+"""Demo data for a fresh site: a dozen skills with versions, a few users, unlocks,
+three weeks of usage telemetry (so the analytics and the dashboard have something to show)
+and a roadmap for the first learner.
 
 Idempotent: running it again leaves the same data (existing rows are kept).
 """
 
 from __future__ import annotations
 
+import random
+import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 
 from skills.models import Skill, Tier
-from skills.services import skill_unlock_grant, skill_version_publish
+from skills.services import skill_unlock_grant, skill_version_publish, usage_events_record
 
 DEMO_ADMIN_USERNAME = "admin"
 DEMO_ADMIN_PASSWORD = "skillsite-demo-admin"
@@ -83,6 +89,46 @@ def _ensure_skill(spec: tuple, admin) -> bool:
     return created
 
 
+DEMO_NAMESPACE = uuid.UUID("0d3c1f7e-2b8a-4c55-9a61-7f0e4b2d9c11")
+DEMO_EVENTS = 600
+
+
+def _demo_events(learners) -> list[dict]:
+    """Three weeks of telemetry with deterministic ids, so a re-run stores nothing twice."""
+    rng = random.Random(7)
+    skills = [spec[0] for spec in DEMO_SKILLS]
+    start = timezone.now().replace(hour=9, minute=0, second=0, microsecond=0) - timedelta(days=21)
+    events = []
+    for n in range(DEMO_EVENTS):
+        outcome = rng.choice(["success"] * 8 + ["failure", "error"])
+        events.append(
+            {
+                "event_id": str(uuid.uuid5(DEMO_NAMESPACE, str(n))),
+                "skill_id": rng.choice(skills[:8]),
+                "outcome": outcome,
+                "user": learners[n % len(learners)].pk,
+                "session_id": f"demo-session-{n // 3}",
+                "latency_ms": int(rng.lognormvariate(6, 0.8)),
+                "error_type": rng.choice(["Timeout", "RateLimit", "ParseError"]) if outcome == "error" else "",
+                "workflow_path": rng.choice(["plan/execute", "plan/review/execute", "quick", "search/read/answer"]),
+                "tokens_used": rng.randrange(200, 4000),
+                "tokens_saved": rng.randrange(0, 900),
+                "cost_usd": f"{rng.randrange(5, 900) / 100000:.5f}",
+                "state_snapshot": {"tier": "standard", "element": rng.choice(["fire", "water"]), "realm": "demo"},
+                "occurred_at": (start + timedelta(minutes=n * 50)).isoformat(),
+            }
+        )
+    return events
+
+
+def _demo_roadmap(learner) -> None:
+    from roadmaps.models import Roadmap
+    from roadmaps.services import roadmap_create_from_goal
+
+    if not Roadmap.objects.filter(owner=learner).exists():
+        roadmap_create_from_goal(owner=learner, user_query="learn to juggle three balls", skill_type="physical")
+
+
 @transaction.atomic
 def seed_demo() -> DemoResult:
     admin = _ensure_user(DEMO_ADMIN_USERNAME, DEMO_ADMIN_PASSWORD, staff=True)
@@ -92,4 +138,6 @@ def seed_demo() -> DemoResult:
     for learner, skill in zip(learners, advanced, strict=False):
         if not skill.unlocks.filter(user=learner).exists():
             skill_unlock_grant(user=learner, skill=skill, reason="demo: completed onboarding", granted_by=admin)
+    usage_events_record(events=_demo_events(learners), user=admin)
+    _demo_roadmap(learners[0])
     return DemoResult(admin_username=admin.username, admin_password=DEMO_ADMIN_PASSWORD, skills_created=created)

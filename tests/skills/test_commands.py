@@ -4,7 +4,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
-from skills.models import Skill, SkillUnlock, SkillVersion
+from roadmaps.models import Roadmap
+from skills.models import Skill, SkillMetrics, SkillUnlock, SkillVersion, UsageEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -15,6 +16,9 @@ def snapshot() -> tuple:
         sorted(SkillVersion.objects.values_list("skill_id", "version", "is_current")),
         sorted(SkillUnlock.objects.values_list("user__username", "skill_id", "unlocked")),
         sorted(get_user_model().objects.values_list("username", "is_staff")),
+        UsageEvent.objects.count(),
+        sorted(SkillMetrics.objects.values_list("skill_id", "total_invocations")),
+        Roadmap.objects.count(),
     )
 
 
@@ -22,7 +26,9 @@ def test_seed_demo_loads_a_dozen_skills_users_and_unlocks_and_prints_the_login(c
     call_command("seed_demo")
     out = capsys.readouterr().out
     assert "http://127.0.0.1:8000/admin/" in out and "password:" in out
-    assert Skill.objects.count() == 12
+    assert Skill.objects.exclude(skill_id="roadmap-deconstructor").count() == 12
+    assert UsageEvent.objects.count() == 601  # three weeks of telemetry + the roadmap's generation
+    assert Roadmap.objects.filter(owner__username="ada").count() == 1
     assert SkillVersion.objects.filter(is_current=True).count() == 12
     assert SkillUnlock.objects.filter(unlocked=True).exists()
     admin = get_user_model().objects.get(username="admin")

@@ -69,3 +69,18 @@ def make_roadmap(owner, query: str = "learn to juggle three balls", skill_type: 
 
     roadmap, _warnings = roadmap_create_from_goal(owner=owner, user_query=query, skill_type=skill_type)
     return roadmap
+
+
+class EmergenceCandidateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "skills.EmergenceCandidate"
+
+    signature_hash = factory.Sequence(lambda n: f"{n:064x}")
+    skills = factory.Sequence(lambda n: [f"pdf-{n}", f"summarize-{n}"])
+    tier, element, realm = "standard", "fire", "code"
+    support_count = 12
+    avg_success_rate = 0.9
+    field_coherence = 1.0
+    status = "review"
+    first_seen = factory.LazyFunction(timezone.now)
+    last_seen = factory.LazyFunction(timezone.now)

@@ -106,6 +106,7 @@ class MiningSession(models.Model):
     element = models.CharField(max_length=100, blank=True)
     realm = models.CharField(max_length=100, blank=True)
     skills = models.JSONField(default=list, help_text="Distinct successful skills, sorted.")
+    skill_count = models.PositiveIntegerField(default=0, help_text="len(skills): lets SQL skip sets too small to mine.")
     set_hash = models.CharField(max_length=64, help_text="Hash of the skill set alone.")
     signature_hash = models.CharField(max_length=64, help_text="Hash of the skill set and the context.")
     success_events = models.PositiveIntegerField(default=0)

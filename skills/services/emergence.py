@@ -8,20 +8,32 @@ by a hash of the ordered set and the context. For a candidate:
   * avg_success_rate — over those sessions, the mean share of their events that succeeded;
   * field_coherence — support_count / sessions with that same set in any context: 1.0
     when the set only ever appears in this context, lower when it is spread over many.
-Mining is incremental: it re-mines the sessions with events received since the last
-run (their MiningSession rows are replaced), then recomputes the candidates whose sets
-those sessions had or now have, from MiningSession alone — so it equals a full re-mine.
+A candidate none of whose sessions still has its set (a session's set grows as its events
+arrive) keeps its row and status with a support of 0. A new candidate starts in
+monitoring and moves to review once its support reaches EMERGENCE_REVIEW_SUPPORT (10);
+reviewed candidates keep their status.
+
+Mining is incremental: a run re-mines the sessions with events received since the last
+run's watermark (their MiningSession rows are replaced from the log), then recomputes the
+candidates of every skill set those sessions had or now have, from MiningSession alone —
+so its result equals a full re-mine. The watermark is the newest received_at a run saw;
+the next run starts EMERGENCE_WATERMARK_OVERLAP_SECONDS (300) before it, because an
+ingest transaction stamps received_at before it commits, and re-mining a session twice
+is harmless while missing one is not.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections import defaultdict
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Max, Min
 from django.utils import timezone
 
@@ -43,6 +55,11 @@ from .registry import skill_version_publish
 ILLEGAL_TRANSITION = "Candidate {candidate} cannot go from {current} to {target}."
 NOTE_REQUIRED = "Give a note for the review."
 CONTEXT_KEYS = ("tier", "element", "realm")
+# Bounded IN lists: SQLite refuses more than 32,766 parameters in a statement.
+CHUNK = 2000
+# Two runs at once would both replace the same MiningSession rows.
+MINING_LOCK_KEY = 0x5E11_0E4E
+CANDIDATE_FIELDS = ["support_count", "avg_success_rate", "field_coherence", "last_seen", "status"]
 
 
 def _setting(name: str, default: int) -> int:
@@ -51,6 +68,12 @@ def _setting(name: str, default: int) -> int:
 
 def _hash(*parts) -> str:
     return hashlib.sha256("\x1f".join(map(str, parts)).encode()).hexdigest()
+
+
+def _chunks(items: Iterable, size: int | None = None) -> Iterator[list]:
+    items, size = sorted(items), size or CHUNK
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 @dataclass
@@ -62,114 +85,159 @@ class MiningReport:
 
 def _session_groups(session_ids: list[str] | None) -> list[MiningSession]:
     """MiningSession rows computed from the log for these sessions (all sessions when None)."""
-    events = UsageEvent.objects.exclude(session_id="").order_by()
-    if session_ids is not None:
-        events = events.filter(session_id__in=session_ids)
     groups: dict[tuple, dict] = {}
-    for session_id, skill_id, outcome, snapshot, occurred_at in events.values_list(
-        "session_id", "skill_id", "outcome", "state_snapshot", "occurred_at"
-    ).iterator(chunk_size=10_000):
-        snapshot = snapshot if isinstance(snapshot, dict) else {}
-        context = tuple(str(snapshot.get(key) or "")[:100] for key in CONTEXT_KEYS)
-        group = groups.setdefault(
-            (session_id, *context), {"skills": set(), "success": 0, "total": 0, "last": occurred_at}
-        )
-        group["total"] += 1
-        group["last"] = max(group["last"], occurred_at)
-        if outcome == Outcome.SUCCESS:
-            group["success"] += 1
-            group["skills"].add(skill_id)
-    rows = []
-    for (session_id, tier, element, realm), group in groups.items():
-        skills = sorted(group["skills"])
-        set_hash = _hash(*skills)
-        rows.append(
-            MiningSession(
-                session_id=session_id, tier=tier, element=element, realm=realm, skills=skills, set_hash=set_hash,
-                signature_hash=_hash(set_hash, tier, element, realm), success_events=group["success"],
-                total_events=group["total"], last_seen=group["last"],
+    events = UsageEvent.objects.exclude(session_id="").order_by()
+    parts = [events] if session_ids is None else (events.filter(session_id__in=c) for c in _chunks(session_ids))
+    for part in parts:
+        for session_id, skill_id, outcome, snapshot, occurred_at in part.values_list(
+            "session_id", "skill_id", "outcome", "state_snapshot", "occurred_at"
+        ).iterator(chunk_size=10_000):
+            snapshot = snapshot if isinstance(snapshot, dict) else {}
+            context = tuple(str(snapshot.get(key) or "")[:100] for key in CONTEXT_KEYS)
+            group = groups.setdefault(
+                (session_id, *context), {"skills": set(), "success": 0, "total": 0, "last": occurred_at}
             )
-        )  # fmt: skip
-    return rows
+            group["total"] += 1
+            group["last"] = max(group["last"], occurred_at)
+            if outcome == Outcome.SUCCESS:
+                group["success"] += 1
+                group["skills"].add(skill_id)
+    return [_session_row(key, group) for key, group in groups.items()]
 
 
-def _refresh_candidates(set_hashes: set[str] | None) -> int:
-    """Recomputes the candidates of these skill sets (all when None) from MiningSession."""
-    min_skills, min_support = _setting("EMERGENCE_MIN_SKILLS", 2), _setting("EMERGENCE_MIN_SUPPORT", 3)
-    review_support = _setting("EMERGENCE_REVIEW_SUPPORT", 10)
-    sessions = MiningSession.objects.all()
-    if set_hashes is not None:
-        sessions = sessions.filter(set_hash__in=set_hashes)
-    per_set = dict(sessions.values("set_hash").annotate(n=Count("id")).values_list("set_hash", "n"))
-    stats = sessions.values("signature_hash", "set_hash", "tier", "element", "realm").annotate(
-        support=Count("id"), first=Min("last_seen"), last=Max("last_seen")
-    )
-    rates = _success_rates(sessions)
-    examples = dict(sessions.values_list("signature_hash", "skills").distinct())
-    existing = {
-        c.signature_hash: c
-        for c in EmergenceCandidate.objects.filter(signature_hash__in=[s["signature_hash"] for s in stats])
-    }
-    touched = 0
-    for row in stats:
-        skills = examples[row["signature_hash"]]
-        if len(skills) < min_skills:
+def _session_row(key: tuple, group: dict) -> MiningSession:
+    session_id, tier, element, realm = key
+    skills = sorted(group["skills"])
+    set_hash = _hash(*skills)
+    return MiningSession(
+        session_id=session_id, tier=tier, element=element, realm=realm, skills=skills, skill_count=len(skills),
+        set_hash=set_hash, signature_hash=_hash(set_hash, tier, element, realm), success_events=group["success"],
+        total_events=group["total"], last_seen=group["last"],
+    )  # fmt: skip
+
+
+def _signature_stats(set_hashes: set[str] | None) -> tuple[dict[str, dict], Counter]:
+    """Per signature of these sets (all when None): support, first / last seen and success rate;
+    and per set, its sessions in any context."""
+    sessions = MiningSession.objects.filter(skill_count__gte=_setting("EMERGENCE_MIN_SKILLS", 2)).order_by()
+    # A signature belongs to one set, so chunking by set never splits a signature.
+    parts = [sessions] if set_hashes is None else (sessions.filter(set_hash__in=c) for c in _chunks(set_hashes))
+    stats, per_set, rates = {}, Counter(), defaultdict(list)
+    for part in parts:
+        for row in part.values("signature_hash", "set_hash", "tier", "element", "realm").annotate(
+            support=Count("id"), first=Min("last_seen"), last=Max("last_seen")
+        ):
+            stats[row["signature_hash"]] = row
+            per_set[row["set_hash"]] += row["support"]
+        for signature, success, total in part.values_list("signature_hash", "success_events", "total_events"):
+            rates[signature].append(success / total if total else 0.0)
+    for signature, row in stats.items():
+        # fsum is exact whatever the order rows come in, so full and incremental runs agree to the bit.
+        row["rate"] = round(math.fsum(rates[signature]) / len(rates[signature]), 6)
+    return stats, per_set
+
+
+def _candidates(signatures: set[str] | None) -> dict[str, EmergenceCandidate]:
+    if signatures is None:
+        return {c.signature_hash: c for c in EmergenceCandidate.objects.all()}
+    found = {}
+    for chunk in _chunks(signatures):
+        found.update((c.signature_hash, c) for c in EmergenceCandidate.objects.filter(signature_hash__in=chunk))
+    return found
+
+
+def _skills_of(signatures: set[str]) -> dict[str, list[str]]:
+    skills = {}
+    for chunk in _chunks(signatures):
+        rows = MiningSession.objects.filter(signature_hash__in=chunk).order_by().values("signature_hash")
+        firsts = rows.annotate(first=Min("id")).values_list("first", flat=True)
+        skills.update(MiningSession.objects.filter(id__in=list(firsts)).values_list("signature_hash", "skills"))
+    return skills
+
+
+def _refresh_candidates(set_hashes: set[str] | None, gone: set[str]) -> int:
+    """Recomputes the candidates of these skill sets (all when None) from MiningSession;
+    `gone` names signatures that may have lost all their sessions."""
+    min_support, review_support = _setting("EMERGENCE_MIN_SUPPORT", 3), _setting("EMERGENCE_REVIEW_SUPPORT", 10)
+    stats, per_set = _signature_stats(set_hashes)
+    existing = _candidates(None if set_hashes is None else set(stats) | gone)
+    fresh = {s for s, row in stats.items() if s not in existing and row["support"] >= min_support}
+    skills = _skills_of(fresh)
+    created = [
+        EmergenceCandidate(
+            signature_hash=s, skills=skills[s], tier=stats[s]["tier"], element=stats[s]["element"],
+            realm=stats[s]["realm"], first_seen=stats[s]["first"], status=CandidateStatus.MONITORING,
+        )
+        for s in sorted(fresh)
+    ]  # fmt: skip
+    for candidate in [*created, *existing.values()]:
+        row = stats.get(candidate.signature_hash)
+        if row is None:  # none of its sessions has this set any more
+            candidate.support_count, candidate.avg_success_rate, candidate.field_coherence = 0, 0.0, 0.0
             continue
-        candidate = existing.get(row["signature_hash"])
-        if candidate is None and row["support"] < min_support:
-            continue
-        candidate = candidate or EmergenceCandidate(
-            signature_hash=row["signature_hash"], skills=skills, tier=row["tier"], element=row["element"],
-            realm=row["realm"], first_seen=row["first"],
-        )  # fmt: skip
-        candidate.support_count = row["support"]
-        candidate.avg_success_rate = rates[row["signature_hash"]]
+        candidate.support_count, candidate.avg_success_rate, candidate.last_seen = (
+            row["support"],
+            row["rate"],
+            row["last"],
+        )
         candidate.field_coherence = round(row["support"] / per_set[row["set_hash"]], 6)
-        candidate.last_seen = row["last"]
         if candidate.status == CandidateStatus.MONITORING and candidate.support_count >= review_support:
             candidate.status = CandidateStatus.REVIEW
-        candidate.save()
-        touched += 1
-    return touched
+    EmergenceCandidate.objects.bulk_create(created, batch_size=500)
+    EmergenceCandidate.objects.bulk_update(list(existing.values()), CANDIDATE_FIELDS, batch_size=500)
+    return len(created) + len(existing)
 
 
-def _success_rates(sessions) -> dict[str, float]:
-    """Mean over a signature's sessions of success_events / total_events, computed in Python
-    so both databases round alike."""
-    sums: dict[str, list] = defaultdict(lambda: [0.0, 0])
-    for signature, success, total in sessions.values_list("signature_hash", "success_events", "total_events"):
-        sums[signature][0] += success / total if total else 0.0
-        sums[signature][1] += 1
-    return {signature: round(total / count, 6) for signature, (total, count) in sums.items()}
+def _lock_mining() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [MINING_LOCK_KEY])
+    # SQLite lets one writer at a time; a second run waits, then re-mines what it finds.
+
+
+def _sessions_since(watermark) -> list[str]:
+    events = UsageEvent.objects.exclude(session_id="").order_by()
+    if watermark is not None:
+        overlap = timedelta(seconds=_setting("EMERGENCE_WATERMARK_OVERLAP_SECONDS", 300))
+        events = events.filter(received_at__gt=watermark - overlap)
+    return list(events.values_list("session_id", flat=True).distinct())
+
+
+def _replace_sessions(session_ids: list[str]) -> tuple[set[str], set[str], list[MiningSession]]:
+    """Drops these sessions' MiningSession rows and recomputes them from the log:
+    returns the sets and signatures they had, and the new rows."""
+    old_sets, old_signatures = set(), set()
+    for chunk in _chunks(session_ids):
+        old = MiningSession.objects.filter(session_id__in=chunk)
+        for set_hash, signature in old.values_list("set_hash", "signature_hash"):
+            old_sets.add(set_hash)
+            old_signatures.add(signature)
+        old.delete()
+    rows = _session_groups(session_ids)
+    MiningSession.objects.bulk_create(rows, batch_size=2000)
+    return old_sets, old_signatures, rows
 
 
 @transaction.atomic
 def emergence_mine(*, full: bool = False) -> MiningReport:
     """Re-mines the sessions with new events (or all, with full=True) and refreshes candidates."""
-    now = timezone.now()
+    _lock_mining()
     last = MiningRun.objects.filter(finished_at__isnull=False).first()
     watermark = UsageEvent.objects.aggregate(latest=Max("received_at"))["latest"]
-    run = MiningRun.objects.create(full=full or last is None, started_at=now, watermark=watermark)
+    run = MiningRun.objects.create(full=full or last is None, started_at=timezone.now(), watermark=watermark)
     if run.full:
         MiningSession.objects.all().delete()
         rows = _session_groups(None)
         MiningSession.objects.bulk_create(rows, batch_size=2000)
-        touched = _refresh_candidates(None)
+        touched = _refresh_candidates(None, set())
     else:
-        new = UsageEvent.objects.exclude(session_id="")
-        if last.watermark is not None:
-            new = new.filter(received_at__gt=last.watermark)
-        session_ids = list(new.order_by().values_list("session_id", flat=True).distinct())
-        old = MiningSession.objects.filter(session_id__in=session_ids)
-        affected = set(old.values_list("set_hash", flat=True))
-        old.delete()
-        rows = _session_groups(session_ids)
-        MiningSession.objects.bulk_create(rows, batch_size=2000)
-        affected |= {row.set_hash for row in rows}
-        touched = _refresh_candidates(affected) if affected else 0
-    run.sessions_mined, run.candidates_touched, run.finished_at = len(rows), touched, timezone.now()
+        old_sets, old_signatures, rows = _replace_sessions(_sessions_since(last.watermark))
+        affected = old_sets | {row.set_hash for row in rows}
+        touched = _refresh_candidates(affected, old_signatures) if affected else 0
+    sessions = len({row.session_id for row in rows})  # a session can have rows in several contexts
+    run.sessions_mined, run.candidates_touched, run.finished_at = sessions, touched, timezone.now()
     run.save()
-    return MiningReport(full=run.full, sessions=len(rows), candidates=touched)
+    return MiningReport(full=run.full, sessions=sessions, candidates=touched)
 
 
 def _review(candidate: EmergenceCandidate, target: str, *, reviewer, note: str) -> EmergenceCandidate:

@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 
+from skills.api.telemetry import search_workflow_paths
 from skills.models import (
     Feedback,
     MiningRun,
@@ -25,6 +26,10 @@ class UsageEventAdmin(ReadOnlyAdmin):
     paginator = EstimatedCountPaginator
     show_full_result_count = False
     ordering = ["-occurred_at"]
+
+    def get_search_results(self, request, queryset, search_term):
+        # The API's search: full text through the GIN index on PostgreSQL, substrings on SQLite.
+        return search_workflow_paths(queryset, search_term), False
 
 
 @admin.register(Feedback)

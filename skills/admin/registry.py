@@ -6,6 +6,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -124,6 +125,24 @@ class BulkUnlockForm(forms.Form):
     operation = forms.ChoiceField(choices=[("grant", "Grant (unlock)"), ("revoke", "Revoke (lock)")])
 
 
+@transaction.atomic
+def _apply_bulk(data: dict, admin_user) -> int:
+    """Every (user, skill) pair through the registry service, all or nothing; returns the rows changed
+    (revoking a skill the user never had changes nothing)."""
+    grant, changed = data["operation"] == "grant", 0
+    for user in data["users"]:
+        for skill in data["skills"]:
+            if grant:
+                changed += bool(
+                    skill_unlock_grant(user=user, skill=skill, reason=data["reason"], granted_by=admin_user)
+                )
+            else:
+                changed += bool(
+                    skill_unlock_revoke(user=user, skill=skill, reason=data["reason"], revoked_by=admin_user)
+                )
+    return changed
+
+
 @admin.register(SkillUnlock)
 class SkillUnlockAdmin(admin.ModelAdmin):
     list_display = ["user", "skill", "state", "unlocked_at", "unlock_reason", "granted_by"]
@@ -148,15 +167,7 @@ class SkillUnlockAdmin(admin.ModelAdmin):
             raise PermissionDenied
         form = BulkUnlockForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
-            service = skill_unlock_grant if form.cleaned_data["operation"] == "grant" else skill_unlock_revoke
-            count = 0
-            for user in form.cleaned_data["users"]:
-                for skill in form.cleaned_data["skills"]:
-                    if form.cleaned_data["operation"] == "grant":
-                        service(user=user, skill=skill, reason=form.cleaned_data["reason"], granted_by=request.user)
-                    else:
-                        service(user=user, skill=skill, reason=form.cleaned_data["reason"], revoked_by=request.user)
-                    count += 1
+            count = _apply_bulk(form.cleaned_data, request.user)
             verb = "Granted" if form.cleaned_data["operation"] == "grant" else "Revoked"
             self.message_user(request, f"{verb} {count} unlock(s): {form.cleaned_data['reason']}")
             return HttpResponseRedirect(reverse("admin:skills_skillunlock_changelist"))

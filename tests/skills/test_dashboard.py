@@ -1,0 +1,98 @@
+"""The metrics dashboard: its numbers come from the daily roll-up, its charts from local files."""
+
+import uuid
+from datetime import date
+
+import pytest
+
+from skills.admin.dashboard import RANGE_BACKWARDS, RANGE_TOO_LONG
+from skills.dashboard import DashboardFilter, dashboard_data
+from skills.services import usage_events_record
+from tests.factories import UserFactory
+from tests.skills.telemetry_helpers import event_payload
+
+pytestmark = pytest.mark.django_db
+
+DASHBOARD = "/admin/skills/dashboard/"
+
+
+@pytest.fixture
+def admin_client(client, staff):
+    client.force_login(staff)
+    return client
+
+
+def event(skill: str, day: str, outcome: str = "success", **fields) -> dict:
+    return {
+        "event_id": str(uuid.uuid4()), "skill_id": skill, "outcome": outcome, "session_id": "s",
+        "occurred_at": f"{day}T12:00:00+00:00", "latency_ms": 900 if skill == "pdf" else 100, **fields,
+    }  # fmt: skip
+
+
+def test_the_data_add_up_the_daily_roll_up_per_day_and_per_skill():
+    usage_events_record(
+        events=[
+            event("pdf", "2026-11-02", tokens_used=100, cost_usd="0.50", workflow_path="plan/run"),
+            event("pdf", "2026-11-02", "failure", error_type="Timeout", workflow_path="plan/run"),
+            event("pdf", "2026-11-04", tokens_used=50, tokens_saved=5, cost_usd="0.25", workflow_path="quick"),
+            event("ocr", "2026-11-04", "error", error_type="Timeout"),
+            event("ocr", "2026-11-04", "error", error_type="BadInput"),
+            event("ocr", "2026-11-20"),  # outside the range
+        ],
+        user=None,
+    )
+    data = dashboard_data(DashboardFilter(date(2026, 11, 1), date(2026, 11, 5)))
+    assert data["days"] == ["2026-11-01", "2026-11-02", "2026-11-03", "2026-11-04", "2026-11-05"]
+    assert data["usage"]["success"] == [0, 1, 0, 1, 0]
+    assert data["usage"]["failure"] == [0, 1, 0, 0, 0] and data["usage"]["error"] == [0, 0, 0, 2, 0]
+    assert data["tokens_used"] == [0, 100, 0, 50, 0] and data["tokens_saved"] == [0, 0, 0, 5, 0]
+    assert data["cost"] == [0, 0.5, 0, 0.25, 0]
+    assert data["skills"] == ["pdf", "ocr"]  # most used first
+    assert data["success_rate"] == [pytest.approx(66.7), 0.0]
+    assert data["p95"][0] == pytest.approx(900, rel=0.02) and data["p95"][1] == pytest.approx(100, rel=0.02)
+    assert data["errors"] == [["Timeout", 2], ["BadInput", 1]]
+    assert data["paths"] == [["plan/run", 2], ["quick", 1]]
+    assert data["total"] == 5
+
+
+def test_the_skill_filter_keeps_one_skill():
+    usage_events_record(events=[event("pdf", "2026-11-02"), event("ocr", "2026-11-02")], user=None)
+    data = dashboard_data(DashboardFilter(date(2026, 11, 1), date(2026, 11, 5), "ocr"))
+    assert data["skills"] == ["ocr"] and data["total"] == 1
+
+
+@pytest.mark.parametrize("n_events", [30, 600])
+def test_the_page_runs_a_fixed_number_of_queries(admin_client, django_assert_num_queries, n_events):
+    for start in range(0, n_events, 300):
+        usage_events_record(events=[event_payload(n) for n in range(start, start + 300)][:n_events], user=None)
+    # session, user, the skill list for the filter, the roll-up rows of the range: never the event log
+    with django_assert_num_queries(4) as queries:
+        response = admin_client.get(f"{DASHBOARD}?start=2026-10-01&end=2027-09-30&skill=")
+    assert not any("skills_usageevent" in q["sql"] for q in queries.captured_queries)
+    assert response.context["data"]["total"] == n_events
+
+
+def test_the_page_embeds_its_data_and_loads_chart_js_from_local_static_files(admin_client):
+    html = admin_client.get(DASHBOARD).content.decode()
+    assert '<script id="dashboard-data" type="application/json">' in html
+    assert '<script src="/static/vendor/chartjs/' in html
+    assert "cdn" not in html.lower() and "https://" not in html
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [("start=2026-12-01&end=2026-11-01", RANGE_BACKWARDS), ("start=2025-01-01&end=2026-11-01", RANGE_TOO_LONG)],
+)
+def test_a_bad_range_is_refused_with_a_message(admin_client, query, message):
+    assert message in admin_client.get(f"{DASHBOARD}?{query}").content.decode()
+
+
+def test_the_dashboard_is_for_staff_only(client):
+    assert client.get(DASHBOARD).status_code == 302
+    client.force_login(UserFactory())
+    response = client.get(DASHBOARD)
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_the_admin_index_links_to_the_dashboard(admin_client):
+    assert DASHBOARD in admin_client.get("/admin/").content.decode()

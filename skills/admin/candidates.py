@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -30,7 +30,7 @@ class CandidateReviewInline(admin.TabularInline):
         return False
 
 
-def _review_action(service, verb: str):
+def _review_action(service, verb: str, done_verb: str):
     def action(modeladmin, request, queryset):
         form = NoteForm(request.POST if "apply" in request.POST else None)
         if not form.is_valid():
@@ -54,7 +54,7 @@ def _review_action(service, verb: str):
             except ValidationError as error:
                 modeladmin.message_user(request, " ".join(error.messages), messages.ERROR)
         if done:
-            modeladmin.message_user(request, f"{verb.capitalize()}d {done} candidate(s).", messages.SUCCESS)
+            modeladmin.message_user(request, f"{done_verb} {done} candidate(s).", messages.SUCCESS)
         return None
 
     action.__name__ = verb
@@ -70,21 +70,29 @@ class EmergenceCandidateAdmin(admin.ModelAdmin):
     search_fields = ["signature_hash", "review_notes", "skills"]
     ordering = ["-support_count", "id"]
     list_select_related = ["reviewed_by"]
-    readonly_fields = [
-        "signature_hash", "skill_set", "status", "support_count", "avg_success_rate", "field_coherence",
-        "reviewed_by", "reviewed_at", "review_notes", "first_seen", "last_seen", "deployed_skill",
+    # Everything on the page is mined or written by the review services: nothing to edit by hand.
+    fields = readonly_fields = [
+        "skill_set", "tier", "element", "realm", "status", "support_count", "avg_success_rate", "field_coherence",
+        "signature_hash", "reviewed_by", "reviewed_at", "review_notes", "first_seen", "last_seen", "deployed_skill",
     ]  # fmt: skip
-    exclude = ["skills"]
     inlines = [CandidateReviewInline]
     actions = [
-        _review_action(candidate_approve, "approve"),
-        _review_action(candidate_reject, "reject"),
-        _review_action(candidate_deploy, "deploy"),
+        _review_action(candidate_approve, "approve", "Approved"),
+        _review_action(candidate_reject, "reject", "Rejected"),
+        _review_action(candidate_deploy, "deploy", "Deployed"),
     ]
     change_list_template = "admin/skills/emergencecandidate/change_list.html"
 
     def has_add_permission(self, request) -> bool:
         return False  # candidates come from mining
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # the review trail stays; mining would bring a deleted set back as new
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # Change permission is what the review actions need; the page itself has nothing to save.
+        extra_context = {**(extra_context or {}), "show_save": False, "show_save_and_continue": False}
+        return super().change_view(request, object_id, form_url, extra_context)
 
     @admin.display(description="Skills")
     def skill_set(self, candidate: EmergenceCandidate) -> str:
@@ -99,6 +107,8 @@ class EmergenceCandidateAdmin(admin.ModelAdmin):
         return [path("mine/", mine, name="skills_emergencecandidate_mine"), *super().get_urls()]
 
     def mine_view(self, request):
+        if not self.has_change_permission(request):
+            raise PermissionDenied
         report = emergence_mine(full=request.POST.get("full") == "1")
         kind = "Full" if report.full else "Incremental"
         self.message_user(

@@ -6,6 +6,7 @@ from datetime import date
 
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 
 from skills.dashboard import DashboardFilter, dashboard_data, skill_choices
@@ -35,7 +36,10 @@ class DashboardForm(forms.Form):
 
 
 def dashboard_view(request):
-    """Served under /admin/ (see skillsite/urls.py), for staff only through admin_view."""
+    """Served under /admin/ (see skillsite/urls.py), for staff only through admin_view, and
+    only to those who may view the daily roll-up it draws."""
+    if not request.user.has_perm("skills.view_skilldailyusage"):
+        raise PermissionDenied
     default = DashboardFilter.default()
     form = DashboardForm(request.GET or {"start": default.start, "end": default.end, "skill": ""})
     filters = default

@@ -92,6 +92,19 @@ def test_the_candidate_list_links_each_skill_and_sorts_by_support(admin_client):
     assert 'href="/admin/skills/skill/high/change/"' in html
 
 
+def test_the_candidate_list_finds_a_skill_and_filters_by_context(admin_client):
+    wanted = make_candidate(("pdf-extract", "ocr"))
+    make_candidate(("translate", "ocr"))
+    EmergenceCandidateFactory(skills=["pdf-extract", "zip"], element="water")
+    found = admin_client.get(f"{CHANGELIST}?q=pdf-extract&element=fire").context["cl"].result_list
+    assert list(found) == [wanted]
+
+
+def test_a_candidate_page_has_nothing_to_save_or_delete(admin_client):
+    html = admin_client.get(f"{CHANGELIST}{make_candidate().pk}/change/").content.decode()
+    assert 'name="_save"' not in html and "/delete/" not in html
+
+
 def test_the_mine_button_runs_the_miner(admin_client):
     events = []
     for n in range(3):
@@ -100,6 +113,11 @@ def test_the_mine_button_runs_the_miner(admin_client):
     response = admin_client.post(f"{CHANGELIST}mine/", follow=True)
     assert any("session(s) mined" in m for m in messages_of(response))
     assert EmergenceCandidate.objects.filter(skills=["p", "q"]).exists()
+
+
+def test_mining_needs_the_permission_to_change_candidates(client):
+    client.force_login(UserFactory(is_staff=True))
+    assert client.post(f"{CHANGELIST}mine/").status_code == 403
 
 
 def test_bulk_grant_creates_the_unlocks_with_the_reason(admin_client, staff):

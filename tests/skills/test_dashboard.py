@@ -4,6 +4,7 @@ import uuid
 from datetime import date
 
 import pytest
+from django.contrib.auth.models import Permission
 
 from skills.admin.dashboard import RANGE_BACKWARDS, RANGE_TOO_LONG
 from skills.dashboard import DashboardFilter, dashboard_data
@@ -92,6 +93,14 @@ def test_the_dashboard_is_for_staff_only(client):
     client.force_login(UserFactory())
     response = client.get(DASHBOARD)
     assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def test_staff_need_the_permission_to_view_the_daily_roll_up(client):
+    clerk = UserFactory(is_staff=True)
+    client.force_login(clerk)
+    assert client.get(DASHBOARD).status_code == 403
+    clerk.user_permissions.add(Permission.objects.get(codename="view_skilldailyusage"))
+    assert client.get(DASHBOARD).status_code == 200
 
 
 def test_the_admin_index_links_to_the_dashboard(admin_client):

@@ -59,7 +59,9 @@ CONTEXT_KEYS = ("tier", "element", "realm")
 CHUNK = 2000
 # Two runs at once would both replace the same MiningSession rows.
 MINING_LOCK_KEY = 0x5E11_0E4E
-CANDIDATE_FIELDS = ["support_count", "avg_success_rate", "field_coherence", "last_seen", "status"]
+# Mining never writes an existing candidate's status wholesale: a reviewer may have changed
+# it since the candidate was read (see _promote).
+MINED_FIELDS = ["support_count", "avg_success_rate", "field_coherence", "last_seen"]
 
 
 def _setting(name: str, default: int) -> int:
@@ -181,11 +183,21 @@ def _refresh_candidates(set_hashes: set[str] | None, gone: set[str]) -> int:
             row["last"],
         )
         candidate.field_coherence = round(row["support"] / per_set[row["set_hash"]], 6)
-        if candidate.status == CandidateStatus.MONITORING and candidate.support_count >= review_support:
+    for candidate in created:
+        if candidate.support_count >= review_support:
             candidate.status = CandidateStatus.REVIEW
     EmergenceCandidate.objects.bulk_create(created, batch_size=500)
-    EmergenceCandidate.objects.bulk_update(list(existing.values()), CANDIDATE_FIELDS, batch_size=500)
+    EmergenceCandidate.objects.bulk_update(list(existing.values()), MINED_FIELDS, batch_size=500)
+    _promote([c.pk for c in existing.values() if c.support_count >= review_support])
     return len(created) + len(existing)
+
+
+def _promote(candidate_ids: list[int]) -> None:
+    """Monitoring → review, as one conditional UPDATE: a status a reviewer set meanwhile stays."""
+    for chunk in _chunks(candidate_ids):
+        EmergenceCandidate.objects.filter(pk__in=chunk, status=CandidateStatus.MONITORING).update(
+            status=CandidateStatus.REVIEW
+        )
 
 
 def _lock_mining() -> None:
@@ -251,7 +263,7 @@ def _review(candidate: EmergenceCandidate, target: str, *, reviewer, note: str) 
     )
     candidate.status = target
     candidate.reviewed_by, candidate.reviewed_at, candidate.review_notes = reviewer, timezone.now(), note.strip()
-    candidate.save()
+    candidate.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_notes"])
     return candidate
 
 

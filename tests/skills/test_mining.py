@@ -98,6 +98,24 @@ def test_mining_again_updates_rather_than_duplicates_and_keeps_reviewed_status(n
     assert candidate.support_count == 4 and candidate.status == CandidateStatus.APPROVED
 
 
+def test_a_review_made_while_a_run_is_mining_is_kept(settings, no_overlap, monkeypatch):
+    settings.EMERGENCE_REVIEW_SUPPORT = 4
+    record([e for n in range(3) for e in session(f"s{n}", ["a", "b"])])
+    emergence_mine()
+    read_candidates = emergence_module._candidates
+
+    def read_then_a_reviewer_approves(signatures):
+        found = read_candidates(signatures)
+        EmergenceCandidate.objects.update(status=CandidateStatus.APPROVED)  # committed by another process
+        return found
+
+    monkeypatch.setattr(emergence_module, "_candidates", read_then_a_reviewer_approves)
+    record(session("s3", ["a", "b"]))  # support 4: a monitored candidate would go to review
+    emergence_mine()
+    candidate = EmergenceCandidate.objects.get()
+    assert (candidate.support_count, candidate.status) == (4, CandidateStatus.APPROVED)
+
+
 def test_an_incremental_run_re_mines_only_sessions_with_new_events(no_overlap):
     record([e for n in range(5) for e in session(f"s{n}", ["a", "b"])])
     assert emergence_mine().sessions == 5

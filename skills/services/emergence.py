@@ -16,10 +16,11 @@ reviewed candidates keep their status.
 Mining is incremental: a run re-mines the sessions with events received since the last
 run's watermark (their MiningSession rows are replaced from the log), then recomputes the
 candidates of every skill set those sessions had or now have, from MiningSession alone —
-so its result equals a full re-mine. The watermark is the newest received_at a run saw;
-the next run starts EMERGENCE_WATERMARK_OVERLAP_SECONDS (300) before it, because an
-ingest transaction stamps received_at before it commits, and re-mining a session twice
-is harmless while missing one is not.
+so its result equals a full re-mine (when most sessions have new events, a run is a full
+one). The watermark is the newest received_at a run saw; the next run starts
+EMERGENCE_WATERMARK_OVERLAP_SECONDS (300) before it, because an ingest transaction stamps
+received_at before it commits, and re-mining a session twice is harmless while missing
+one is not.
 """
 
 from __future__ import annotations
@@ -57,6 +58,9 @@ NOTE_REQUIRED = "Give a note for the review."
 CONTEXT_KEYS = ("tier", "element", "realm")
 # Bounded IN lists: SQLite refuses more than 32,766 parameters in a statement.
 CHUNK = 2000
+# An incremental run with more new sessions than this and than a quarter of all is run as a full one:
+# same result (a test proves it), one pass over the log instead of thousands of IN lookups.
+FULL_RUN_BELOW = 5000
 # Two runs at once would both replace the same MiningSession rows.
 MINING_LOCK_KEY = 0x5E11_0E4E
 # Mining never writes an existing candidate's status wholesale: a reviewer may have changed
@@ -237,18 +241,21 @@ def emergence_mine(*, full: bool = False) -> MiningReport:
     last = MiningRun.objects.filter(finished_at__isnull=False).first()
     watermark = UsageEvent.objects.aggregate(latest=Max("received_at"))["latest"]
     run = MiningRun.objects.create(full=full or last is None, started_at=timezone.now(), watermark=watermark)
+    session_ids = [] if run.full else _sessions_since(last.watermark)
+    if not run.full and len(session_ids) > max(FULL_RUN_BELOW, MiningSession.objects.count() // 4):
+        run.full = True  # most sessions changed: one pass over the log beats thousands of lookups
     if run.full:
         MiningSession.objects.all().delete()
         rows = _session_groups(None)
         MiningSession.objects.bulk_create(rows, batch_size=2000)
         touched = _refresh_candidates(None, set())
     else:
-        old_sets, old_signatures, rows = _replace_sessions(_sessions_since(last.watermark))
+        old_sets, old_signatures, rows = _replace_sessions(session_ids)
         affected = old_sets | {row.set_hash for row in rows}
         touched = _refresh_candidates(affected, old_signatures) if affected else 0
     sessions = len({row.session_id for row in rows})  # a session can have rows in several contexts
     run.sessions_mined, run.candidates_touched, run.finished_at = sessions, touched, timezone.now()
-    run.save()
+    run.save(update_fields=["full", "sessions_mined", "candidates_touched", "finished_at"])
     return MiningReport(full=run.full, sessions=sessions, candidates=touched)
 
 

@@ -126,6 +126,16 @@ def test_an_incremental_run_re_mines_only_sessions_with_new_events(no_overlap):
     assert MiningSession.objects.get(session_id="s2").skills == ["a", "b", "c"]
 
 
+def test_a_run_where_most_sessions_have_new_events_is_a_full_one(no_overlap, monkeypatch):
+    monkeypatch.setattr(emergence_module, "FULL_RUN_BELOW", 0)
+    record([e for n in range(8) for e in session(f"s{n}", ["a", "b"])])
+    emergence_mine()
+    record([e for n in range(3) for e in session(f"s{n}", ["c"])])  # 3 of 8 sessions: over a quarter
+    report = emergence_mine()
+    assert report.full and report.sessions == 8
+    assert EmergenceCandidate.objects.get(skills=["a", "b", "c"]).support_count == 3
+
+
 def test_a_candidate_whose_sessions_all_moved_on_keeps_its_row_with_no_support(no_overlap):
     record([e for n in range(3) for e in session(f"s{n}", ["a", "b"])])
     emergence_mine()
@@ -154,6 +164,8 @@ def test_the_command_reports_the_run(capsys):
     record([e for n in range(3) for e in session(f"s{n}", ["a", "b"])])
     call_command("mine_emergence", "--full")
     assert "full run: 3 session(s) mined, 1 candidate(s) updated" in capsys.readouterr().out
+    call_command("mine_emergence", verbosity=0)
+    assert capsys.readouterr().out == ""
 
 
 def generate_sessions(rng: random.Random, first: int, count: int) -> list:

@@ -12,7 +12,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--full", action="store_true", help="re-mine every session")
 
-    def handle(self, *args, full, **options):
+    def handle(self, *args, full, verbosity, **options):
         report = emergence_mine(full=full)
         kind = "full" if report.full else "incremental"
-        self.stdout.write(f"{kind} run: {report.sessions} session(s) mined, {report.candidates} candidate(s) updated")
+        if verbosity:
+            self.stdout.write(
+                f"{kind} run: {report.sessions} session(s) mined, {report.candidates} candidate(s) updated"
+            )

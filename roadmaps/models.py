@@ -5,8 +5,13 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+
+from .plan import plan_errors
+
+UNKNOWN_MILESTONE = "Milestone {milestone!r} is not part of this deconstruction."
 
 
 class SkillType(models.TextChoices):
@@ -31,6 +36,16 @@ MILESTONE_TRANSITIONS: dict[str, frozenset[str]] = {
     MilestoneStatus.COMPLETED: frozenset({MilestoneStatus.NOT_STARTED}),
     MilestoneStatus.FAILED: frozenset({MilestoneStatus.IN_PROGRESS, MilestoneStatus.NOT_STARTED}),
 }
+
+
+# The timestamps each status implies, checked by the database (progress_timestamps_match_status).
+_NOT_STARTED_TIMES = Q(status=MilestoneStatus.NOT_STARTED, started_at__isnull=True, completed_at__isnull=True)
+_UNDERWAY_TIMES = Q(
+    status__in=[MilestoneStatus.IN_PROGRESS, MilestoneStatus.FAILED],
+    started_at__isnull=False,
+    completed_at__isnull=True,
+)
+_COMPLETED_TIMES = Q(status=MilestoneStatus.COMPLETED, started_at__isnull=False, completed_at__isnull=False)
 
 
 class ActivityType(models.TextChoices):
@@ -67,10 +82,32 @@ class SkillDeconstruction(models.Model):
             models.CheckConstraint(
                 condition=Q(skill_type__in=SkillType.values), name="deconstruction_skill_type_valid"
             ),
+            # The plan's top-level shape; roadmaps.plan checks the rest, with JSON paths.
+            models.CheckConstraint(
+                condition=Q(deconstruction_data__has_keys=["levels", "totalEstimatedTime", "difficulty"]),
+                name="deconstruction_data_shape",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.skill_name
+
+    def clean(self) -> None:
+        # One field error listing every JSON path, so a ModelForm (the admin) can show it.
+        errors = plan_errors(self.deconstruction_data)
+        if errors:
+            raise ValidationError({"deconstruction_data": [f"{path}: {message}" for path, message in errors.items()]})
+
+    def milestone_ids(self) -> set[str]:
+        data = self.deconstruction_data if isinstance(self.deconstruction_data, dict) else {}
+        levels = data.get("levels") if isinstance(data.get("levels"), list) else []
+        return {
+            milestone.get("id")
+            for level in levels
+            if isinstance(level, dict) and isinstance(level.get("milestones"), list)
+            for milestone in level["milestones"]
+            if isinstance(milestone, dict)
+        }
 
 
 class RoadmapQuerySet(models.QuerySet):
@@ -138,6 +175,10 @@ class MilestoneProgress(models.Model):
                 condition=Q(practice_completions__lte=models.F("practice_attempts")),
                 name="progress_completions_within_attempts",
             ),
+            models.CheckConstraint(
+                condition=_NOT_STARTED_TIMES | _UNDERWAY_TIMES | _COMPLETED_TIMES,
+                name="progress_timestamps_match_status",
+            ),
         ]
         indexes = [
             models.Index(fields=["status"], name="progress_status_idx"),
@@ -146,6 +187,11 @@ class MilestoneProgress(models.Model):
 
     def __str__(self) -> str:
         return f"{self.milestone_id}: {self.status}"
+
+    def clean(self) -> None:
+        # On PostgreSQL a trigger enforces the same rule (migration 0002).
+        if self.deconstruction_id and self.milestone_id not in self.deconstruction.milestone_ids():
+            raise ValidationError({"milestone_id": [UNKNOWN_MILESTONE.format(milestone=self.milestone_id)]})
 
 
 class PracticeActivityQuerySet(models.QuerySet):
@@ -176,6 +222,10 @@ class PracticeActivity(models.Model):
             models.CheckConstraint(
                 condition=Q(difficulty_rating__isnull=True) | Q(difficulty_rating__gte=1, difficulty_rating__lte=5),
                 name="activity_difficulty_1_5",
+            ),
+            models.CheckConstraint(
+                condition=Q(completed=True, completed_at__isnull=False) | Q(completed=False, completed_at__isnull=True),
+                name="activity_completed_at_iff_completed",
             ),
         ]
         indexes = [

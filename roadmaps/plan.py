@@ -95,7 +95,8 @@ def plan_errors(data) -> dict[str, str]:
         if not isinstance(level, dict):
             errors[path] = MUST_BE_OBJECT
             continue
-        if level.get("level") != i + 1:
+        number = level.get("level")
+        if not isinstance(number, int) or isinstance(number, bool) or number != i + 1:
             errors[f"{path}.level"] = LEVELS_OUT_OF_ORDER
         _text(errors, f"{path}.title", level.get("title"))
         _text(errors, f"{path}.description", level.get("description"))

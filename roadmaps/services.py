@@ -13,6 +13,7 @@ from skills.services import usage_events_record
 from .deconstruction import Generated, get_generator
 from .models import (
     MILESTONE_TRANSITIONS,
+    UNKNOWN_MILESTONE,
     MilestoneProgress,
     MilestoneStatus,
     PracticeActivity,
@@ -23,7 +24,6 @@ from .models import (
 from .plan import milestones_of, validate_plan
 
 ILLEGAL_TRANSITION = "Milestone {milestone} cannot go from {current} to {target}."
-UNKNOWN_MILESTONE = "Milestone {milestone!r} is not part of this deconstruction."
 NOT_YOUR_DECONSTRUCTION = "No deconstruction of yours has this id."
 COMPLETED_MILESTONE = "Milestone {milestone} is already completed; reset it to practise it again."
 QUERY_REQUIRED = "Describe what you want to learn."

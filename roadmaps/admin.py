@@ -1,71 +1,142 @@
-"""The roadmaps admin: readable plans, progress filterable by status."""
+"""The roadmaps admin: readable plans, progress filterable by status, milestone actions.
 
-from django.contrib import admin
+Learner data is written by the learner's own services (a roadmap made here would have no
+progress rows, an activity typed in would not move the counters), so the admin adds
+nothing: it reads, searches, edits titles and notes, and moves milestones through the
+same services as the API.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.utils.html import format_html, format_html_join
 
+from . import services
 from .models import MilestoneProgress, PracticeActivity, Roadmap, SkillDeconstruction
 from .plan import plan_errors
 
+NOT_A_VALID_PLAN = "(not a valid plan)"
+
+
+class NoAddAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+def _milestones_html(level: dict):
+    return format_html_join(
+        "",
+        "<li><strong>{}</strong> <code>{}</code> ({} min, {} × {}): {} <em>Success: {}</em></li>",
+        (
+            (m["title"], m["id"], m["estimatedTime"], m["doThisNow"]["reps"], m["doThisNow"]["sets"],
+             m["doThisNow"]["prompt"], m["doThisNow"]["successCriteria"])
+            for m in level["milestones"]
+        ),
+    )  # fmt: skip
+
 
 @admin.register(SkillDeconstruction)
-class SkillDeconstructionAdmin(admin.ModelAdmin):
-    list_display = ["skill_name", "skill_type", "owner", "created_at"]
-    list_filter = ["skill_type"]
+class SkillDeconstructionAdmin(NoAddAdmin):
+    list_display = ["skill_name", "skill_type", "owner", "milestone_count", "total_minutes", "created_at"]
+    list_filter = ["skill_type", "created_at"]
     search_fields = ["skill_name", "user_query", "owner__username"]
     list_select_related = ["owner"]
-    raw_id_fields = ["owner"]
-    readonly_fields = ["plan", "created_at", "updated_at"]
+    date_hierarchy = "created_at"
+    fields = ["owner", "user_query", "skill_name", "skill_type", "plan", "deconstruction_data", "created_at",
+              "updated_at"]  # fmt: skip
+    # The plan is fixed once progress rows point at its milestones.
+    readonly_fields = ["owner", "user_query", "skill_type", "plan", "deconstruction_data", "created_at", "updated_at"]
+
+    @admin.display(description="milestones")
+    def milestone_count(self, deconstruction: SkillDeconstruction) -> int:
+        return len(deconstruction.milestone_ids())
+
+    @admin.display(description="minutes")
+    def total_minutes(self, deconstruction: SkillDeconstruction):
+        return (deconstruction.deconstruction_data or {}).get("totalEstimatedTime")
 
     @admin.display(description="Levels and milestones")
     def plan(self, deconstruction: SkillDeconstruction) -> str:
         data = deconstruction.deconstruction_data
         if plan_errors(data):
-            return "(not a valid plan)"
-        return format_html_join(
+            return NOT_A_VALID_PLAN
+        levels = format_html_join(
             "",
             "<h3>{}</h3><p>{}</p><ol>{}</ol>",
-            (
-                (
-                    level["title"],
-                    level["description"],
-                    format_html_join(
-                        "",
-                        "<li><strong>{}</strong> ({} min, {} × {}): {}</li>",
-                        (
-                            (m["title"], m["estimatedTime"], m["doThisNow"]["reps"], m["doThisNow"]["sets"],
-                             m["doThisNow"]["prompt"])
-                            for m in level["milestones"]
-                        ),
-                    ),
-                )
-                for level in data["levels"]
-            ),
-        ) + format_html("<p>Total: {} minutes, {}</p>", data["totalEstimatedTime"], data["difficulty"])  # fmt: skip
+            ((level["title"], level["description"], _milestones_html(level)) for level in data["levels"]),
+        )
+        return levels + format_html("<p>Total: {} minutes, {}</p>", data["totalEstimatedTime"], data["difficulty"])
 
 
 @admin.register(Roadmap)
-class RoadmapAdmin(admin.ModelAdmin):
-    list_display = ["title", "owner", "is_deconstructed", "created_at"]
-    list_filter = ["is_deconstructed"]
-    search_fields = ["title", "owner__username"]
-    list_select_related = ["owner"]
-    raw_id_fields = ["owner", "deconstruction"]
+class RoadmapAdmin(NoAddAdmin):
+    list_display = ["title", "owner", "deconstruction", "is_deconstructed", "created_at"]
+    list_filter = ["is_deconstructed", "created_at"]
+    search_fields = ["title", "description", "owner__username"]
+    list_select_related = ["owner", "deconstruction"]
+    readonly_fields = ["owner", "deconstruction", "is_deconstructed", "created_at", "updated_at"]
+
+    def save_model(self, request, obj: Roadmap, form, change: bool) -> None:
+        services.roadmap_update(roadmap=obj, title=obj.title, description=obj.description)
+
+
+def _milestone_action(service: Callable, verb: str, description: str):
+    def action(modeladmin, request, queryset):
+        moved = 0
+        for progress in queryset.select_related("deconstruction"):
+            try:
+                service(progress=progress)
+            except ValidationError as error:
+                modeladmin.message_user(request, " ".join(error.messages), messages.ERROR)
+            else:
+                moved += 1
+        if moved:
+            modeladmin.message_user(request, f"{verb} {moved} milestone(s).", messages.SUCCESS)
+
+    action.__name__ = service.__name__
+    return admin.action(description=description, permissions=["change"])(action)
 
 
 @admin.register(MilestoneProgress)
-class MilestoneProgressAdmin(admin.ModelAdmin):
-    list_display = ["milestone_id", "deconstruction", "status", "practice_attempts", "practice_completions",
-                    "started_at", "completed_at"]  # fmt: skip
-    list_filter = ["status"]
+class MilestoneProgressAdmin(NoAddAdmin):
+    list_display = ["milestone_id", "deconstruction", "learner", "status", "practice_attempts",
+                    "practice_completions", "started_at", "completed_at"]  # fmt: skip
+    list_filter = ["status", "deconstruction__skill_type", "completed_at"]
     search_fields = ["milestone_id", "deconstruction__skill_name", "deconstruction__owner__username"]
-    list_select_related = ["deconstruction"]
-    raw_id_fields = ["deconstruction"]
+    list_select_related = ["deconstruction__owner"]
+    readonly_fields = ["deconstruction", "milestone_id", "status", "started_at", "completed_at",
+                       "practice_attempts", "practice_completions", "created_at", "updated_at"]  # fmt: skip
+    actions = [
+        _milestone_action(services.milestone_start, "Started", "Start the selected milestones"),
+        _milestone_action(services.milestone_complete, "Completed", "Complete the selected milestones"),
+        _milestone_action(services.milestone_fail, "Failed", "Fail the selected milestones"),
+        _milestone_action(services.milestone_reset, "Reset", "Reset the selected milestones"),
+    ]
+
+    @admin.display(description="learner", ordering="deconstruction__owner__username")
+    def learner(self, progress: MilestoneProgress) -> str:
+        return progress.deconstruction.owner.get_username()
 
 
 @admin.register(PracticeActivity)
-class PracticeActivityAdmin(admin.ModelAdmin):
-    list_display = ["title", "activity_type", "completed", "completion_time", "difficulty_rating", "created_at"]
-    list_filter = ["activity_type", "completed"]
-    search_fields = ["title", "user_notes"]
-    list_select_related = ["milestone_progress"]
-    raw_id_fields = ["milestone_progress"]
+class PracticeActivityAdmin(NoAddAdmin):
+    list_display = ["title", "milestone", "learner", "activity_type", "completed", "completion_time",
+                    "difficulty_rating", "created_at"]  # fmt: skip
+    list_filter = ["activity_type", "completed", "difficulty_rating", "created_at"]
+    search_fields = ["title", "user_notes", "milestone_progress__milestone_id",
+                     "milestone_progress__deconstruction__owner__username"]  # fmt: skip
+    list_select_related = ["milestone_progress__deconstruction__owner"]
+    date_hierarchy = "created_at"
+    readonly_fields = ["milestone_progress", "activity_type", "completed", "completion_time", "difficulty_rating",
+                       "created_at", "completed_at"]  # fmt: skip
+
+    @admin.display(description="milestone", ordering="milestone_progress__milestone_id")
+    def milestone(self, activity: PracticeActivity) -> str:
+        return activity.milestone_progress.milestone_id
+
+    @admin.display(description="learner", ordering="milestone_progress__deconstruction__owner__username")
+    def learner(self, activity: PracticeActivity) -> str:
+        return activity.milestone_progress.deconstruction.owner.get_username()

@@ -1,0 +1,101 @@
+"""The roadmaps admin as a staff user uses it, through the admin's own URLs."""
+
+import pytest
+from django.contrib.messages import get_messages
+
+from roadmaps.admin import NOT_A_VALID_PLAN
+from roadmaps.models import MilestoneProgress, MilestoneStatus, SkillDeconstruction
+from roadmaps.services import ILLEGAL_TRANSITION
+from tests.factories import UserFactory
+from tests.roadmaps_factories import PracticeActivityFactory, RoadmapFactory, progress_of
+
+pytestmark = pytest.mark.django_db
+
+PROGRESS = "/admin/roadmaps/milestoneprogress/"
+
+
+@pytest.fixture
+def admin_client(client, staff):
+    client.force_login(staff)
+    return client
+
+
+def messages_of(response) -> list[str]:
+    return [str(m) for m in get_messages(response.wsgi_request)]
+
+
+def test_a_deconstruction_page_shows_its_levels_and_milestones(admin_client):
+    roadmap = RoadmapFactory(deconstruction__milestones_per_level=2)
+    page = admin_client.get(f"/admin/roadmaps/skilldeconstruction/{roadmap.deconstruction_id}/change/")
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "<h3>Level 1</h3>" in html and "Milestone 3.2" in html and "Total: 120 minutes, beginner" in html
+
+
+def test_a_broken_plan_is_shown_as_such_not_as_an_error(admin_client):
+    roadmap = RoadmapFactory()
+    # A plan with a valid top level (the database's CHECK) but a broken milestone.
+    data = roadmap.deconstruction.deconstruction_data
+    data["levels"][0]["milestones"][0]["doThisNow"] = "do it"
+    SkillDeconstruction.objects.filter(pk=roadmap.deconstruction_id).update(deconstruction_data=data)
+    page = admin_client.get(f"/admin/roadmaps/skilldeconstruction/{roadmap.deconstruction_id}/change/")
+    assert page.status_code == 200 and NOT_A_VALID_PLAN in page.content.decode()
+
+
+def test_learner_data_is_not_added_by_hand(admin_client):
+    for model in ["skilldeconstruction", "roadmap", "milestoneprogress", "practiceactivity"]:
+        assert admin_client.get(f"/admin/roadmaps/{model}/add/").status_code == 403, model
+
+
+def test_a_roadmap_title_is_edited_through_the_service(admin_client):
+    roadmap = RoadmapFactory()
+    response = admin_client.post(
+        f"/admin/roadmaps/roadmap/{roadmap.pk}/change/", {"title": "Juggling, properly", "description": "d"}
+    )
+    assert response.status_code == 302
+    roadmap.refresh_from_db()
+    assert (roadmap.title, roadmap.description) == ("Juggling, properly", "d")
+
+
+def test_progress_is_filtered_by_status_and_searched_by_learner(admin_client):
+    mine = RoadmapFactory(owner=UserFactory(username="ada"))
+    RoadmapFactory(owner=UserFactory(username="bob"))
+    PracticeActivityFactory(progress=progress_of(mine))
+    in_progress = admin_client.get(f"{PROGRESS}?status__exact=in_progress").context["cl"].result_list
+    assert [p.milestone_id for p in in_progress] == ["m1-1"]
+    assert admin_client.get(f"{PROGRESS}?q=ada").context["cl"].result_count == 3
+
+
+def test_milestone_actions_call_the_services_and_report_refusals(admin_client):
+    roadmap = RoadmapFactory()
+    first, second = progress_of(roadmap, "m1-1"), progress_of(roadmap, "m2-1")
+    admin_client.post(PROGRESS, {"action": "milestone_start", "_selected_action": [first.pk]})
+    response = admin_client.post(
+        PROGRESS, {"action": "milestone_complete", "_selected_action": [first.pk, second.pk]}, follow=True
+    )
+    assert ILLEGAL_TRANSITION.format(milestone="m2-1", current="not_started", target="completed") in messages_of(
+        response
+    )
+    assert "Completed 1 milestone(s)." in messages_of(response)
+    statuses = dict(MilestoneProgress.objects.values_list("milestone_id", "status"))
+    assert statuses == {"m1-1": MilestoneStatus.COMPLETED, "m2-1": "not_started", "m3-1": "not_started"}
+
+
+# session, user, filtered count, total count, the page with its related rows (select_related),
+# and for the lists with a date hierarchy: its first / last date, its days
+CHANGELIST_QUERIES = {
+    "/admin/roadmaps/skilldeconstruction/": 7,
+    "/admin/roadmaps/roadmap/": 5,
+    PROGRESS: 5,
+    "/admin/roadmaps/practiceactivity/": 8,  # … and the difficulty ratings for their filter
+}
+
+
+@pytest.mark.parametrize("n_roadmaps", [2, 10])
+@pytest.mark.parametrize("url", CHANGELIST_QUERIES)
+def test_the_changelists_run_a_fixed_number_of_queries(admin_client, django_assert_num_queries, n_roadmaps, url):
+    for _ in range(n_roadmaps):
+        PracticeActivityFactory()
+    with django_assert_num_queries(CHANGELIST_QUERIES[url]):
+        response = admin_client.get(url)
+    assert response.status_code == 200 and response.context["cl"].result_count >= n_roadmaps

@@ -1,7 +1,13 @@
-"""Every write path of the roadmaps app; the API, the web pages and the admin call these."""
+"""Every write path of the roadmaps app; the API, the web pages and the admin call these.
+
+Each is one transaction. The one exception is on purpose: the deconstruction engine (maybe
+a network call to a model) runs before the transaction opens, in `deconstruction_create`
+and `roadmap_create_from_goal`, which then write everything in one atomic block.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 
 from django.core.exceptions import ValidationError
@@ -27,10 +33,15 @@ ILLEGAL_TRANSITION = "Milestone {milestone} cannot go from {current} to {target}
 NOT_YOUR_DECONSTRUCTION = "No deconstruction of yours has this id."
 COMPLETED_MILESTONE = "Milestone {milestone} is already completed; reset it to practise it again."
 QUERY_REQUIRED = "Describe what you want to learn."
+BAD_SKILL_TYPE = f"must be one of {', '.join(SkillType.values)}"
+TITLE_MAX_LENGTH = Roadmap._meta.get_field("title").max_length
+TITLE_TOO_LONG = f"must be at most {TITLE_MAX_LENGTH} characters"
+GENERATION_WORKFLOW = "roadmaps/deconstruct"
 
 
-def _log_generation(owner, generated: Generated) -> None:
-    """The generation as a usage event of the generator's skill (latency, tokens, cost)."""
+def _log_generation(owner, generated: Generated, deconstruction: SkillDeconstruction) -> None:
+    """The generation as one usage event of the generator's skill (latency, tokens, cost),
+    written in the deconstruction's transaction: both are kept, or neither."""
     usage_events_record(
         events=[
             {
@@ -41,27 +52,38 @@ def _log_generation(owner, generated: Generated) -> None:
                 "tokens_used": generated.tokens_used,
                 "cost_usd": str(generated.cost_usd),
                 "error_type": generated.error_type,
-                "workflow_path": "roadmaps/deconstruct",
+                "workflow_path": GENERATION_WORKFLOW,
+                "input_hash": hashlib.sha256(deconstruction.user_query.encode()).hexdigest(),
+                "artifacts": {"deconstruction_id": str(deconstruction.pk), "skill_type": deconstruction.skill_type},
+                "occurred_at": timezone.now().isoformat(),
             }
         ],
         user=owner,
     )
 
 
-@transaction.atomic
-def deconstruction_create(
-    *, owner, user_query: str, skill_type: str, skill_name: str = "", data: dict | None = None
-) -> tuple[SkillDeconstruction, list[str]]:
-    """From posted data, or through the engine when `data` is None. Returns it and any warnings."""
-    if not user_query or not user_query.strip():
+def _check_goal(user_query: str, skill_type: str) -> None:
+    if not isinstance(user_query, str) or not user_query.strip():
         raise ValidationError({"user_query": [QUERY_REQUIRED]})
     if skill_type not in SkillType.values:
-        raise ValidationError({"skill_type": [f"must be one of {', '.join(SkillType.values)}"]})
-    warnings: list[str] = []
-    if data is None:
-        generated = get_generator().generate(user_query, skill_type)
-        _log_generation(owner, generated)
-        data, skill_name, warnings = generated.data, skill_name or generated.skill_name, generated.warnings
+        raise ValidationError({"skill_type": [BAD_SKILL_TYPE]})
+
+
+def deconstruction_generate(*, user_query: str, skill_type: str) -> Generated:
+    """The configured engine's plan for a goal. No database access: the services call it
+    before their transaction opens, so a slow model never holds one open."""
+    _check_goal(user_query, skill_type)
+    return get_generator().generate(user_query.strip(), skill_type)
+
+
+@transaction.atomic
+def deconstruction_save(
+    *, owner, user_query: str, skill_type: str, skill_name: str = "", data=None, generated: Generated | None = None
+) -> SkillDeconstruction:
+    """Posted `data`, or a `generated` plan together with its usage event."""
+    _check_goal(user_query, skill_type)
+    if generated is not None:
+        data, skill_name = generated.data, skill_name or generated.skill_name
     validate_plan(data)
     deconstruction = SkillDeconstruction(
         owner=owner,
@@ -72,7 +94,21 @@ def deconstruction_create(
     )
     deconstruction.full_clean()
     deconstruction.save()
-    return deconstruction, warnings
+    if generated is not None:
+        _log_generation(owner, generated, deconstruction)
+    return deconstruction
+
+
+def deconstruction_create(
+    *, owner, user_query: str, skill_type: str, skill_name: str = "", data: dict | None = None
+) -> tuple[SkillDeconstruction, list[str]]:
+    """From posted data, or through the engine when `data` is None. Returns it and the
+    engine's warnings (e.g. the LLM fell back to the offline plan)."""
+    generated = deconstruction_generate(user_query=user_query, skill_type=skill_type) if data is None else None
+    deconstruction = deconstruction_save(
+        owner=owner, user_query=user_query, skill_type=skill_type, skill_name=skill_name, data=data, generated=generated
+    )
+    return deconstruction, generated.warnings if generated else []
 
 
 def _ensure_progress_rows(deconstruction: SkillDeconstruction) -> None:
@@ -107,17 +143,23 @@ def roadmap_create(
     return roadmap
 
 
-@transaction.atomic
 def roadmap_create_from_goal(*, owner, user_query: str, skill_type: str, title: str = "") -> tuple[Roadmap, list[str]]:
-    """Deconstruct the goal, then a roadmap and its progress rows: one transaction."""
-    deconstruction, warnings = deconstruction_create(owner=owner, user_query=user_query, skill_type=skill_type)
-    roadmap = roadmap_create(
-        owner=owner,
-        title=title or deconstruction.skill_name,
-        description=f"Roadmap for: {deconstruction.user_query}",
-        deconstruction=deconstruction,
-    )
-    return roadmap, warnings
+    """Deconstruct the goal (before the transaction), then the deconstruction, its usage
+    event, the roadmap and one progress row per milestone in one transaction."""
+    if len(title) > TITLE_MAX_LENGTH:
+        raise ValidationError({"title": [TITLE_TOO_LONG]})
+    generated = deconstruction_generate(user_query=user_query, skill_type=skill_type)
+    with transaction.atomic():
+        deconstruction = deconstruction_save(
+            owner=owner, user_query=user_query, skill_type=skill_type, generated=generated
+        )
+        roadmap = roadmap_create(
+            owner=owner,
+            title=title or deconstruction.skill_name,
+            description=f"Roadmap for: {deconstruction.user_query}",
+            deconstruction=deconstruction,
+        )
+    return roadmap, generated.warnings
 
 
 @transaction.atomic

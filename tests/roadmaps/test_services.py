@@ -1,12 +1,20 @@
 """Roadmap services: creation from a goal, milestone transitions, the reps × sets rule, progress."""
 
+from decimal import Decimal
+
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
 
+from roadmaps.deconstruction import LLM_SKILL_ID, offline_plan
 from roadmaps.models import MilestoneProgress, MilestoneStatus, PracticeActivity, Roadmap, SkillDeconstruction
 from roadmaps.selectors import roadmap_progress
 from roadmaps.services import (
+    BAD_SKILL_TYPE,
     COMPLETED_MILESTONE,
+    GENERATION_WORKFLOW,
+    QUERY_REQUIRED,
+    TITLE_TOO_LONG,
     deconstruction_create,
     milestone_complete,
     milestone_fail,
@@ -18,6 +26,7 @@ from roadmaps.services import (
 )
 from skills.models import UsageEvent
 from tests.factories import UserFactory, make_roadmap
+from tests.roadmaps import fakes
 from tests.roadmaps.plans import plan
 
 pytestmark = pytest.mark.django_db
@@ -121,3 +130,67 @@ def test_progress_is_weighted_by_minutes_per_level_and_overall():
     assert (figures["minutes_done"], figures["minutes_total"], figures["percent"]) == (40, 120, 33)
     assert [(lv["percent"], lv["minutes_done"]) for lv in figures["levels"]] == [(50, 10), (0, 0), (50, 30)]
     assert (figures["milestones_completed"], figures["milestones_total"]) == (2, 6)
+
+
+@pytest.fixture
+def llm(settings):
+    settings.DECONSTRUCTION_LLM_URL = "http://127.0.0.1:9/v1/chat/completions"
+    settings.DECONSTRUCTION_LLM_MODEL = "test-model"
+    settings.DECONSTRUCTION_LLM_USD_PER_1K_TOKENS = "0.01"
+    fakes.CALLS.clear()
+    return settings
+
+
+def test_an_llm_plan_is_used_and_its_generation_logged_with_tokens_and_cost(llm):
+    llm.DECONSTRUCTION_GENERATOR = "tests.roadmaps.fakes.GoodLLM"
+    learner = UserFactory()
+    depth = len(connection.atomic_blocks)
+    roadmap, warnings = roadmap_create_from_goal(owner=learner, user_query="learn to juggle", skill_type="physical")
+    assert warnings == [] and roadmap.deconstruction.deconstruction_data == plan(milestones_per_level=2)
+    assert roadmap.deconstruction.progress.count() == 6
+    assert fakes.CALLS[0]["atomic_depth"] == depth  # the model was asked outside any transaction of the service
+    event = UsageEvent.objects.get()
+    assert (event.skill_id, event.outcome, event.user, event.tokens_used) == (LLM_SKILL_ID, "success", learner, 900)
+    assert event.cost_usd == Decimal("0.009") and event.workflow_path == GENERATION_WORKFLOW
+    assert event.artifacts == {"deconstruction_id": str(roadmap.deconstruction_id), "skill_type": "physical"}
+
+
+def test_an_unusable_llm_answer_gives_the_offline_plan_a_warning_and_an_error_event(llm):
+    llm.DECONSTRUCTION_GENERATOR = "tests.roadmaps.fakes.BadLLM"
+    roadmap, warnings = roadmap_create_from_goal(owner=UserFactory(), user_query="learn to knit", skill_type="physical")
+    assert warnings and warnings[0].startswith("The language model's plan could not be used (not JSON")
+    assert roadmap.deconstruction.deconstruction_data == offline_plan("learn to knit", "physical")
+    event = UsageEvent.objects.get()
+    assert (event.skill_id, event.outcome, event.error_type) == (LLM_SKILL_ID, "error", "InvalidPlan")
+
+
+def test_a_failed_roadmap_keeps_neither_the_deconstruction_nor_its_usage_event(monkeypatch):
+    def refuse(**kwargs):
+        raise ValidationError({"title": ["refused"]})
+
+    monkeypatch.setattr("roadmaps.services.roadmap_create", refuse)
+    with pytest.raises(ValidationError):
+        roadmap_create_from_goal(owner=UserFactory(), user_query="learn to juggle", skill_type="physical")
+    assert not SkillDeconstruction.objects.exists() and not UsageEvent.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "fields, error",
+    [
+        ({"user_query": "  ", "skill_type": "physical"}, {"user_query": [QUERY_REQUIRED]}),
+        ({"user_query": "juggle", "skill_type": "mental"}, {"skill_type": [BAD_SKILL_TYPE]}),
+        ({"user_query": "juggle", "skill_type": "physical", "title": "x" * 256}, {"title": [TITLE_TOO_LONG]}),
+    ],
+)
+def test_a_bad_goal_is_refused_before_the_engine_runs(settings, fields, error):
+    settings.DECONSTRUCTION_GENERATOR = "tests.roadmaps.fakes.GoodLLM"
+    fakes.CALLS.clear()
+    with pytest.raises(ValidationError) as excinfo:
+        roadmap_create_from_goal(owner=UserFactory(), **fields)
+    assert excinfo.value.message_dict == error
+    assert fakes.CALLS == [] and not UsageEvent.objects.exists()
+
+
+def test_posted_plans_are_not_logged_as_generations():
+    deconstruction_create(owner=UserFactory(), user_query="mine", skill_type="abstract", data=plan())
+    assert not UsageEvent.objects.exists()

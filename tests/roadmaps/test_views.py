@@ -101,7 +101,7 @@ def test_my_roadmaps_shows_progress_next_milestone_and_last_practice(owner_clien
     practice_activity_log(progress=first_progress(roadmap), activity_type="reading", title="x", completed=True)
     html = owner_client.get("/").content.decode()
     assert roadmap.title in html
-    assert "15 / 140 minutes" in html and "Next: <strong>Juggle three balls: the core movement, slowly" in html
+    assert "15 / 140 minutes" in html and "Next: <strong>Juggle three balls: the basics, slowly" in html
     assert "Last practice: " + timezone.localdate().strftime("%b") in html
 
 

@@ -7,7 +7,8 @@ but write only their own.
 from __future__ import annotations
 
 import django_filters
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -15,7 +16,7 @@ from rest_framework.response import Response
 from skillsite.api import router
 from skillsite.filters import UTCIsoDateTimeFilter
 
-from . import services
+from . import examples, services
 from .models import ActivityType, MilestoneProgress, PracticeActivity, Roadmap, SkillDeconstruction
 from .selectors import roadmap_progress, roadmaps_with_progress
 from .serializers import (
@@ -32,9 +33,13 @@ from .serializers import (
 )
 
 READ_ACTIONS = {"list", "retrieve", "progress"}
-GOAL_EXAMPLE = OpenApiExample(
-    "From a goal", request_only=True, value={"user_query": "learn to juggle three balls", "skill_type": "physical"}
-)
+ERRORS = OpenApiTypes.OBJECT  # {field or JSON path: [messages]}
+
+
+TRANSITION_RESPONSES = {
+    200: MilestoneProgressSerializer,
+    400: OpenApiResponse(ERRORS, "Not a legal transition from the current status.", [examples.ILLEGAL_MOVE]),
+}
 
 
 class OwnedQuerysetMixin:
@@ -65,8 +70,11 @@ class DeconstructionViewSet(
 
     @extend_schema(
         request=DeconstructionInputSerializer,
-        responses={201: DeconstructionCreatedSerializer},
-        examples=[GOAL_EXAMPLE],
+        responses={
+            201: DeconstructionCreatedSerializer,
+            400: OpenApiResponse(ERRORS, "Field errors; plan errors keyed by JSON path.", [examples.BAD_PLAN]),
+        },
+        examples=[examples.FROM_A_GOAL, examples.FROM_POSTED_DATA],
     )
     def create(self, request, *args, **kwargs):
         given = DeconstructionInputSerializer(data=request.data)
@@ -95,7 +103,11 @@ class RoadmapViewSet(OwnedQuerysetMixin, viewsets.ModelViewSet):
     def get_serializer_class(self):
         return RoadmapSerializer if self.action == "list" else RoadmapDetailSerializer
 
-    @extend_schema(request=RoadmapInputSerializer, responses={201: RoadmapDetailSerializer}, examples=[GOAL_EXAMPLE])
+    @extend_schema(
+        request=RoadmapInputSerializer,
+        responses={201: RoadmapDetailSerializer, 400: OpenApiResponse(ERRORS, "Field errors.")},
+        examples=[examples.FROM_A_GOAL, examples.FROM_A_DECONSTRUCTION],
+    )
     def create(self, request, *args, **kwargs):
         given = RoadmapInputSerializer(data=request.data)
         given.is_valid(raise_exception=True)
@@ -128,11 +140,19 @@ class RoadmapViewSet(OwnedQuerysetMixin, viewsets.ModelViewSet):
         services.roadmap_update(roadmap=roadmap, **given.validated_data)
         return Response(RoadmapDetailSerializer(self.base_queryset().get(pk=roadmap.pk)).data)
 
-    @extend_schema(responses=ProgressSerializer)
+    @extend_schema(responses=ProgressSerializer, examples=[examples.PROGRESS])
     @action(detail=True, methods=["get"])
     def progress(self, request, pk=None):
         """Progress per level and overall, in percent and minutes."""
         return Response(roadmap_progress(self.get_object()))
+
+
+class MilestoneProgressFilter(django_filters.FilterSet):
+    roadmap = django_filters.UUIDFilter(field_name="deconstruction__roadmaps", distinct=True)
+
+    class Meta:
+        model = MilestoneProgress
+        fields = ["status", "deconstruction", "milestone_id", "roadmap"]
 
 
 class MilestoneProgressViewSet(OwnedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
@@ -141,38 +161,46 @@ class MilestoneProgressViewSet(OwnedQuerysetMixin, viewsets.ReadOnlyModelViewSet
     queryset = MilestoneProgress.objects.none()
     serializer_class = MilestoneProgressSerializer
     owner_lookup = "deconstruction__owner"
-    filterset_fields = ["status", "deconstruction"]
+    filterset_class = MilestoneProgressFilter
 
     def base_queryset(self):
-        return MilestoneProgress.objects.select_related("deconstruction").order_by("created_at", "id")
+        return MilestoneProgress.objects.order_by("created_at", "id")
 
     def _transition(self, service) -> Response:
         progress = service(progress=self.get_object())
         return Response(MilestoneProgressSerializer(progress).data)
 
-    @extend_schema(request=None, responses=MilestoneProgressSerializer)
+    @extend_schema(request=None, responses=TRANSITION_RESPONSES)
     @action(detail=True, methods=["post"])
     def start(self, request, pk=None):
+        """Not started or failed → in progress (the start time is kept on a restart)."""
         return self._transition(services.milestone_start)
 
-    @extend_schema(request=None, responses=MilestoneProgressSerializer)
+    @extend_schema(request=None, responses=TRANSITION_RESPONSES)
     @action(detail=True, methods=["post"])
     def complete(self, request, pk=None):
+        """In progress → completed."""
         return self._transition(services.milestone_complete)
 
-    @extend_schema(request=None, responses=MilestoneProgressSerializer)
+    @extend_schema(request=None, responses=TRANSITION_RESPONSES)
     @action(detail=True, methods=["post"])
     def fail(self, request, pk=None):
+        """In progress → failed; start again when ready."""
         return self._transition(services.milestone_fail)
 
-    @extend_schema(request=None, responses=MilestoneProgressSerializer)
+    @extend_schema(request=None, responses=TRANSITION_RESPONSES)
     @action(detail=True, methods=["post"])
     def reset(self, request, pk=None):
+        """Back to not started: timestamps and practice counters cleared (the activities stay)."""
         return self._transition(services.milestone_reset)
 
 
 class PracticeActivityFilter(django_filters.FilterSet):
-    milestone = django_filters.UUIDFilter(field_name="milestone_progress")
+    milestone = django_filters.UUIDFilter(field_name="milestone_progress", help_text="A milestone-progress id.")
+    milestone_id = django_filters.CharFilter(
+        field_name="milestone_progress__milestone_id", help_text="A milestone id of the plan, e.g. m1-2."
+    )
+    roadmap = django_filters.UUIDFilter(field_name="milestone_progress__deconstruction__roadmaps", distinct=True)
     activity_type = django_filters.ChoiceFilter(choices=ActivityType.choices)
     date = django_filters.DateFilter(field_name="created_at", lookup_expr="date")
     created_after = UTCIsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
@@ -180,7 +208,8 @@ class PracticeActivityFilter(django_filters.FilterSet):
 
     class Meta:
         model = PracticeActivity
-        fields = ["milestone", "activity_type", "date", "created_after", "created_before"]
+        fields = ["milestone", "milestone_id", "roadmap", "activity_type", "completed", "date", "created_after",
+                  "created_before"]  # fmt: skip
 
 
 class PracticeActivityViewSet(
@@ -196,23 +225,11 @@ class PracticeActivityViewSet(
     owner_lookup = "milestone_progress__deconstruction__owner"
 
     def base_queryset(self):
-        return PracticeActivity.objects.order_by("-created_at")
+        return PracticeActivity.objects.select_related("milestone_progress").order_by("-created_at")
 
     @extend_schema(
-        examples=[
-            OpenApiExample(
-                "A completed set",
-                request_only=True,
-                value={
-                    "milestone_progress": "0b8f3c52-6f0e-4d7c-9a4e-2f1d5e6a7b8c",
-                    "activity_type": "physical_practice",
-                    "title": "Three-ball cascade, set 1",
-                    "completed": True,
-                    "completion_time": 10,
-                    "difficulty_rating": 3,
-                },
-            )
-        ]
+        responses={201: PracticeActivitySerializer, 400: OpenApiResponse(ERRORS, "Field errors.")},
+        examples=[examples.PRACTICE],
     )
     def create(self, request, *args, **kwargs):
         return super().create(request, *args, **kwargs)

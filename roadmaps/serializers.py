@@ -166,6 +166,7 @@ class RoadmapUpdateSerializer(serializers.Serializer):
 
 class PracticeActivitySerializer(serializers.ModelSerializer):
     milestone_progress = serializers.PrimaryKeyRelatedField(queryset=MilestoneProgress.objects.none())
+    milestone_id = serializers.CharField(source="milestone_progress.milestone_id", read_only=True)
     activity_type = serializers.ChoiceField(choices=ActivityType.choices)
     difficulty_rating = serializers.IntegerField(min_value=1, max_value=5, required=False, allow_null=True)
     completion_time = serializers.IntegerField(min_value=0, max_value=24 * 60, required=False, allow_null=True)
@@ -175,6 +176,7 @@ class PracticeActivitySerializer(serializers.ModelSerializer):
         fields = [
             "id",
             "milestone_progress",
+            "milestone_id",
             "activity_type",
             "title",
             "description",

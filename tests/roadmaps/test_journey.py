@@ -24,29 +24,30 @@ def call(client: APIClient, schema: dict, operation_id: str, body=None, **params
     return response.data
 
 
+def example(schema: dict, operation_id: str, name: str) -> dict:
+    """A request example the schema documents for an operation."""
+    method, path = operation(schema, operation_id)
+    return schema["paths"][path][method]["requestBody"]["content"]["application/json"]["examples"][name]["value"]
+
+
 def test_create_from_a_goal_start_practise_until_done_and_read_progress():
     client = APIClient()
     client.force_authenticate(UserFactory())
     schema = client.get("/api/schema/?format=json").json()
-    example = schema["paths"][operation(schema, "roadmaps_create")[1]]["post"]["requestBody"]["content"][
-        "application/json"
-    ]["examples"]["FromAGoal"]["value"]
 
-    roadmap = call(client, schema, "roadmaps_create", example)
+    roadmap = call(client, schema, "roadmaps_create", example(schema, "roadmaps_create", "FromAGoal"))
     first = roadmap["levels"][0]["milestones"][0]
     progress_id = first["progress"]["id"]
     call(client, schema, "milestone_progress_start_create", id=progress_id)
+    practice = example(schema, "practice_activities_create", "ACompletedSet")
     for n in range(first["target_completions"]):
-        call(
-            client,
-            schema,
-            "practice_activities_create",
-            {"milestone_progress": progress_id, "activity_type": "physical_practice", "title": f"set {n}",
-             "completed": True, "completion_time": 5},
-        )  # fmt: skip
+        body = {**practice, "milestone_progress": progress_id, "title": f"set {n + 1}"}
+        call(client, schema, "practice_activities_create", body)
 
     milestone = call(client, schema, "milestone_progress_retrieve", id=progress_id)
     assert milestone["status"] == "completed"
+    logged = call(client, schema, "practice_activities_list")
+    assert logged["count"] == first["target_completions"]
     progress = call(client, schema, "roadmaps_progress_retrieve", id=roadmap["id"])
     assert progress["milestones_completed"] == 1
     assert progress["minutes_done"] == first["estimated_time"] and progress["percent"] > 0

@@ -47,8 +47,10 @@ class SkillDeconstructionAdmin(NoAddAdmin):
     date_hierarchy = "created_at"
     fields = ["owner", "user_query", "skill_name", "skill_type", "plan", "deconstruction_data", "created_at",
               "updated_at"]  # fmt: skip
-    # The plan is fixed once progress rows point at its milestones.
     readonly_fields = ["owner", "user_query", "skill_type", "plan", "deconstruction_data", "created_at", "updated_at"]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False  # a plan is fixed once progress rows point at its milestones: view only
 
     @admin.display(description="milestones")
     def milestone_count(self, deconstruction: SkillDeconstruction) -> int:

@@ -26,6 +26,7 @@ from .serializers import (
     MilestoneProgressSerializer,
     PracticeActivitySerializer,
     ProgressSerializer,
+    RoadmapCreatedSerializer,
     RoadmapDetailSerializer,
     RoadmapInputSerializer,
     RoadmapSerializer,
@@ -105,13 +106,14 @@ class RoadmapViewSet(OwnedQuerysetMixin, viewsets.ModelViewSet):
 
     @extend_schema(
         request=RoadmapInputSerializer,
-        responses={201: RoadmapDetailSerializer, 400: OpenApiResponse(ERRORS, "Field errors.")},
+        responses={201: RoadmapCreatedSerializer, 400: OpenApiResponse(ERRORS, "Field errors.")},
         examples=[examples.FROM_A_GOAL, examples.FROM_A_DECONSTRUCTION],
     )
     def create(self, request, *args, **kwargs):
         given = RoadmapInputSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         fields = given.validated_data
+        warnings: list[str] = []
         if "deconstruction" in fields:
             deconstruction = SkillDeconstruction.objects.filter(pk=fields["deconstruction"], owner=request.user).first()
             if deconstruction is None:
@@ -123,14 +125,15 @@ class RoadmapViewSet(OwnedQuerysetMixin, viewsets.ModelViewSet):
                 deconstruction=deconstruction,
             )
         else:
-            roadmap, _warnings = services.roadmap_create_from_goal(
+            roadmap, warnings = services.roadmap_create_from_goal(
                 owner=request.user,
                 user_query=fields["user_query"],
                 skill_type=fields["skill_type"],
                 title=fields.get("title", ""),
             )
         roadmap = self.base_queryset().get(pk=roadmap.pk)
-        return Response(RoadmapDetailSerializer(roadmap).data, status=status.HTTP_201_CREATED)
+        roadmap.warnings = warnings
+        return Response(RoadmapCreatedSerializer(roadmap).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=RoadmapUpdateSerializer, responses=RoadmapDetailSerializer)
     def update(self, request, *args, **kwargs):

@@ -140,6 +140,15 @@ class RoadmapDetailSerializer(RoadmapSerializer):
         ]
 
 
+class RoadmapCreatedSerializer(RoadmapDetailSerializer):
+    warnings = serializers.ListField(
+        child=serializers.CharField(), read_only=True, help_text="The engine's, e.g. an LLM plan replaced offline."
+    )
+
+    class Meta(RoadmapDetailSerializer.Meta):
+        fields = [*RoadmapDetailSerializer.Meta.fields, "warnings"]
+
+
 class RoadmapInputSerializer(serializers.Serializer):
     """Either a deconstruction of yours, or a goal (user_query + skill_type) for the engine."""
 

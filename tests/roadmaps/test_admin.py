@@ -99,3 +99,14 @@ def test_the_changelists_run_a_fixed_number_of_queries(admin_client, django_asse
     with django_assert_num_queries(CHANGELIST_QUERIES[url]):
         response = admin_client.get(url)
     assert response.status_code == 200 and response.context["cl"].result_count >= n_roadmaps
+
+
+def test_deconstructions_are_view_only_and_progress_notes_are_editable(admin_client):
+    roadmap = RoadmapFactory()
+    url = f"/admin/roadmaps/skilldeconstruction/{roadmap.deconstruction_id}/change/"
+    assert admin_client.post(url, {"skill_name": "Renamed"}).status_code == 403
+    progress = progress_of(roadmap)
+    response = admin_client.post(f"{PROGRESS}{progress.pk}/change/", {"notes": "Keep the elbows in."})
+    assert response.status_code == 302
+    progress.refresh_from_db()
+    assert (progress.notes, progress.status) == ("Keep the elbows in.", "not_started")

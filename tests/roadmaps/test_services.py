@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
+from rest_framework.test import APIClient
 
 from roadmaps.deconstruction import LLM_SKILL_ID, offline_plan
 from roadmaps.models import MilestoneProgress, MilestoneStatus, PracticeActivity, Roadmap, SkillDeconstruction
@@ -194,3 +195,12 @@ def test_a_bad_goal_is_refused_before_the_engine_runs(settings, fields, error):
 def test_posted_plans_are_not_logged_as_generations():
     deconstruction_create(owner=UserFactory(), user_query="mine", skill_type="abstract", data=plan())
     assert not UsageEvent.objects.exists()
+
+
+def test_the_api_passes_the_engines_warnings_on(llm):
+    llm.DECONSTRUCTION_GENERATOR = "tests.roadmaps.fakes.BadLLM"
+    client = APIClient()
+    client.force_authenticate(UserFactory())
+    for url in ["/api/roadmaps/", "/api/deconstructions/"]:
+        response = client.post(url, {"user_query": "learn to knit", "skill_type": "physical"}, format="json")
+        assert response.status_code == 201 and response.data["warnings"][0].startswith("The language model's plan")

@@ -151,6 +151,9 @@ class RoadmapViewSet(OwnedQuerysetMixin, viewsets.ModelViewSet):
 
 
 class MilestoneProgressFilter(django_filters.FilterSet):
+    # UUID filters, not model choices: no query to validate them, and another learner's id
+    # reads as "no rows" rather than "valid choice".
+    deconstruction = django_filters.UUIDFilter()
     roadmap = django_filters.UUIDFilter(field_name="deconstruction__roadmaps", distinct=True)
 
     class Meta:

@@ -81,3 +81,11 @@ def test_the_roadmap_detail_runs_two_queries_for_staff_too(learner, django_asser
     with django_assert_num_queries(2):
         response = staff.get(f"/api/roadmaps/{roadmap.pk}/")
     assert response.status_code == 200
+
+
+def test_progress_filtered_by_deconstruction_runs_two_queries(learner, django_assert_num_queries):
+    roadmap = learner.roadmaps.first()
+    # count, the page of progress rows (the id is not looked up first)
+    with django_assert_num_queries(2):
+        response = client_for(learner).get(f"/api/milestone-progress/?deconstruction={roadmap.deconstruction_id}")
+    assert response.data["count"] == len(roadmap.deconstruction.milestone_ids())

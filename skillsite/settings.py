@@ -34,12 +34,16 @@ DECONSTRUCTION_LLM_URL = env.str("DECONSTRUCTION_LLM_URL", default="")
 DECONSTRUCTION_LLM_MODEL = env.str("DECONSTRUCTION_LLM_MODEL", default="")
 DECONSTRUCTION_LLM_API_KEY = env.str("DECONSTRUCTION_LLM_API_KEY", default="")
 DECONSTRUCTION_LLM_USD_PER_1K_TOKENS = env.str("DECONSTRUCTION_LLM_USD_PER_1K_TOKENS", default="0")
+DECONSTRUCTION_LLM_TIMEOUT_SECONDS = env.float("DECONSTRUCTION_LLM_TIMEOUT_SECONDS", default=30)
 
 # Emergence mining: a candidate needs at least EMERGENCE_MIN_SKILLS co-occurring successful skills
 # in at least EMERGENCE_MIN_SUPPORT sessions of one context; it enters review at EMERGENCE_REVIEW_SUPPORT.
 EMERGENCE_MIN_SKILLS = env.int("EMERGENCE_MIN_SKILLS", default=2)
 EMERGENCE_MIN_SUPPORT = env.int("EMERGENCE_MIN_SUPPORT", default=3)
 EMERGENCE_REVIEW_SUPPORT = env.int("EMERGENCE_REVIEW_SUPPORT", default=10)
+# Incremental mining re-reads sessions from this long before the last run's watermark, because an
+# ingest transaction stamps received_at before it commits (a slow commit would otherwise be missed).
+EMERGENCE_WATERMARK_OVERLAP_SECONDS = env.int("EMERGENCE_WATERMARK_OVERLAP_SECONDS", default=300)
 
 # Largest batch POST /api/events/ takes; larger ones get 413.
 EVENTS_MAX_BATCH = env.int("EVENTS_MAX_BATCH", default=1000)

@@ -10,6 +10,9 @@ the zero count are kept.
 
 from __future__ import annotations
 
+from bisect import bisect_right
+from itertools import accumulate
+
 from ddsketch import DDSketch
 
 RELATIVE_ACCURACY = 0.01
@@ -26,7 +29,7 @@ class LatencySketch:
         bins = data.get("bins", [])
         if bins:
             store = self._sketch._store
-            store.bins = [float(c) for c in bins]
+            store.bins = list(map(float, bins))
             store.offset = store.min_key = data["min_key"]
             store.max_key = data["min_key"] + len(bins) - 1
             store.count = float(sum(bins))
@@ -51,26 +54,24 @@ class LatencySketch:
         return self._sketch.get_quantile_value(q) if self.count else None
 
     def quantiles(self, qs: tuple[float, ...]) -> tuple[float | None, ...]:
-        """Several quantiles in one pass over the bins; same values as `quantile` one by one."""
+        """Several quantiles from one cumulative sum of the bins; same values as `quantile` one by one."""
         if not self.count:
             return tuple(None for _ in qs)
         # Zero, and only non-negative values, are ever added (latencies).
         sketch, store = self._sketch, self._sketch._store
-        ranks = sorted((q * (sketch.count - 1), i) for i, q in enumerate(qs))
-        values: list[float | None] = [None] * len(qs)
-        running, pending = sketch._zero_count, 0
-        while pending < len(ranks) and ranks[pending][0] < running:
-            values[ranks[pending][1]] = 0.0
-            pending += 1
-        for index, count in enumerate(store.bins):
-            if pending == len(ranks):
-                break
-            running += count
-            while pending < len(ranks) and ranks[pending][0] < running:
-                values[ranks[pending][1]] = sketch._mapping.value(index + store.offset)
-                pending += 1
-        for _, slot in ranks[pending:]:
-            values[slot] = sketch._mapping.value(store.max_key)
+        if not store.bins:
+            return tuple(0.0 for _ in qs)
+        # cumulative[i] = how many values fall in the zero bucket or the bins up to i.
+        cumulative = list(accumulate(store.bins, initial=sketch._zero_count))
+        values = []
+        for q in qs:
+            rank = q * (sketch.count - 1)
+            if rank < cumulative[0]:
+                values.append(0.0)
+                continue
+            index = bisect_right(cumulative, rank, lo=1) - 1  # the first bin whose running count passes rank
+            key = index + store.offset if index < len(store.bins) else store.max_key
+            values.append(sketch._mapping.value(key))
         return tuple(values)
 
     def to_json(self) -> dict:
@@ -80,7 +81,7 @@ class LatencySketch:
         bins = []
         if store.count:
             low, high = store.min_key - store.offset, store.max_key - store.offset
-            bins = [int(c) for c in store.bins[low : high + 1]]
+            bins = list(map(int, store.bins[low : high + 1]))
         return {
             "alpha": RELATIVE_ACCURACY,
             "min_key": store.min_key if store.count else 0,

@@ -74,7 +74,8 @@ class SessionSkill(models.Model):
     """A skill's use within one client session (seed 001's junction table)."""
 
     session_id = models.CharField(max_length=255)
-    skill = models.ForeignKey(Skill, on_delete=models.CASCADE, related_name="session_uses")
+    # No index of its own: sessionskill_skill_idx is that index (every index costs each upsert).
+    skill = models.ForeignKey(Skill, on_delete=models.CASCADE, related_name="session_uses", db_index=False)
     invocation_count = models.PositiveIntegerField(default=0)
     success_count = models.PositiveIntegerField(default=0)
     first_invoked_at = models.DateTimeField()
@@ -84,7 +85,9 @@ class SessionSkill(models.Model):
     class Meta:
         ordering = ["session_id", "skill_id"]
         constraints = [models.UniqueConstraint(fields=["session_id", "skill"], name="sessionskill_unique")]
-        indexes = [models.Index(fields=["skill", "-last_invoked_at"], name="sessionskill_skill_idx")]
+        # Lookups by skill (seed 001's idx_session_skill_skill_name); it indexes no column an upsert
+        # changes, so with the table's fillfactor (migration 0008) upserts are HOT updates.
+        indexes = [models.Index(fields=["skill"], name="sessionskill_skill_idx")]
 
     def __str__(self) -> str:
         return f"{self.skill_id} in session {self.session_id}"
@@ -93,7 +96,8 @@ class SessionSkill(models.Model):
 class SkillUserUsage(models.Model):
     """Per (skill, user) roll-up: makes unique users exact and gives per-user views."""
 
-    skill = models.ForeignKey(Skill, on_delete=models.CASCADE, related_name="user_usage")
+    # The unique (skill, user) index serves lookups by skill.
+    skill = models.ForeignKey(Skill, on_delete=models.CASCADE, related_name="user_usage", db_index=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="skill_usage")
     invocation_count = models.PositiveIntegerField(default=0)
     first_invoked_at = models.DateTimeField()
@@ -110,7 +114,8 @@ class SkillUserUsage(models.Model):
 class SkillDailyUsage(models.Model):
     """Per (skill, day) roll-up: the dashboard's time series."""
 
-    skill = models.ForeignKey(Skill, on_delete=models.CASCADE, related_name="daily_usage")
+    # The unique (skill, day) index serves lookups by skill.
+    skill = models.ForeignKey(Skill, on_delete=models.CASCADE, related_name="daily_usage", db_index=False)
     day = models.DateField()
     total = models.PositiveIntegerField(default=0)
     success_count = models.PositiveIntegerField(default=0)

@@ -1,0 +1,38 @@
+"""The skills migrations reverse and apply again, on both databases."""
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+
+def _fillfactor(table: str) -> str | None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reloptions FROM pg_class WHERE relname = %s", [table])
+        options = cursor.fetchone()[0] or []
+    return next((option.split("=")[1] for option in options if option.startswith("fillfactor=")), None)
+
+
+def _migrate(targets) -> None:
+    executor = MigrationExecutor(connection)
+    executor.migrate(targets(executor))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_skills_migrations_reverse_to_zero_and_apply_again():
+    _migrate(lambda executor: [("skills", None)])
+    assert "skills_usageevent" not in connection.introspection.table_names()
+    _migrate(lambda executor: executor.loader.graph.leaf_nodes())
+    assert {"skills_usageevent", "skills_sessionskill", "skills_skillmetrics"} <= set(
+        connection.introspection.table_names()
+    )
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_aggregate_tables_leave_room_for_in_place_updates_and_reverting_removes_it():
+    assert _fillfactor("skills_skillmetrics") == "50"
+    assert _fillfactor("skills_sessionskill") == "80"
+    _migrate(lambda executor: [("skills", "0007_miningsession_skill_count")])
+    assert _fillfactor("skills_skillmetrics") is None
+    _migrate(lambda executor: executor.loader.graph.leaf_nodes())
+    assert _fillfactor("skills_skilldailyusage") == "70"

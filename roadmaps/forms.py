@@ -39,7 +39,7 @@ class PracticeForm(forms.Form):
         required=False,
     )
     user_notes = forms.CharField(label="Notes", widget=forms.Textarea(attrs={"rows": 2}), required=False)
-    completed = forms.BooleanField(label="I completed a full repetition", required=False, initial=True)
+    completed = forms.BooleanField(label="I completed a full repetition", required=False, initial=True, label_suffix="")
 
     def __init__(self, *args, progress_id=None, **kwargs):
         super().__init__(*args, **kwargs)

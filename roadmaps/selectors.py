@@ -9,7 +9,15 @@ from django.db.models import Max, Prefetch, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from .models import MILESTONE_TRANSITIONS, MilestoneProgress, MilestoneStatus, PracticeActivity, Roadmap
+from .models import (
+    MILESTONE_TRANSITIONS,
+    ActivityType,
+    MilestoneProgress,
+    MilestoneStatus,
+    PracticeActivity,
+    Roadmap,
+    SkillType,
+)
 from .plan import Milestone, milestones_of
 
 
@@ -175,13 +183,17 @@ def roadmap_page(roadmap: Roadmap, bound_form: tuple | None = None) -> RoadmapPa
     from .forms import PracticeForm
 
     view = roadmap_view(roadmap)
+    # A physical goal is practised physically; the form starts on the likeliest type.
+    initial = {}
+    if roadmap.deconstruction.skill_type == SkillType.PHYSICAL:
+        initial = {"activity_type": ActivityType.PHYSICAL_PRACTICE}
     cards = {}
     for item in view.milestones:
         progress = item.progress
         if bound_form and progress and bound_form[0] == progress.pk:
             form = bound_form[1]
         else:
-            form = PracticeForm(progress_id=progress.pk if progress else None)
+            form = PracticeForm(progress_id=progress.pk if progress else None, initial=initial)
         activities = list(progress.activities.all()) if progress else []
         cards[item.milestone.id] = MilestoneCard(item=item, form=form, activities=activities)
     return RoadmapPage(view=view, cards=cards)

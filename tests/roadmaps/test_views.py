@@ -202,3 +202,12 @@ def test_the_roadmap_page_runs_a_fixed_number_of_queries(
     with django_assert_num_queries(5):
         response = owner_client.get(f"/roadmaps/{roadmap.pk}/")
     assert response.content.decode().count('class="card milestone"') == 3 * milestones_per_level
+
+
+def test_the_practice_form_of_a_physical_goal_starts_on_physical_practice(owner_client, owner):
+    juggling = make_roadmap(owner, query="learn to juggle three balls", skill_type="physical")
+    python = make_roadmap(owner, query="learn Python", skill_type="abstract")
+    juggling_page = owner_client.get(f"/roadmaps/{juggling.pk}/").content.decode()
+    python_page = owner_client.get(f"/roadmaps/{python.pk}/").content.decode()
+    assert '<option value="physical_practice" selected>' in juggling_page
+    assert "selected>" not in python_page.split("Difficulty")[0]

@@ -39,7 +39,7 @@ SELECT gen_random_uuid(), '', 'scale-skill-' || (i %% {skills}), NULL, {first_us
        (ARRAY['plan/execute', 'plan/review/execute', 'quick', 'search/read/answer'])[1 + i %% 4],
        '[]'::jsonb, '', 100 + i %% 4000, i %% 700, (i %% 5000) / 100000.0,
        jsonb_build_object('tier', 'standard', 'element', (ARRAY['fire', 'water'])[1 + i %% 2], 'realm', 'code'),
-       '{{}}'::jsonb, '', 1, now() - (i || ' seconds')::interval * 3, now()
+       '{{}}'::jsonb, '', 1, now() - (i || ' seconds')::interval * 3, now() - (i || ' seconds')::interval * 3
 FROM generate_series(1, %s) AS i,
      LATERAL (SELECT (ARRAY['success', 'success', 'success', 'success', 'success', 'success', 'success',
                             'failure', 'error', 'abandoned'])[1 + (i * 7) %% 10] AS outcome) o

@@ -49,13 +49,19 @@ def prepare() -> dict[str, str]:
 
 
 def learner_pages(learner) -> str:
-    """The learner web pages when the roadmaps UI is installed, else API reads."""
-    from django.urls import NoReverseMatch, reverse
+    """The learner's web pages: my roadmaps, one roadmap (made here, through the engine) and practice."""
+    from django.urls import reverse
 
-    try:
-        return ",".join([reverse("roadmaps:list"), "/api/roadmaps/"])
-    except NoReverseMatch:
-        return "/api/skills/,/api/unlocks/"
+    from roadmaps.models import Roadmap
+    from roadmaps.services import roadmap_create_from_goal
+
+    roadmap = Roadmap.objects.filter(owner=learner).first()
+    if roadmap is None:
+        roadmap, _warnings = roadmap_create_from_goal(
+            owner=learner, user_query="learn to juggle", skill_type="physical"
+        )
+    pages = [reverse("roadmaps:list"), reverse("roadmaps:detail", args=[roadmap.pk]), reverse("roadmaps:history")]
+    return ",".join(pages)
 
 
 def server_env(url: str) -> dict[str, str]:

@@ -55,6 +55,9 @@ class ParsedEvent:
     payload_sha256: str
 
 
+# A NUL character as JSON encodes it: \u0000 after an even number of backslashes (an odd number
+# means the text holds a literal backslash followed by "u0000", which is allowed).
+_ENCODED_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
 _FIELD_AT = re.compile(r"- at `\$\.([A-Za-z_]+)")
 _FIELD_NAMED = re.compile(r"field `([A-Za-z_]+)`")
 
@@ -81,10 +84,10 @@ def _checked(event: EventIn) -> tuple[ParsedEvent | None, dict[str, list[str]]]:
     if event.cost_usd.as_tuple().exponent < -6 or abs(event.cost_usd) >= 10**8:
         return None, {"cost_usd": [COST_PRECISION]}
     payload = msgspec.json.encode(event)
-    if b"\\u0000" in payload:
+    if _ENCODED_NUL.search(payload):
         # PostgreSQL text and jsonb cannot hold NUL; name the field rather than fail at insert.
         field = next(
-            name for name in event.__struct_fields__ if b"\\u0000" in msgspec.json.encode(getattr(event, name))
+            name for name in event.__struct_fields__ if _ENCODED_NUL.search(msgspec.json.encode(getattr(event, name)))
         )
         return None, {field: [NUL_CHARACTER]}
     return ParsedEvent(event, hashlib.sha256(payload).hexdigest()), {}

@@ -158,3 +158,10 @@ def test_a_nul_character_is_refused_with_the_field_named(user_client):
     response = user_client.post("/api/events/", event_payload(0, state_snapshot={"tier": "a\u0000b"}), format="json")
     assert response.status_code == 400
     assert list(response.data["errors"][0]) == ["index", "state_snapshot"]
+
+
+def test_the_text_backslash_u0000_is_not_a_nul_character(user_client):
+    literal = "C:\\u0000\\logs"  # a backslash followed by "u0000": six ordinary characters
+    response = user_client.post("/api/events/", event_payload(0, workflow_path=literal), format="json")
+    assert response.status_code == 201
+    assert UsageEvent.objects.get().workflow_path == literal

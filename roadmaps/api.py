@@ -23,6 +23,7 @@ from .serializers import (
     DeconstructionCreatedSerializer,
     DeconstructionInputSerializer,
     DeconstructionSerializer,
+    MilestoneNotesSerializer,
     MilestoneProgressSerializer,
     PracticeActivitySerializer,
     ProgressSerializer,
@@ -162,7 +163,8 @@ class MilestoneProgressFilter(django_filters.FilterSet):
 
 
 class MilestoneProgressViewSet(OwnedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
-    """Progress of one milestone; start / complete / fail / reset follow the legal transitions."""
+    """Progress of one milestone; start / complete / fail / reset follow the legal transitions.
+    PATCH changes only the learner's notes."""
 
     queryset = MilestoneProgress.objects.none()
     serializer_class = MilestoneProgressSerializer
@@ -171,6 +173,18 @@ class MilestoneProgressViewSet(OwnedQuerysetMixin, viewsets.ReadOnlyModelViewSet
 
     def base_queryset(self):
         return MilestoneProgress.objects.order_by("created_at", "id")
+
+    @extend_schema(
+        request=MilestoneNotesSerializer,
+        responses={200: MilestoneProgressSerializer, 400: OpenApiResponse(ERRORS, "notes is missing or too long.")},
+        examples=[examples.MILESTONE_NOTES],
+    )
+    def partial_update(self, request, pk=None):
+        """Your notes on this milestone (status and counters change only through the actions)."""
+        given = MilestoneNotesSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        progress = services.milestone_notes_update(progress=self.get_object(), notes=given.validated_data["notes"])
+        return Response(MilestoneProgressSerializer(progress).data)
 
     def _transition(self, service) -> Response:
         progress = service(progress=self.get_object())

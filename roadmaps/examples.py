@@ -97,3 +97,7 @@ ILLEGAL_MOVE = OpenApiExample(
     status_codes=["400"],
     value={"status": ["Milestone m1-1 cannot go from not_started to completed."]},
 )
+
+MILESTONE_NOTES = OpenApiExample(
+    "Notes on a milestone", value={"notes": "The cascade feels smoother after ten minutes."}, request_only=True
+)

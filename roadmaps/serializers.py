@@ -31,6 +31,10 @@ class DeconstructionCreatedSerializer(DeconstructionSerializer):
         fields = [*DeconstructionSerializer.Meta.fields, "warnings"]
 
 
+class MilestoneNotesSerializer(serializers.Serializer):
+    notes = serializers.CharField(allow_blank=True, max_length=10_000, trim_whitespace=False)
+
+
 class MilestoneProgressSerializer(serializers.ModelSerializer):
     class Meta:
         model = MilestoneProgress

@@ -219,6 +219,15 @@ def milestone_reset(*, progress: MilestoneProgress) -> MilestoneProgress:
     return _move(_locked(progress), MilestoneStatus.NOT_STARTED)
 
 
+@transaction.atomic
+def milestone_notes_update(*, progress: MilestoneProgress, notes: str) -> MilestoneProgress:
+    """The learner's notes on a milestone; its status and counters are left alone."""
+    progress = _locked(progress)
+    progress.notes = notes
+    progress.save(update_fields=["notes", "updated_at"])
+    return progress
+
+
 def milestone_of(progress: MilestoneProgress):
     """The plan's milestone this progress row tracks."""
     for milestone in milestones_of(progress.deconstruction.deconstruction_data):

@@ -60,6 +60,8 @@ def test_another_learner_gets_404_on_every_object_and_action(roadmap, progress, 
     for verb in ["start", "complete", "fail", "reset"]:
         assert other.post(f"/api/milestone-progress/{progress.pk}/{verb}/").status_code == 404
     assert other.patch(f"/api/roadmaps/{roadmap.pk}/", {"title": "mine now"}, format="json").status_code == 404
+    notes = {"notes": "mine now"}
+    assert other.patch(f"/api/milestone-progress/{progress.pk}/", notes, format="json").status_code == 404
     assert other.delete(f"/api/roadmaps/{roadmap.pk}/").status_code == 404
     posted = other.post(
         "/api/practice-activities/",
@@ -82,6 +84,7 @@ def test_anonymous_gets_401_everywhere(roadmap, progress, activity):
     for url in urls:
         assert anonymous.get(url).status_code == 401, url
     assert anonymous.post(f"/api/milestone-progress/{progress.pk}/start/").status_code == 401
+    assert anonymous.patch(f"/api/milestone-progress/{progress.pk}/", {"notes": "x"}).status_code == 401
     assert anonymous.post("/api/roadmaps/", {"user_query": "x", "skill_type": "physical"}).status_code == 401
 
 
@@ -91,6 +94,7 @@ def test_staff_read_everything_but_change_only_their_own(roadmap, progress, acti
         assert staff.get(url).status_code == 200, url
     assert staff.get("/api/roadmaps/").data["count"] == 1
     assert staff.post(f"/api/milestone-progress/{progress.pk}/start/").status_code == 404
+    assert staff.patch(f"/api/milestone-progress/{progress.pk}/", {"notes": "x"}, format="json").status_code == 404
     assert staff.delete(f"/api/roadmaps/{roadmap.pk}/").status_code == 404
 
 
@@ -246,3 +250,21 @@ def test_the_roadmap_detail_runs_a_fixed_number_of_queries(owner, django_assert_
 )
 def test_odd_date_times_are_converted_to_utc_or_refused(owner, query, status):
     assert client_for(owner).get(f"/api/practice-activities/?{query}").status_code == status
+
+
+def test_the_owner_writes_notes_on_a_milestone_and_nothing_else_changes(owner, progress):
+    client = client_for(owner)
+    before = client.get(f"/api/milestone-progress/{progress.pk}/").data
+    response = client.patch(
+        f"/api/milestone-progress/{progress.pk}/", {"notes": "Cascade smoother", "status": "completed"}, format="json"
+    )
+    assert response.status_code == 200
+    assert response.data == {**before, "notes": "Cascade smoother"}
+    assert MilestoneProgress.objects.get(pk=progress.pk).notes == "Cascade smoother"
+
+
+@pytest.mark.parametrize("body", [{}, {"notes": None}, {"notes": "x" * 10_001}])
+def test_bad_notes_get_a_400_naming_the_field_and_change_nothing(owner, progress, body):
+    response = client_for(owner).patch(f"/api/milestone-progress/{progress.pk}/", body, format="json")
+    assert response.status_code == 400 and "notes" in response.data
+    assert MilestoneProgress.objects.get(pk=progress.pk).notes == ""

@@ -10,6 +10,7 @@ from django.db.models.expressions import RawSQL
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.exceptions import APIException, ParseError
+from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
 from skills.ingest import BATCH_EMPTY
@@ -81,20 +82,29 @@ def search_workflow_paths(queryset, text: str):
     return queryset.filter(condition)
 
 
+class UsageEventPagination(CursorPagination):
+    """Pages by position, not OFFSET, and never counts: an agent's log can hold millions of events."""
+
+    ordering = ("-occurred_at", "-id")
+    page_size = 50
+
+
 class UsageEventViewSet(SkillsAPIMixin, mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
-    """The usage log. POST one event or a batch; GET lists the caller's own events."""
+    """The usage log. POST one event or a batch; GET lists the caller's own events, newest first."""
 
     queryset = UsageEvent.objects.none()  # for the schema; get_queryset scopes to the caller
     serializer_class = UsageEventSerializer
     filterset_class = UsageEventFilter
-    ordering_fields = ["occurred_at", "received_at", "latency_ms"]
+    pagination_class = UsageEventPagination
+    # Cursor pagination needs non-null ordering columns.
+    ordering_fields = ["occurred_at", "received_at"]
+    ordering = ("-occurred_at", "-id")
     throttle_scope = "ingest"
 
     def get_queryset(self):
         return (
             UsageEvent.objects.for_user(self.request.user)
             .select_related("skill_version")
-            .order_by("-occurred_at", "-id")
         )
 
     @extend_schema(

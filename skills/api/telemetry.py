@@ -102,10 +102,7 @@ class UsageEventViewSet(SkillsAPIMixin, mixins.ListModelMixin, mixins.CreateMode
     throttle_scope = "ingest"
 
     def get_queryset(self):
-        return (
-            UsageEvent.objects.for_user(self.request.user)
-            .select_related("skill_version")
-        )
+        return UsageEvent.objects.for_user(self.request.user).select_related("skill_version")
 
     @extend_schema(
         request={"application/json": EVENT_BATCH_REQUEST},

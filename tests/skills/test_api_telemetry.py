@@ -61,6 +61,7 @@ def test_a_body_that_is_not_events_is_400(user_client, body):
 def test_events_list_shows_only_the_callers_events_with_filters(user, user_client):
     usage_events_record(events=[event_payload(n, skill_id="mine") for n in range(6)], user=user)
     usage_events_record(events=[event_payload(n, skill_id="theirs") for n in range(3)], user=UserFactory())
+
     def listed(query: str = "") -> list:
         return user_client.get(f"/api/events/{query}").data["results"]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AutocompleteSelectMultiple
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -118,9 +119,20 @@ class SkillVersionAdmin(admin.ModelAdmin):
             self.message_user(request, f"{version.skill_id}: version {version.version} is current.")
 
 
+def _autocomplete(field_name: str) -> AutocompleteSelectMultiple:
+    # Search-as-you-type through the admin's autocomplete view: the page never lists every user.
+    return AutocompleteSelectMultiple(SkillUnlock._meta.get_field(field_name), admin.site)
+
+
 class BulkUnlockForm(forms.Form):
-    users = forms.ModelMultipleChoiceField(queryset=get_user_model().objects.order_by("username"))
-    skills = forms.ModelMultipleChoiceField(queryset=Skill.objects.exclude(tier=Tier.FOUNDATIONAL))
+    users = forms.ModelMultipleChoiceField(
+        queryset=get_user_model().objects.order_by("username"), widget=_autocomplete("user")
+    )
+    skills = forms.ModelMultipleChoiceField(
+        queryset=Skill.objects.exclude(tier=Tier.FOUNDATIONAL),
+        widget=_autocomplete("skill"),
+        help_text="Foundational skills are refused: they are always unlocked.",
+    )
     reason = forms.CharField(max_length=500)
     operation = forms.ChoiceField(choices=[("grant", "Grant (unlock)"), ("revoke", "Revoke (lock)")])
 

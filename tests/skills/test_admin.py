@@ -236,3 +236,23 @@ def test_foundational_rows_show_as_always_unlocked(admin_client):
 
 def test_the_admin_index_links_to_the_dashboard(admin_client):
     assert "/admin/skills/dashboard/" in admin_client.get("/admin/").content.decode()
+
+
+def test_the_bulk_page_searches_users_as_you_type_instead_of_listing_them(admin_client):
+    UserFactory(username="alice-learner")
+    UserFactory(username="bob-learner")
+    html = admin_client.get("/admin/skills/skillunlock/bulk/").content.decode()
+    assert "alice-learner" not in html and "admin/js/autocomplete.js" in html
+    search = {"app_label": "skills", "model_name": "skillunlock", "field_name": "user", "term": "ali"}
+    found = admin_client.get("/admin/autocomplete/", search).json()
+    assert [item["text"] for item in found["results"]] == ["alice-learner"]
+
+
+def test_a_foundational_skill_in_a_bulk_grant_is_refused_with_the_field_named(admin_client):
+    learner, basics = UserFactory(), SkillFactory(tier=Tier.FOUNDATIONAL)
+    response = admin_client.post(
+        "/admin/skills/skillunlock/bulk/",
+        {"users": [learner.pk], "skills": [basics.pk], "reason": "x", "operation": "grant"},
+    )
+    assert response.status_code == 200 and "skills" in response.context["form"].errors
+    assert not SkillUnlock.objects.exists()

@@ -35,13 +35,20 @@ class UsageEvent(models.Model):
     event_id = models.UUIDField(unique=True, help_text="Client-chosen id; makes retries idempotent.")
     # Hash of the posted payload: a retry with the same id must carry the same payload (else 409).
     payload_sha256 = models.CharField(max_length=64, blank=True, editable=False)
-    skill = models.ForeignKey(Skill, on_delete=models.PROTECT, related_name="usage_events")
+    # The log's hottest path is the insert: no index of its own where a composite one below
+    # already leads with the column (usage_skill_time_idx, usage_user_time_idx).
+    skill = models.ForeignKey(Skill, on_delete=models.PROTECT, related_name="usage_events", db_index=False)
     skill_version = models.ForeignKey(
         SkillVersion, null=True, blank=True, on_delete=models.PROTECT, related_name="usage_events"
     )
     # PROTECT: a user with telemetry is deactivated, not deleted, as the log is immutable.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="usage_events"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="usage_events",
+        db_index=False,
     )
     session_id = models.CharField(max_length=255, blank=True)
     outcome = models.CharField(max_length=20, choices=Outcome.choices)

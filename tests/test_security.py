@@ -1,6 +1,7 @@
 """Project-wide hardening: deploy checks, login lockout, ingestion throttling, staff-only admin, CSRF."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -82,3 +83,67 @@ def test_an_oversized_request_body_is_refused(user_client, settings):
     body = [event_payload(n) for n in range(20)]
     response = user_client.post("/api/events/", body, format="json")
     assert response.status_code in (400, 413)
+
+
+POST_FORM = re.compile(r"<form[^>]*method=\"post\"[^>]*>(.*?)</form>", re.S | re.I)
+
+
+def _post_forms(html: str) -> list[str]:
+    return POST_FORM.findall(html)
+
+
+@pytest.mark.django_db
+def test_every_post_form_on_every_page_carries_a_csrf_token():
+    from django.test import Client
+
+    from tests.factories import make_roadmap
+
+    learner, staff = UserFactory(), UserFactory(is_staff=True, is_superuser=True)
+    roadmap = make_roadmap(learner)
+    anonymous, learner_client, staff_client = Client(), Client(), Client()
+    learner_client.force_login(learner)
+    staff_client.force_login(staff)
+    pages = [
+        (anonymous, "/accounts/login/"),
+        (anonymous, "/accounts/signup/"),
+        (learner_client, "/"),
+        (learner_client, f"/roadmaps/{roadmap.pk}/"),
+        (learner_client, "/practice/"),
+        (staff_client, "/admin/skills/skillunlock/bulk/"),
+        (staff_client, "/admin/skills/dashboard/"),
+        (staff_client, "/admin/skills/emergencecandidate/"),
+    ]
+    checked = 0
+    for client, url in pages:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        for form in _post_forms(response.content.decode()):
+            assert 'name="csrfmiddlewaretoken"' in form, url
+            checked += 1
+    assert checked >= 8  # the roadmap page alone has a form per milestone and action
+
+
+@pytest.mark.django_db
+def test_learner_posts_without_a_csrf_token_are_refused():
+    from django.test import Client
+
+    from tests.factories import make_roadmap
+
+    learner = UserFactory()
+    roadmap = make_roadmap(learner)
+    progress = roadmap.deconstruction.progress.order_by("created_at").first()
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(learner)
+    posts = [
+        ("/roadmaps/new/", {"user_query": "learn to knit", "skill_type": "physical"}),
+        (f"/roadmaps/{roadmap.pk}/milestones/{progress.pk}/start/", {}),
+        (f"/roadmaps/{roadmap.pk}/milestones/{progress.pk}/practice/", {"activity_type": "reading", "title": "x"}),
+        (
+            "/api/practice-activities/",
+            {"milestone_progress": str(progress.pk), "activity_type": "reading", "title": "x"},
+        ),
+    ]
+    for url, data in posts:
+        assert strict.post(url, data).status_code == 403, url
+    progress.refresh_from_db()
+    assert progress.status == "not_started" and progress.practice_attempts == 0

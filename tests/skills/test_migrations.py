@@ -4,6 +4,10 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
+from skills.models import UsageEvent, UsageEventKey
+from skills.services import usage_events_record
+from tests.skills.telemetry_helpers import event_payload
+
 
 def _fillfactor(table: str) -> str | None:
     with connection.cursor() as cursor:
@@ -25,6 +29,24 @@ def test_the_skills_migrations_reverse_to_zero_and_apply_again():
     assert {"skills_usageevent", "skills_sessionskill", "skills_skillmetrics"} <= set(
         connection.introspection.table_names()
     )
+    _assert_retries_are_recognised()
+
+
+def _assert_retries_are_recognised() -> None:
+    # The event-id registry is filled by a trigger; a migration that rebuilds the log must keep it.
+    event = event_payload(0)
+    usage_events_record(events=[event])
+    assert usage_events_record(events=[event]).duplicates == 1
+    assert UsageEvent.objects.count() == UsageEventKey.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_log_keeps_its_event_id_trigger_across_the_index_migration_both_ways():
+    _migrate(lambda executor: [("skills", "0008_aggregate_indexes")])
+    _assert_retries_are_recognised()
+    _migrate(lambda executor: executor.loader.graph.leaf_nodes())
+    assert usage_events_record(events=[event_payload(1)]).created == 1
+    assert UsageEvent.objects.count() == UsageEventKey.objects.count() == 2
 
 
 @pytest.mark.postgres

@@ -2,14 +2,17 @@
 
     .venv/bin/python bench/ingest.py [--events 200000] [--single-events 200000] [--batch-size 500]
 
-Loads the same generated events three ways into an empty log, each timed:
-  1. COPY into a scratch table created LIKE skills_usageevent INCLUDING ALL (same
-     columns, constraints and indexes): the floor, with no validation and no metrics;
+Loads the same generated events into an empty log, each way timed:
+  1. the floor: COPY in one transaction into a scratch clone of the log (the same
+     columns, partitions, indexes, CHECKs, foreign keys and triggers, its event-id
+     registry trigger filling a scratch registry), with no validation and no metrics;
+     for reference, the same COPY into a plain `LIKE skills_usageevent INCLUDING ALL`
+     table (indexes and CHECKs, but not partitioned, no foreign keys, no triggers);
   2. POST /api/events/ with batches through Django's whole request handling (test
      client: middleware, auth, DRF, validation), metrics kept current in the same
      transactions;
   3. POST /api/events/ one event a request.
-Prints events/s for each and the ratio to COPY. Uses BENCH_DATABASE_URL (default: a
+Prints events/s for each and the ratios to both COPYs. Uses BENCH_DATABASE_URL (default: a
 `skillsite_bench` database on the local server, created if missing).
 """
 
@@ -56,33 +59,76 @@ def generate(n: int, seed: int = 7) -> list[dict]:
     return events
 
 
-def load_copy(events: list[dict]) -> None:
-    """The floor: COPY the same rows into an identical scratch table."""
-    from django.db import connection, transaction
+LOG = "skills_usageevent"
+KEYS = "skills_usageeventkey"
+FLOOR = "bench_copy_floor"
+PLAIN = "bench_copy_plain"
 
-    from skills.services.telemetry import EVENT_COLUMNS, JSON_COLUMNS
+
+def clone_log(name: str) -> None:
+    """A scratch table identical to the log: the same columns, partitions, indexes, CHECKs,
+    foreign keys and triggers (its event-id registry trigger filling a scratch registry)."""
+    from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("DROP TABLE IF EXISTS bench_copy_floor")
-        cursor.execute("CREATE TABLE bench_copy_floor (LIKE skills_usageevent INCLUDING ALL)")
-    columns = ", ".join(EVENT_COLUMNS)
+        cursor.execute(f"DROP TABLE IF EXISTS {name}, {name}_key CASCADE")
+        cursor.execute(f"CREATE TABLE {name}_key (LIKE {KEYS} INCLUDING ALL)")
+        cursor.execute(f"CREATE TABLE {name} (LIKE {LOG} INCLUDING ALL) PARTITION BY RANGE (occurred_at)")
+        cursor.execute(
+            "SELECT c.relname, pg_get_expr(c.relpartbound, c.oid) FROM pg_inherits i "
+            "JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = %s::regclass",
+            [LOG],
+        )
+        for partition, bound in cursor.fetchall():
+            cursor.execute(f"CREATE TABLE {partition.replace(LOG, name)} PARTITION OF {name} {bound}")
+        cursor.execute(
+            "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass AND contype = 'f'", [LOG]
+        )
+        for (definition,) in cursor.fetchall():
+            cursor.execute(f"ALTER TABLE {name} ADD {definition}")
+        cursor.execute(
+            "SELECT pg_get_triggerdef(t.oid), p.proname, pg_get_functiondef(p.oid) FROM pg_trigger t "
+            "JOIN pg_proc p ON p.oid = t.tgfoid WHERE t.tgrelid = %s::regclass AND NOT t.tgisinternal",
+            [LOG],
+        )
+        for trigger, function, function_sql in cursor.fetchall():
+            if KEYS in function_sql:  # the registry trigger: the same body, writing to the scratch registry
+                cursor.execute(function_sql.replace(KEYS, f"{name}_key").replace(function, f"{name}_{function}"))
+                trigger = trigger.replace(function, f"{name}_{function}")
+            trigger = trigger.replace(f" ON public.{LOG} ", f" ON {name} ")
+            cursor.execute(trigger.replace(f"CREATE TRIGGER {LOG}_", f"CREATE TRIGGER {name}_"))
+
+
+def copy_rows(events: list[dict], user_id: int):
+    from skills.services.telemetry import EVENT_COLUMNS, JSON_COLUMNS
+
     now = datetime.now(UTC)
+    for event in events:
+        row = {
+            **event,
+            "payload_sha256": "",
+            "skill_version_id": None,
+            "user_id": user_id,
+            "completed": event["outcome"] == "success",
+            "input_hash": "",
+            "artifacts": {},
+            "project_path": "",
+            "schema_version": 1,
+            "received_at": now,
+        }
+        yield [json.dumps(row[c]) if c in JSON_COLUMNS else row[c] for c in EVENT_COLUMNS]
+
+
+def load_copy(events: list[dict], table: str, user_id: int) -> None:
+    """COPY the same rows, attributed to the API's caller, in one transaction, into `table`."""
+    from django.db import connection, transaction
+
+    from skills.services.telemetry import EVENT_COLUMNS
+
     with transaction.atomic(), connection.cursor() as cursor:
-        with cursor.cursor.copy(f"COPY bench_copy_floor ({columns}) FROM STDIN") as copy:
-            for event in events:
-                row = {
-                    **event,
-                    "payload_sha256": "",
-                    "skill_version_id": None,
-                    "user_id": None,
-                    "completed": event["outcome"] == "success",
-                    "input_hash": "",
-                    "artifacts": {},
-                    "project_path": "",
-                    "schema_version": 1,
-                    "received_at": now,
-                }
-                copy.write_row([json.dumps(row[c]) if c in JSON_COLUMNS else row[c] for c in EVENT_COLUMNS])
+        with cursor.cursor.copy(f"COPY {table} ({', '.join(EVENT_COLUMNS)}) FROM STDIN") as copy:
+            for row in copy_rows(events, user_id):
+                copy.write_row(row)
 
 
 def load_api(events: list[dict], batch_size: int, client) -> None:
@@ -103,9 +149,10 @@ def main() -> None:
     url = setup_django()
 
     from django.contrib.auth import get_user_model
+    from django.db import connection
     from django.test import Client
 
-    from skills.models import SkillMetrics, UsageEvent
+    from skills.models import Skill, SkillMetrics, UsageEvent
 
     user, _ = get_user_model().objects.get_or_create(username="bench")
     client = Client()
@@ -114,11 +161,24 @@ def main() -> None:
     single = events[: args.single_events or args.events]
     print(f"database: {url}\nevents: {len(events):,} (single-event run: {len(single):,}), batch size {args.batch_size}")
 
+    # Every run finds the skills registered: the floor cannot register them (its foreign keys need them).
+    Skill.objects.bulk_create(
+        [Skill(skill_id=skill_id, display_name=skill_id) for skill_id in sorted({e["skill_id"] for e in events})],
+        ignore_conflicts=True,
+    )
     seconds: dict[str, float] = {}
     truncate_telemetry()
+    clone_log(FLOOR)
     with timed(seconds, "copy"):
-        load_copy(events)
-    truncate_telemetry()
+        load_copy(events, FLOOR, user.pk)
+    clone_log(PLAIN)
+    with connection.cursor() as cursor:  # the LIKE copy alone: no partitions, no foreign keys, no triggers
+        cursor.execute(f"DROP TABLE {PLAIN} CASCADE")
+        cursor.execute(f"CREATE TABLE {PLAIN} (LIKE {LOG} INCLUDING ALL)")
+    with timed(seconds, "plain"):
+        load_copy(events, PLAIN, user.pk)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE {FLOOR}, {FLOOR}_key, {PLAIN}, {PLAIN}_key CASCADE")
     with timed(seconds, "batch"):
         load_api(events, args.batch_size, client)
     batch_total = SkillMetrics.objects.values_list("total_invocations", flat=True)
@@ -128,29 +188,28 @@ def main() -> None:
         load_api(single, 1, client)
     assert UsageEvent.objects.count() == len(single)
 
-    rates = {
-        "copy": len(events) / seconds["copy"],
-        "batch": len(events) / seconds["batch"],
-        "single": len(single) / seconds["single"],
-    }
+    counts = {"copy": len(events), "plain": len(events), "batch": len(events), "single": len(single)}
+    rates = {k: counts[k] / seconds[k] for k in counts}
     labels = {
-        "copy": "raw COPY (floor)",
+        "copy": "raw COPY into a clone of the log (floor)",
+        "plain": "raw COPY, LIKE copy (no partitions, FKs, triggers)",
         "batch": f"batch API ({args.batch_size}/request)",
         "single": "single-event API",
     }
     rows = [
         [
             labels[k],
-            f"{(len(single) if k == 'single' else len(events)):,}",
+            f"{counts[k]:,}",
             f"{seconds[k]:.2f}",
             f"{rates[k]:,.0f}",
             f"{rates[k] / rates['copy']:.1%}",
+            f"{rates[k] / rates['plain']:.1%}",
         ]
-        for k in ("copy", "batch", "single")
+        for k in ("copy", "plain", "batch", "single")
     ]
-    print_table(["method", "events", "seconds", "events/s", "vs COPY"], rows)
+    print_table(["method", "events", "seconds", "events/s", "vs floor", "vs LIKE copy"], rows)
     target = rates["batch"] / rates["copy"]
-    print(f"batch API / COPY = {target:.1%} (target ≥ 40%): {'met' if target >= 0.4 else 'NOT met'}")
+    print(f"batch API / floor = {target:.1%} (target ≥ 40%): {'met' if target >= 0.4 else 'NOT met'}")
 
 
 if __name__ == "__main__":

@@ -116,7 +116,7 @@ def _aggregates(keys: list[str]) -> dict[tuple, Aggregate]:
 def _add_latencies(aggs: dict, keys: list[str]) -> None:
     rows = _events(keys).filter(latency_ms__isnull=False).values(*keys, "latency_ms").annotate(n=Count("id"))
     for row in rows.iterator(chunk_size=10_000):
-        aggs[tuple(row[k] for k in keys)].sketch._sketch.add(float(row["latency_ms"]), row["n"])
+        aggs[tuple(row[k] for k in keys)].sketch.add(row["latency_ms"], row["n"])
 
 
 def _add_counters(aggs: dict, keys: list[str], column: str, counter: str) -> None:

@@ -4,8 +4,9 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from skills.models import UsageEvent, UsageEventKey
+from skills.models import SkillDailyUsage, SkillMetrics, UsageEvent, UsageEventKey
 from skills.services import usage_events_record
+from skills.sketch import LatencySketch
 from tests.skills.telemetry_helpers import event_payload
 
 
@@ -58,3 +59,20 @@ def test_the_aggregate_tables_leave_room_for_in_place_updates_and_reverting_remo
     assert _fillfactor("skills_skillmetrics") is None
     _migrate(lambda executor: executor.loader.graph.leaf_nodes())
     assert _fillfactor("skills_skilldailyusage") == "70"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_stored_latency_sketches_are_packed_and_unpacked_with_the_same_percentiles():
+    usage_events_record(events=[event_payload(i, skill_id="pdf", latency_ms=10 * (i + 1)) for i in range(20)])
+    metrics = SkillMetrics.objects.get()
+    packed, percentiles = metrics.latency_sketch, (metrics.p50_ms, metrics.p95_ms, metrics.p99_ms)
+    assert "packed" in packed and "bins" not in packed
+
+    _migrate(lambda executor: [("skills", "0009_usage_log_fewer_indexes")])
+    listed = SkillMetrics.objects.get().latency_sketch
+    assert "bins" in listed and "packed" not in listed
+    assert LatencySketch(listed).quantiles((0.5, 0.95, 0.99)) == percentiles
+
+    _migrate(lambda executor: executor.loader.graph.leaf_nodes())
+    assert SkillMetrics.objects.get().latency_sketch == packed
+    assert all("packed" in sketch for sketch in SkillDailyUsage.objects.values_list("latency_sketch", flat=True))

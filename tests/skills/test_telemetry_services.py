@@ -3,6 +3,7 @@
 import random
 
 import pytest
+from ddsketch import DDSketch
 
 from skills.models import Outcome, SessionSkill, Skill, SkillDailyUsage, SkillMetrics, SkillUserUsage, UsageEvent
 from skills.services import (
@@ -162,6 +163,33 @@ def test_sketch_percentiles_are_within_the_stated_error_on_lognormal_latencies()
     for q in (0.5, 0.95, 0.99):
         true_value = exact[round(q * (len(exact) - 1))]
         assert abs(sketch.quantile(q) - true_value) <= RELATIVE_ACCURACY * true_value
+
+
+def test_sketch_bins_and_quantiles_are_ddsketchs_and_survive_storage_and_merging():
+    rng = random.Random(7)
+    values = [0 if rng.random() < 0.02 else max(1, round(rng.lognormvariate(5.0, 2.0))) for _ in range(5_000)]
+    reference = DDSketch(relative_accuracy=RELATIVE_ACCURACY)
+    whole, first, second = LatencySketch(), LatencySketch(), LatencySketch()
+    for index, value in enumerate(values):
+        reference.add(float(value))
+        whole.add(value)
+        (first if index % 3 else second).add(value)
+    stored = LatencySketch(first.to_json())  # written to and read back from the JSON column
+    stored.merge(LatencySketch(second.to_json()))
+    for q in (0.0, 0.01, 0.5, 0.95, 0.99, 1.0):
+        assert whole.quantile(q) == stored.quantile(q) == reference.get_quantile_value(q)
+    assert stored.to_json()["packed"] == whole.to_json()["packed"]
+    assert (stored.count, stored.zero, stored.min, stored.max) == (5_000, values.count(0), 0, max(values))
+
+
+def test_sketches_stored_as_a_list_of_bins_are_still_read():
+    sketch = LatencySketch()
+    for value in (0, 10, 10, 250, 4000):
+        sketch.add(value)
+    packed = sketch.to_json()
+    listed = {**packed, "bins": LatencySketch(packed).bins}
+    del listed["packed"]
+    assert LatencySketch(listed).quantiles((0.5, 0.99)) == sketch.quantiles((0.5, 0.99))
 
 
 def test_effectiveness_rewards_success_with_enough_evidence():

@@ -105,23 +105,28 @@ def _check_attribution(parsed: list[ParsedEvent], user) -> None:
 
 
 def _record(parsed: list[ParsedEvent], user) -> RecordResult:
-    unique, duplicates = _dedupe_batch(parsed)
+    unique = _dedupe_batch(parsed)
     skill_ids = sorted({event.data.skill_id for event in unique})
     metrics = _lock_metrics(skill_ids)
-    fresh, seen_before = _drop_already_received(unique)
-    now = timezone.now()
-    rows = _event_rows(fresh, user, now)
-    _insert_events(rows)
+    rows = _event_rows(unique, user, timezone.now())
+    try:
+        # Optimistic: most batches are new, so insert without looking their ids up first. A retry
+        # makes the event-id registry refuse the statement; undo it and insert only what is new.
+        with transaction.atomic():
+            _insert_events(rows)
+    except IntegrityError:
+        rows = _drop_already_received(parsed, rows)
+        _insert_events_or_conflict(rows)
     move_aggregates(rows, metrics)
     return RecordResult(
         received=len(parsed),
         created=len(rows),
-        duplicates=duplicates + seen_before,
+        duplicates=len(parsed) - len(rows),
         event_ids=[row["event_id"] for row in rows],
     )
 
 
-def _dedupe_batch(parsed: list[ParsedEvent]) -> tuple[list[ParsedEvent], int]:
+def _dedupe_batch(parsed: list[ParsedEvent]) -> list[ParsedEvent]:
     by_id: dict = {}
     conflicts = []
     for index, event in enumerate(parsed):
@@ -130,7 +135,7 @@ def _dedupe_batch(parsed: list[ParsedEvent]) -> tuple[list[ParsedEvent], int]:
             conflicts.append({"index": index, "event_id": str(event.data.event_id), "detail": EVENT_ID_CONFLICT})
     if conflicts:
         raise EventConflict(conflicts)
-    return list(by_id.values()), len(parsed) - len(by_id)
+    return list(by_id.values())
 
 
 def _register_unknown_skills(skill_ids: list[str]) -> None:
@@ -165,20 +170,18 @@ def _select_locked(skill_ids: list[str]) -> dict[str, SkillMetrics]:
     return {metrics.skill_id: metrics for metrics in rows}
 
 
-def _drop_already_received(unique: list[ParsedEvent]) -> tuple[list[ParsedEvent], int]:
+def _drop_already_received(parsed: list[ParsedEvent], rows: list[dict]) -> list[dict]:
+    """The rows of events not received before; 409 naming each item received before with another payload."""
     # The registry, not the log: one index on PostgreSQL's partitioned log, and archived events count too.
-    stored = _stored_payload_hashes([event.data.event_id for event in unique])
-    if not stored:
-        return unique, 0
+    stored = _stored_payload_hashes([row["event_id"] for row in rows])
     conflicts = [
         {"index": index, "event_id": str(event.data.event_id), "detail": EVENT_ID_CONFLICT}
-        for index, event in enumerate(unique)
+        for index, event in enumerate(parsed)
         if event.data.event_id in stored and stored[event.data.event_id] != event.payload_sha256
     ]
     if conflicts:
         raise EventConflict(conflicts)
-    fresh = [event for event in unique if event.data.event_id not in stored]
-    return fresh, len(unique) - len(fresh)
+    return [row for row in rows if row["event_id"] not in stored]
 
 
 def _stored_payload_hashes(event_ids: list) -> dict:
@@ -293,12 +296,16 @@ JSON_COLUMNS = {"follow_up_actions", "state_snapshot", "artifacts"}
 def _insert_events(rows: list[dict]) -> None:
     if not rows:
         return
+    # COPY's set-up costs round trips; a handful of rows goes faster as one INSERT.
+    if connection.vendor == "postgresql" and len(rows) >= COPY_THRESHOLD:
+        _copy_events(rows)
+    else:
+        UsageEvent.objects.bulk_create([UsageEvent(**row) for row in rows])
+
+
+def _insert_events_or_conflict(rows: list[dict]) -> None:
     try:
-        # COPY's set-up costs round trips; a handful of rows goes faster as one INSERT.
-        if connection.vendor == "postgresql" and len(rows) >= COPY_THRESHOLD:
-            _copy_events(rows)
-        else:
-            UsageEvent.objects.bulk_create([UsageEvent(**row) for row in rows])
+        _insert_events(rows)
     except IntegrityError as error:
         # Only a racing batch with the same event id and another skill gets here.
         raise EventConflict([{"index": None, "event_id": None, "detail": f"{EVENT_ID_CONFLICT} ({error})"}]) from error
@@ -308,7 +315,8 @@ def _copy_events(rows: list[dict]) -> None:
     """COPY is the fastest way into PostgreSQL; it runs inside the batch's transaction."""
     columns = ", ".join(EVENT_COLUMNS)
     encode = msgspec.json.encode
-    with connection.cursor() as cursor:
+    # wrap_database_errors: psycopg's own errors become Django's (IntegrityError), as cursor.execute's do.
+    with connection.cursor() as cursor, connection.wrap_database_errors:
         with cursor.cursor.copy(f"COPY skills_usageevent ({columns}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row([encode(row[c]).decode() if c in JSON_COLUMNS else row[c] for c in EVENT_COLUMNS])

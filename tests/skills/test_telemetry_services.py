@@ -5,7 +5,16 @@ import random
 import pytest
 from ddsketch import DDSketch
 
-from skills.models import Outcome, SessionSkill, Skill, SkillDailyUsage, SkillMetrics, SkillUserUsage, UsageEvent
+from skills.models import (
+    Outcome,
+    SessionSkill,
+    Skill,
+    SkillDailyUsage,
+    SkillMetrics,
+    SkillUserUsage,
+    UsageEvent,
+    UsageEventKey,
+)
 from skills.services import (
     EventConflict,
     InvalidEvents,
@@ -61,6 +70,26 @@ def test_retrying_a_batch_changes_no_count():
     assert aggregates_snapshot() == before
 
 
+def test_a_batch_mixing_retried_and_new_events_stores_only_the_new_ones():
+    user = UserFactory()
+    first = [event_payload(n) for n in range(30)]
+    usage_events_record(events=first, user=user)
+    new = [event_payload(n) for n in range(30, 55)]
+    result = usage_events_record(events=[*first[10:], *new], user=user)  # large enough for COPY on PostgreSQL
+    assert (result.received, result.created, result.duplicates) == (45, 25, 20)
+    assert UsageEvent.objects.count() == UsageEventKey.objects.count() == 55
+    assert sum(SkillMetrics.objects.values_list("total_invocations", flat=True)) == 55
+    assert aggregates_snapshot() == _rebuilt_snapshot()
+
+
+def _rebuilt_snapshot() -> dict:
+    before = aggregates_snapshot()
+    metrics_rebuild()
+    rebuilt = aggregates_snapshot()
+    assert rebuilt == before
+    return rebuilt
+
+
 def test_a_duplicate_inside_one_batch_is_counted_once():
     event = event_payload(1)
     result = usage_events_record(events=[event, dict(event)], user=UserFactory())
@@ -77,6 +106,19 @@ def test_the_same_id_with_another_payload_is_a_conflict_and_writes_nothing():
         usage_events_record(events=[event_payload(2), {**event, "latency_ms": 999}], user=user)
     assert excinfo.value.conflicts[0]["event_id"] == event["event_id"]
     assert aggregates_snapshot() == before
+
+
+def test_a_conflict_in_a_large_batch_names_the_item_and_writes_nothing():
+    user = UserFactory()
+    stored = [event_payload(n) for n in range(25)]
+    usage_events_record(events=stored, user=user)
+    before = aggregates_snapshot()
+    batch = [event_payload(n) for n in range(25, 50)]
+    batch[17] = {**stored[3], "latency_ms": 12345}
+    with pytest.raises(EventConflict) as excinfo:
+        usage_events_record(events=batch, user=user)
+    assert [(c["index"], c["event_id"]) for c in excinfo.value.conflicts] == [(17, stored[3]["event_id"])]
+    assert aggregates_snapshot() == before and UsageEvent.objects.count() == 25
 
 
 def test_a_bad_batch_writes_nothing_and_names_each_bad_item():

@@ -22,24 +22,6 @@ EFFECTIVENESS_PRIOR = 0.5
 
 
 @dataclass
-class EventFacts:
-    """The fields of one usage event that aggregates read."""
-
-    skill_id: str
-    outcome: str
-    latency_ms: int | None
-    error_type: str
-    workflow_path: str
-    follow_up_actions: list
-    tokens_used: int
-    tokens_saved: int
-    cost_usd: Decimal
-    occurred_at: datetime
-    user_id: int | None
-    session_id: str
-
-
-@dataclass
 class Aggregate:
     """Sums over a set of events of one skill (and, for daily roll-ups, one day)."""
 
@@ -59,25 +41,33 @@ class Aggregate:
     first: datetime | None = None
     last: datetime | None = None
 
-    def add(self, event: EventFacts) -> None:
+    def add(self, event: dict) -> None:
+        """Adds one event, a row of the log as a dict (the hot loop of ingestion: kept flat)."""
         self.total += 1
-        self.outcomes[event.outcome] += 1
-        if event.latency_ms is not None:
+        self.outcomes[event["outcome"]] += 1
+        latency = event["latency_ms"]
+        if latency is not None:
             self.duration_count += 1
-            self.duration_sum += event.latency_ms
-            self.duration_min = min_none(self.duration_min, event.latency_ms)
-            self.duration_max = max_none(self.duration_max, event.latency_ms)
-            self.sketch.add(event.latency_ms)
-        if event.workflow_path:
-            self.workflow_paths[event.workflow_path] += 1
-        if event.error_type:
-            self.error_types[event.error_type] += 1
-        self.follow_ups.update(str(action) for action in event.follow_up_actions)
-        self.tokens_used += event.tokens_used
-        self.tokens_saved += event.tokens_saved
-        self.cost += event.cost_usd
-        self.first = min_none(self.first, event.occurred_at)
-        self.last = max_none(self.last, event.occurred_at)
+            self.duration_sum += latency
+            if self.duration_min is None or latency < self.duration_min:
+                self.duration_min = latency
+            if self.duration_max is None or latency > self.duration_max:
+                self.duration_max = latency
+            self.sketch.add(latency)
+        if event["workflow_path"]:
+            self.workflow_paths[event["workflow_path"]] += 1
+        if event["error_type"]:
+            self.error_types[event["error_type"]] += 1
+        if event["follow_up_actions"]:
+            self.follow_ups.update(str(action) for action in event["follow_up_actions"])
+        self.tokens_used += event["tokens_used"]
+        self.tokens_saved += event["tokens_saved"]
+        self.cost += event["cost_usd"]
+        occurred_at = event["occurred_at"]
+        if self.first is None or occurred_at < self.first:
+            self.first = occurred_at
+        if self.last is None or occurred_at > self.last:
+            self.last = occurred_at
 
     def merge(self, other: Aggregate) -> None:
         """Adds another aggregate of the same skill: the same as adding its events."""

@@ -10,38 +10,29 @@ from collections import defaultdict
 
 from django.utils import timezone
 
-from skills.aggregates import Aggregate, EventFacts, merge_into_daily, merge_into_metrics
+from skills.aggregates import Aggregate, merge_into_daily, merge_into_metrics
 from skills.models import Outcome, SessionSkill, SkillDailyUsage, SkillMetrics, SkillUserUsage
 
 from .upsert import upsert_add, upsert_instances
 
 
-def _facts(row: dict) -> EventFacts:
-    return EventFacts(
-        skill_id=row["skill_id"],
-        outcome=row["outcome"],
-        latency_ms=row["latency_ms"],
-        error_type=row["error_type"],
-        workflow_path=row["workflow_path"],
-        follow_up_actions=row["follow_up_actions"],
-        tokens_used=row["tokens_used"],
-        tokens_saved=row["tokens_saved"],
-        cost_usd=row["cost_usd"],
-        occurred_at=row["occurred_at"],
-        user_id=row["user_id"],
-        session_id=row["session_id"],
-    )
-
-
 def move_aggregates(rows: list[dict], metrics: dict[str, SkillMetrics]) -> None:
+    """`rows` are the new events as stored in the log (dicts of its columns)."""
     if not rows:
         return
-    facts = [_facts(row) for row in rows]
-    new_users = _move_user_usage(facts)
-    _move_session_skills(facts)
+    # One pass over the events gathers every roll-up's batch values.
     per_day: dict[tuple[str, object], Aggregate] = defaultdict(Aggregate)
-    for fact in facts:
-        per_day[(fact.skill_id, fact.occurred_at.date())].add(fact)
+    sessions: dict[tuple[str, str], list] = {}
+    usage: dict[tuple[str, int], list] = {}
+    for row in rows:
+        skill_id, occurred_at = row["skill_id"], row["occurred_at"]
+        per_day[(skill_id, occurred_at.date())].add(row)
+        if row["session_id"]:
+            _fold(sessions, (row["session_id"], skill_id), occurred_at, row["outcome"] == Outcome.SUCCESS, row)
+        if row["user_id"] is not None:
+            _fold(usage, (skill_id, row["user_id"]), occurred_at)
+    new_users = _move_user_usage(usage)
+    _move_session_skills(sessions)
     _move_daily(per_day)
     # A skill's batch aggregate is the sum of its days': each event is folded in once.
     per_skill: dict[str, Aggregate] = defaultdict(Aggregate)
@@ -54,20 +45,28 @@ def move_aggregates(rows: list[dict], metrics: dict[str, SkillMetrics]) -> None:
     upsert_instances(SkillMetrics, [metrics[s] for s in per_skill], keys=["skill"], fields=METRICS_FIELDS)
 
 
+def _fold(into: dict, key: tuple, occurred_at, success: bool = False, row: dict | None = None) -> None:
+    """[count, first, last] for a (skill, user); [count, first, last, successes, duration] for a (session, skill)."""
+    values = into.get(key)
+    if values is None:
+        into[key] = values = [0, occurred_at, occurred_at] if row is None else [0, occurred_at, occurred_at, 0, 0]
+    values[0] += 1
+    if occurred_at < values[1]:
+        values[1] = occurred_at
+    elif occurred_at > values[2]:
+        values[2] = occurred_at
+    if row is not None:
+        values[3] += success
+        values[4] += row["latency_ms"] or 0
+
+
 # Every column: the rows are locked by this batch (feedback_record takes the same lock), and the
 # insert half of an upsert must satisfy NOT NULL even when it ends as an update.
 METRICS_FIELDS = [f.name for f in SkillMetrics._meta.concrete_fields if f.name != "skill"]
 
 
-def _move_user_usage(facts: list[EventFacts]) -> dict[str, int]:
+def _move_user_usage(usage: dict[tuple[str, int], list]) -> dict[str, int]:
     """Upserts (skill, user) roll-ups and returns the number of new users a skill."""
-    usage: dict[tuple[str, int], list] = {}
-    for fact in facts:
-        if fact.user_id is None:
-            continue
-        row = usage.setdefault((fact.skill_id, fact.user_id), [0, fact.occurred_at, fact.occurred_at])
-        row[0] += 1
-        row[1], row[2] = min(row[1], fact.occurred_at), max(row[2], fact.occurred_at)
     if not usage:
         return {}
     known = set(
@@ -87,28 +86,19 @@ def _move_user_usage(facts: list[EventFacts]) -> dict[str, int]:
     return new_users
 
 
-def _move_session_skills(facts: list[EventFacts]) -> None:
-    sessions: dict[tuple[str, str], list] = {}
-    for fact in facts:
-        if not fact.session_id:
-            continue
-        row = sessions.setdefault((fact.session_id, fact.skill_id), [0, 0, fact.occurred_at, fact.occurred_at, 0])
-        row[0] += 1
-        row[1] += fact.outcome == Outcome.SUCCESS
-        row[2], row[3] = min(row[2], fact.occurred_at), max(row[3], fact.occurred_at)
-        row[4] += fact.latency_ms or 0
+def _move_session_skills(sessions: dict[tuple[str, str], list]) -> None:
     if sessions:
         upsert_add(
             SessionSkill,
             keys=["session_id", "skill_id"],
             combine={
                 "invocation_count": "add",
-                "success_count": "add",
                 "first_invoked_at": "least",
                 "last_invoked_at": "greatest",
+                "success_count": "add",
                 "total_duration_ms": "add",
             },
-            rows=[(sess, skill, *values) for (sess, skill), values in sessions.items()],
+            rows=[(session, skill, *values) for (session, skill), values in sessions.items()],
         )
 
 

@@ -7,7 +7,9 @@ so every read-modify-write here is safe from concurrent batches.
 from __future__ import annotations
 
 from collections import defaultdict
+from contextlib import contextmanager
 
+from django.db import connection
 from django.utils import timezone
 
 from skills.aggregates import Aggregate, merge_into_daily, merge_into_metrics
@@ -20,29 +22,52 @@ def move_aggregates(rows: list[dict], metrics: dict[str, SkillMetrics]) -> None:
     """`rows` are the new events as stored in the log (dicts of its columns)."""
     if not rows:
         return
-    # One pass over the events gathers every roll-up's batch values.
-    per_day: dict[tuple[str, object], Aggregate] = defaultdict(Aggregate)
     sessions: dict[tuple[str, str], list] = {}
     usage: dict[tuple[str, int], list] = {}
+    days: set[tuple[str, object]] = set()
     for row in rows:
         skill_id, occurred_at = row["skill_id"], row["occurred_at"]
-        per_day[(skill_id, occurred_at.date())].add(row)
+        days.add((skill_id, occurred_at.date()))
         if row["session_id"]:
             _fold(sessions, (row["session_id"], skill_id), occurred_at, row["outcome"] == Outcome.SUCCESS, row)
         if row["user_id"] is not None:
             _fold(usage, (skill_id, row["user_id"]), occurred_at)
-    new_users = _move_user_usage(usage)
-    _move_session_skills(sessions)
-    _move_daily(per_day)
-    # A skill's batch aggregate is the sum of its days': each event is folded in once.
-    per_skill: dict[str, Aggregate] = defaultdict(Aggregate)
-    for (skill_id, _day), agg in per_day.items():
-        per_skill[skill_id].merge(agg)
-    now = timezone.now()
-    for skill_id, agg in per_skill.items():
-        merge_into_metrics(metrics[skill_id], agg, new_users.get(skill_id, 0))
-        metrics[skill_id].updated_at = now
-    upsert_instances(SkillMetrics, [metrics[s] for s in per_skill], keys=["skill"], fields=METRICS_FIELDS)
+    # Every read first; then the writes go out pipelined, so the server runs the session and
+    # user upserts while Python computes the daily and metrics rows.
+    known_users = _known_users(usage)
+    daily = _daily_rows(days)
+    with _pipelined():
+        _move_user_usage(usage)
+        _move_session_skills(sessions)
+        per_day: dict[tuple[str, object], Aggregate] = defaultdict(Aggregate)
+        for row in rows:
+            per_day[(row["skill_id"], row["occurred_at"].date())].add(row)
+        for key, agg in per_day.items():
+            merge_into_daily(daily[key], agg)
+        upsert_instances(SkillDailyUsage, list(daily.values()), keys=["skill", "day"], fields=DAILY_FIELDS)
+        # A skill's batch aggregate is the sum of its days': each event is folded in once.
+        per_skill: dict[str, Aggregate] = defaultdict(Aggregate)
+        for (skill_id, _day), agg in per_day.items():
+            per_skill[skill_id].merge(agg)
+        new_users: dict[str, int] = defaultdict(int)
+        for skill_id, _user_id in usage.keys() - known_users:
+            new_users[skill_id] += 1
+        now = timezone.now()
+        for skill_id, agg in per_skill.items():
+            merge_into_metrics(metrics[skill_id], agg, new_users[skill_id])
+            metrics[skill_id].updated_at = now
+        upsert_instances(SkillMetrics, [metrics[s] for s in per_skill], keys=["skill"], fields=METRICS_FIELDS)
+
+
+@contextmanager
+def _pipelined():
+    """PostgreSQL's pipeline mode: statements are sent without waiting for their results (errors
+    surface when the block ends, as Django's exceptions). Elsewhere, statements run one by one."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.wrap_database_errors, connection.connection.pipeline():
+        yield
 
 
 def _fold(into: dict, key: tuple, occurred_at, success: bool = False, row: dict | None = None) -> None:
@@ -65,25 +90,25 @@ def _fold(into: dict, key: tuple, occurred_at, success: bool = False, row: dict 
 METRICS_FIELDS = [f.name for f in SkillMetrics._meta.concrete_fields if f.name != "skill"]
 
 
-def _move_user_usage(usage: dict[tuple[str, int], list]) -> dict[str, int]:
-    """Upserts (skill, user) roll-ups and returns the number of new users a skill."""
+def _known_users(usage: dict[tuple[str, int], list]) -> set[tuple[str, int]]:
+    """The (skill, user) pairs of the batch that have invoked the skill before."""
     if not usage:
-        return {}
-    known = set(
+        return set()
+    return set(
         SkillUserUsage.objects.filter(
             skill_id__in={s for s, _ in usage}, user_id__in={u for _, u in usage}
         ).values_list("skill_id", "user_id")
     )
-    upsert_add(
-        SkillUserUsage,
-        keys=["skill_id", "user_id"],
-        combine={"invocation_count": "add", "first_invoked_at": "least", "last_invoked_at": "greatest"},
-        rows=[(s, u, n, first, last) for (s, u), (n, first, last) in usage.items()],
-    )
-    new_users: dict[str, int] = defaultdict(int)
-    for pair in usage.keys() - known:
-        new_users[pair[0]] += 1
-    return new_users
+
+
+def _move_user_usage(usage: dict[tuple[str, int], list]) -> None:
+    if usage:
+        upsert_add(
+            SkillUserUsage,
+            keys=["skill_id", "user_id"],
+            combine={"invocation_count": "add", "first_invoked_at": "least", "last_invoked_at": "greatest"},
+            rows=[(s, u, n, first, last) for (s, u), (n, first, last) in usage.items()],
+        )
 
 
 def _move_session_skills(sessions: dict[tuple[str, str], list]) -> None:
@@ -102,17 +127,13 @@ def _move_session_skills(sessions: dict[tuple[str, str], list]) -> None:
         )
 
 
-def _move_daily(per_day: dict[tuple[str, object], Aggregate]) -> None:
-    existing = {
+def _daily_rows(days: set[tuple[str, object]]) -> dict[tuple[str, object], SkillDailyUsage]:
+    """The stored (skill, day) rows the batch touches, new unsaved rows for the others."""
+    stored = {
         (row.skill_id, row.day): row
-        for row in SkillDailyUsage.objects.filter(skill_id__in={s for s, _ in per_day}, day__in={d for _, d in per_day})
+        for row in SkillDailyUsage.objects.filter(skill_id__in={s for s, _ in days}, day__in={d for _, d in days})
     }
-    rows = []
-    for (skill_id, day), agg in per_day.items():
-        row = existing.get((skill_id, day)) or SkillDailyUsage(skill_id=skill_id, day=day)
-        merge_into_daily(row, agg)
-        rows.append(row)
-    upsert_instances(SkillDailyUsage, rows, keys=["skill", "day"], fields=DAILY_FIELDS)
+    return {key: stored.get(key) or SkillDailyUsage(skill_id=key[0], day=key[1]) for key in sorted(days)}
 
 
 DAILY_FIELDS = [f.name for f in SkillDailyUsage._meta.concrete_fields if f.name not in {"id", "skill", "day"}]

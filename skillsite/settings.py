@@ -2,7 +2,11 @@
 
 Every variable has a development default except where production must choose
 (`SECRET_KEY` when `DEBUG` is off). A malformed value fails at start-up with
-the variable's name (django-environ raises ImproperlyConfigured).
+the variable's name (django-environ raises ImproperlyConfigured). A missing
+SECRET_KEY stops the web server (`require_secret_key`, called by wsgi.py and
+asgi.py) and whatever signs or reads a session, but not commands that need no
+key (`makemigrations --check`, `migrate`): failing here, at import, made Django
+hide the reason behind "Models aren't loaded yet".
 """
 
 from datetime import timedelta
@@ -19,8 +23,14 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 DEBUG = env.bool("DEBUG", default=False)
 _DEV_SECRET = "dev-only-insecure-key-do-not-use-in-production-0123456789abcdef"
 SECRET_KEY = env.str("SECRET_KEY", default=_DEV_SECRET if DEBUG else "")
-if not SECRET_KEY:
-    raise ImproperlyConfigured("Set the SECRET_KEY environment variable (or DEBUG=true for development).")
+SECRET_KEY_MISSING = "Set the SECRET_KEY environment variable (or DEBUG=true for development)."
+
+
+def require_secret_key(secret_key: str) -> None:
+    if not secret_key:
+        raise ImproperlyConfigured(SECRET_KEY_MISSING)
+
+
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 

@@ -147,3 +147,30 @@ def test_learner_posts_without_a_csrf_token_are_refused():
         assert strict.post(url, data).status_code == 403, url
     progress.refresh_from_db()
     assert progress.status == "not_started" and progress.practice_attempts == 0
+
+
+def _bare_environment() -> dict:
+    """Production settings with nothing set: no SECRET_KEY, no DEBUG."""
+    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
+    return {**env, "DJANGO_SETTINGS_MODULE": "skillsite.settings"}
+
+
+def test_commands_that_need_no_key_run_without_a_secret_key():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "makemigrations", "--check", "--dry-run"],
+        cwd=ROOT,
+        env=_bare_environment(),
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No changes detected" in result.stdout
+
+
+@pytest.mark.parametrize("module", ["skillsite.wsgi", "skillsite.asgi"])
+def test_the_web_server_refuses_to_start_without_a_secret_key(module):
+    result = subprocess.run(
+        [sys.executable, "-c", f"import {module}"], cwd=ROOT, env=_bare_environment(), capture_output=True, text=True
+    )
+    assert result.returncode != 0
+    assert "Set the SECRET_KEY environment variable" in result.stderr

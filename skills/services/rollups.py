@@ -1,7 +1,10 @@
 """The aggregates an ingested batch moves: SkillMetrics, SessionSkill and the roll-ups.
 
-Called by `usage_events_record` with the batch's SkillMetrics rows already locked,
-so every read-modify-write here is safe from concurrent batches.
+Used by `usage_events_record` with the batch's SkillMetrics rows already locked,
+so every read-modify-write here is safe from concurrent batches. The work is split
+in three so that ingestion can overlap it with the events' COPY:
+`read` (the stored rows the batch touches), `compute` (pure Python, no query),
+`write` (the upserts, pipelined).
 """
 
 from __future__ import annotations
@@ -15,48 +18,67 @@ from django.utils import timezone
 from skills.aggregates import Aggregate, merge_into_daily, merge_into_metrics
 from skills.models import Outcome, SessionSkill, SkillDailyUsage, SkillMetrics, SkillUserUsage
 
-from .upsert import upsert_add, upsert_instances
+from .upsert import Statement, instance_upsert_statements, run, upsert_statements
 
 
-def move_aggregates(rows: list[dict], metrics: dict[str, SkillMetrics]) -> None:
-    """`rows` are the new events as stored in the log (dicts of its columns)."""
-    if not rows:
-        return
-    sessions: dict[tuple[str, str], list] = {}
-    usage: dict[tuple[str, int], list] = {}
-    days: set[tuple[str, object]] = set()
-    for row in rows:
-        skill_id, occurred_at = row["skill_id"], row["occurred_at"]
-        days.add((skill_id, occurred_at.date()))
-        if row["session_id"]:
-            _fold(sessions, (row["session_id"], skill_id), occurred_at, row["outcome"] == Outcome.SUCCESS, row)
-        if row["user_id"] is not None:
-            _fold(usage, (skill_id, row["user_id"]), occurred_at)
-    # Every read first; then the writes go out pipelined, so the server runs the session and
-    # user upserts while Python computes the daily and metrics rows.
-    known_users = _known_users(usage)
-    daily = _daily_rows(days)
-    with _pipelined():
-        _move_user_usage(usage)
-        _move_session_skills(sessions)
-        per_day: dict[tuple[str, object], Aggregate] = defaultdict(Aggregate)
-        for row in rows:
-            per_day[(row["skill_id"], row["occurred_at"].date())].add(row)
+class BatchRollups:
+    """Moves a batch's new events (dicts of the log's columns) into every aggregate."""
+
+    def __init__(self, rows: list[dict], metrics: dict[str, SkillMetrics]) -> None:
+        self.rows = rows
+        self.metrics = metrics
+        self.statements: list[Statement] = []
+
+    def read(self) -> None:
+        """The stored rows the batch's read-modify-writes need."""
+        rows = self.rows
+        self.known_users = _known_users({(r["skill_id"], r["user_id"]) for r in rows if r["user_id"] is not None})
+        self.daily = _daily_rows({(row["skill_id"], row["occurred_at"].date()) for row in rows})
+
+    def compute(self) -> None:
+        """Folds the events and builds every upsert; runs no query."""
+        sessions: dict[tuple[str, str], list] = {}
+        usage: dict[tuple[str, int], list] = {}
+        per_day: dict[tuple[str, object], Aggregate] = {}
+        for row in self.rows:
+            skill_id, occurred_at = row["skill_id"], row["occurred_at"]
+            key = (skill_id, occurred_at.date())
+            day = per_day.get(key)
+            if day is None:
+                per_day[key] = day = Aggregate()
+            day.add(row)
+            if row["session_id"]:
+                _fold(sessions, (row["session_id"], skill_id), occurred_at, row["outcome"] == Outcome.SUCCESS, row)
+            if row["user_id"] is not None:
+                _fold(usage, (skill_id, row["user_id"]), occurred_at)
+        statements = [*_user_usage_statements(usage), *_session_skill_statements(sessions)]
+        daily = self.daily
         for key, agg in per_day.items():
             merge_into_daily(daily[key], agg)
-        upsert_instances(SkillDailyUsage, list(daily.values()), keys=["skill", "day"], fields=DAILY_FIELDS)
+        statements += instance_upsert_statements(
+            SkillDailyUsage, list(daily.values()), keys=["skill", "day"], fields=DAILY_FIELDS
+        )
         # A skill's batch aggregate is the sum of its days': each event is folded in once.
         per_skill: dict[str, Aggregate] = defaultdict(Aggregate)
         for (skill_id, _day), agg in per_day.items():
             per_skill[skill_id].merge(agg)
         new_users: dict[str, int] = defaultdict(int)
-        for skill_id, _user_id in usage.keys() - known_users:
+        for skill_id, _user_id in usage.keys() - self.known_users:
             new_users[skill_id] += 1
         now = timezone.now()
+        metrics = self.metrics
         for skill_id, agg in per_skill.items():
             merge_into_metrics(metrics[skill_id], agg, new_users[skill_id])
             metrics[skill_id].updated_at = now
-        upsert_instances(SkillMetrics, [metrics[s] for s in per_skill], keys=["skill"], fields=METRICS_FIELDS)
+        statements += instance_upsert_statements(
+            SkillMetrics, [metrics[s] for s in per_skill], keys=["skill"], fields=METRICS_FIELDS
+        )
+        self.statements = statements
+
+    def write(self) -> None:
+        """Sends the upserts; on PostgreSQL pipelined, one round trip for all."""
+        with _pipelined():
+            run(self.statements)
 
 
 @contextmanager
@@ -90,41 +112,39 @@ def _fold(into: dict, key: tuple, occurred_at, success: bool = False, row: dict 
 METRICS_FIELDS = [f.name for f in SkillMetrics._meta.concrete_fields if f.name != "skill"]
 
 
-def _known_users(usage: dict[tuple[str, int], list]) -> set[tuple[str, int]]:
+def _known_users(pairs: set[tuple[str, int]]) -> set[tuple[str, int]]:
     """The (skill, user) pairs of the batch that have invoked the skill before."""
-    if not usage:
+    if not pairs:
         return set()
     return set(
         SkillUserUsage.objects.filter(
-            skill_id__in={s for s, _ in usage}, user_id__in={u for _, u in usage}
+            skill_id__in={s for s, _ in pairs}, user_id__in={u for _, u in pairs}
         ).values_list("skill_id", "user_id")
     )
 
 
-def _move_user_usage(usage: dict[tuple[str, int], list]) -> None:
-    if usage:
-        upsert_add(
-            SkillUserUsage,
-            keys=["skill_id", "user_id"],
-            combine={"invocation_count": "add", "first_invoked_at": "least", "last_invoked_at": "greatest"},
-            rows=[(s, u, n, first, last) for (s, u), (n, first, last) in usage.items()],
-        )
+def _user_usage_statements(usage: dict[tuple[str, int], list]) -> list[Statement]:
+    return upsert_statements(
+        SkillUserUsage,
+        keys=["skill_id", "user_id"],
+        combine={"invocation_count": "add", "first_invoked_at": "least", "last_invoked_at": "greatest"},
+        rows=[(s, u, n, first, last) for (s, u), (n, first, last) in usage.items()],
+    )
 
 
-def _move_session_skills(sessions: dict[tuple[str, str], list]) -> None:
-    if sessions:
-        upsert_add(
-            SessionSkill,
-            keys=["session_id", "skill_id"],
-            combine={
-                "invocation_count": "add",
-                "first_invoked_at": "least",
-                "last_invoked_at": "greatest",
-                "success_count": "add",
-                "total_duration_ms": "add",
-            },
-            rows=[(session, skill, *values) for (session, skill), values in sessions.items()],
-        )
+def _session_skill_statements(sessions: dict[tuple[str, str], list]) -> list[Statement]:
+    return upsert_statements(
+        SessionSkill,
+        keys=["session_id", "skill_id"],
+        combine={
+            "invocation_count": "add",
+            "first_invoked_at": "least",
+            "last_invoked_at": "greatest",
+            "success_count": "add",
+            "total_duration_ms": "add",
+        },
+        rows=[(session, skill, *values) for (session, skill), values in sessions.items()],
+    )
 
 
 def _daily_rows(days: set[tuple[str, object]]) -> dict[tuple[str, object], SkillDailyUsage]:

@@ -10,6 +10,10 @@ counted once.
 
 from __future__ import annotations
 
+import sys
+import threading
+from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC
 
@@ -28,7 +32,7 @@ from skills.models import (
     UsageEventKey,
 )
 
-from .rollups import move_aggregates
+from .rollups import BatchRollups
 
 EVENT_ID_CONFLICT = "event_id was already received with a different payload"
 USER_NOT_ALLOWED = "you may only post events attributed to yourself (needs the ingest_for_any_user permission)"
@@ -105,6 +109,7 @@ def _check_attribution(parsed: list[ParsedEvent], user) -> None:
 
 
 def _record(parsed: list[ParsedEvent], user) -> RecordResult:
+    _check_constraints_per_statement()
     unique = _dedupe_batch(parsed)
     skill_ids = sorted({event.data.skill_id for event in unique})
     metrics = _lock_metrics(skill_ids)
@@ -113,17 +118,41 @@ def _record(parsed: list[ParsedEvent], user) -> RecordResult:
         # Optimistic: most batches are new, so insert without looking their ids up first. A retry
         # makes the event-id registry refuse the statement; undo it and insert only what is new.
         with transaction.atomic():
-            _insert_events(rows)
+            rollups = _store(rows, metrics)
     except IntegrityError:
         rows = _drop_already_received(parsed, rows)
-        _insert_events_or_conflict(rows)
-    move_aggregates(rows, metrics)
+        # Fresh values (still locked by this transaction): the undone attempt's merges are discarded.
+        metrics = _lock_metrics(skill_ids)
+        try:
+            rollups = _store(rows, metrics)
+        except IntegrityError as error:
+            # Only a racing batch with the same event id and another skill gets here.
+            detail = f"{EVENT_ID_CONFLICT} ({error})"
+            raise EventConflict([{"index": None, "event_id": None, "detail": detail}]) from error
+    rollups.write()
     return RecordResult(
         received=len(parsed),
         created=len(rows),
         duplicates=len(parsed) - len(rows),
         event_ids=[row["event_id"] for row in rows],
     )
+
+
+def _check_constraints_per_statement() -> None:
+    """Foreign keys are checked as each statement ends rather than all at COMMIT: the events'
+    checks then run on the server during the COPY, while Python computes the roll-ups."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
+def _store(rows: list[dict], metrics: dict[str, SkillMetrics]) -> BatchRollups:
+    """Inserts the events; returns their roll-ups, computed while the server stores the events."""
+    rollups = BatchRollups(rows, metrics)
+    if rows:
+        rollups.read()
+        _insert_events(rows, while_storing=rollups.compute)
+    return rollups
 
 
 def _dedupe_batch(parsed: list[ParsedEvent]) -> list[ParsedEvent]:
@@ -293,33 +322,57 @@ COPY_THRESHOLD = 20
 JSON_COLUMNS = {"follow_up_actions", "state_snapshot", "artifacts"}
 
 
-def _insert_events(rows: list[dict]) -> None:
-    if not rows:
-        return
+def _insert_events(rows: list[dict], while_storing: Callable[[], None]) -> None:
+    """Inserts the rows and calls `while_storing` (which must not query) before it returns."""
     # COPY's set-up costs round trips; a handful of rows goes faster as one INSERT.
     if connection.vendor == "postgresql" and len(rows) >= COPY_THRESHOLD:
-        _copy_events(rows)
+        _copy_events(rows, while_storing)
     else:
         UsageEvent.objects.bulk_create([UsageEvent(**row) for row in rows])
+        while_storing()
 
 
-def _insert_events_or_conflict(rows: list[dict]) -> None:
-    try:
-        _insert_events(rows)
-    except IntegrityError as error:
-        # Only a racing batch with the same event id and another skill gets here.
-        raise EventConflict([{"index": None, "event_id": None, "detail": f"{EVENT_ID_CONFLICT} ({error})"}]) from error
+def _copy_events(rows: list[dict], while_storing: Callable[[], None]) -> None:
+    """COPY is the fastest way into PostgreSQL; it runs inside the batch's transaction.
 
-
-def _copy_events(rows: list[dict]) -> None:
-    """COPY is the fastest way into PostgreSQL; it runs inside the batch's transaction."""
+    Once every row is sent, the end of the COPY (the server storing the last rows, checking
+    their foreign keys, filling the event-id registry) is awaited on another thread: that
+    wait releases the GIL, so `while_storing` runs meanwhile instead of after it."""
     columns = ", ".join(EVENT_COLUMNS)
     encode = msgspec.json.encode
     # wrap_database_errors: psycopg's own errors become Django's (IntegrityError), as cursor.execute's do.
     with connection.cursor() as cursor, connection.wrap_database_errors:
-        with cursor.cursor.copy(f"COPY skills_usageevent ({columns}) FROM STDIN") as copy:
+        copying = cursor.cursor.copy(f"COPY skills_usageevent ({columns}) FROM STDIN")
+        copy = copying.__enter__()
+        try:
             for row in rows:
                 copy.write_row([encode(row[c]).decode() if c in JSON_COLUMNS else row[c] for c in EVENT_COLUMNS])
+        except BaseException:
+            if not copying.__exit__(*sys.exc_info()):
+                raise
+        with _in_background(lambda: copying.__exit__(None, None, None)):
+            while_storing()
+
+
+@contextmanager
+def _in_background(function: Callable[[], object]):
+    """Runs `function` on another thread while the block runs; re-raises its error after the block."""
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            function()
+        except BaseException as error:
+            errors.append(error)
+
+    thread = threading.Thread(target=run, name="events-copy-end", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        thread.join()
+    if errors:
+        raise errors[0]
 
 
 __all__ = [

@@ -5,8 +5,8 @@ import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
-import skills.services.telemetry as telemetry
 from skills.models import SkillMetrics, UsageEvent
+from skills.services.rollups import BatchRollups
 from skillsite.api import DATABASE_UNAVAILABLE
 from tests.skills.telemetry_helpers import event_payload
 
@@ -30,13 +30,13 @@ def test_a_connection_dropped_mid_batch_writes_nothing_and_the_retry_counts_once
     client = APIClient()
     client.force_authenticate(user)
     batch = [event_payload(n) for n in range(50)]
-    move_aggregates = telemetry.move_aggregates
+    write_rollups = BatchRollups.write
 
-    def drop_connection_after_the_events_are_copied(rows, metrics):
+    def drop_connection_after_the_events_are_copied(rollups):
         terminate_backend(connection.connection.info.backend_pid)
-        return move_aggregates(rows, metrics)
+        return write_rollups(rollups)
 
-    monkeypatch.setattr(telemetry, "move_aggregates", drop_connection_after_the_events_are_copied)
+    monkeypatch.setattr(BatchRollups, "write", drop_connection_after_the_events_are_copied)
     response = client.post("/api/events/", batch, format="json")
     assert response.status_code == 503
     assert response.data["detail"] == DATABASE_UNAVAILABLE
@@ -50,4 +50,26 @@ def test_a_connection_dropped_mid_batch_writes_nothing_and_the_retry_counts_once
     again = client.post("/api/events/", batch, format="json")
     assert again.data == {"received": 50, "created": 0, "duplicates": 50}
     assert UsageEvent.objects.count() == 50
+    assert sum(SkillMetrics.objects.values_list("total_invocations", flat=True)) == 50
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_an_error_while_the_copy_runs_writes_nothing_and_leaves_the_connection_usable(user, monkeypatch):
+    client = APIClient(raise_request_exception=False)
+    client.force_authenticate(user)
+    batch = [event_payload(n) for n in range(50)]  # large enough for COPY
+
+    def fail(rollups):
+        raise RuntimeError("the roll-ups failed while the server stored the events")
+
+    monkeypatch.setattr(BatchRollups, "compute", fail)
+    response = client.post("/api/events/", batch, format="json")
+    assert response.status_code == 500
+    monkeypatch.undo()
+
+    assert UsageEvent.objects.count() == 0
+    assert SkillMetrics.objects.count() == 0
+    retry = client.post("/api/events/", batch, format="json")
+    assert retry.status_code == 201 and retry.data["created"] == 50
     assert sum(SkillMetrics.objects.values_list("total_invocations", flat=True)) == 50

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import django_filters
 from django.conf import settings
 from django.db import connections
@@ -11,9 +13,10 @@ from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.exceptions import APIException, ParseError
 from rest_framework.pagination import CursorPagination
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser, get_encoding
 from rest_framework.response import Response
 
-from skills.ingest import BATCH_EMPTY
+from skills.ingest import BATCH_EMPTY, EventIn, decode_events
 from skills.models import Feedback, Outcome, UsageEvent
 from skills.services import EventConflict, InvalidEvents, feedback_record, usage_events_record
 from skillsite.filters import UTCIsoDateTimeFilter
@@ -23,6 +26,20 @@ from .schemas import EVENT_BATCH_REQUEST
 
 BATCH_TOO_LARGE = "A batch may hold at most {limit} events; this one has {size}. Split it into smaller batches."
 NOT_AN_EVENT = "Send one event (a JSON object) or a batch (a JSON list of objects)."
+
+
+class EventsJSONParser(JSONParser):
+    """JSON; a body holding one valid event or a batch of them is decoded by msgspec straight
+    into events (a batch of hundreds in about a millisecond). Any other body is parsed as JSON
+    as usual, for the view to name what is wrong with each item."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        body = stream.read()
+        if get_encoding(parser_context or {}).lower().replace("-", "") == "utf8":
+            events = decode_events(body)
+            if events is not None:
+                return events
+        return super().parse(io.BytesIO(body), media_type, parser_context)
 
 
 class BatchTooLarge(APIException):
@@ -100,6 +117,7 @@ class UsageEventViewSet(SkillsAPIMixin, mixins.ListModelMixin, mixins.CreateMode
     ordering_fields = ["occurred_at", "received_at"]
     ordering = ("-occurred_at", "-id")
     throttle_scope = "ingest"
+    parser_classes = [EventsJSONParser, FormParser, MultiPartParser]  # DRF's defaults, JSON decoded faster
 
     def get_queryset(self):
         return UsageEvent.objects.for_user(self.request.user).select_related("skill_version")
@@ -135,7 +153,7 @@ class UsageEventViewSet(SkillsAPIMixin, mixins.ListModelMixin, mixins.CreateMode
     )
     def create(self, request, *args, **kwargs):
         items = request.data if isinstance(request.data, list) else [request.data]
-        if not items or not all(isinstance(item, dict) for item in items):
+        if not items or not all(isinstance(item, dict | EventIn) for item in items):
             raise ParseError(BATCH_EMPTY if not items else NOT_AN_EVENT)
         limit = settings.EVENTS_MAX_BATCH
         if len(items) > limit:

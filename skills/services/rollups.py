@@ -1,10 +1,11 @@
-"""The aggregates an ingested batch moves: SkillMetrics, SessionSkill and the roll-ups.
+"""The aggregates an ingested batch moves: SkillMetrics and the daily roll-up.
 
-Used by `usage_events_record` with the batch's SkillMetrics rows already locked,
-so every read-modify-write here is safe from concurrent batches. The work is split
-in three so that ingestion can overlap it with the events' COPY:
-`read` (the stored rows the batch touches), `compute` (pure Python, no query),
-`write` (the upserts, pipelined).
+SessionSkill and SkillUserUsage are moved by the database itself, by the log's roll-up
+trigger (migration 0011), as the events are inserted. Used by `usage_events_record` with
+the batch's SkillMetrics rows already locked, so every read-modify-write here is safe from
+concurrent batches. The work is split in three so that ingestion can overlap it with the
+events' COPY: `read` (the stored rows the batch touches), `compute` (pure Python, no
+query), `write` (the upserts, pipelined).
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ from django.db import connection
 from django.utils import timezone
 
 from skills.aggregates import Aggregate, merge_into_daily, merge_into_metrics
-from skills.models import Outcome, SessionSkill, SkillDailyUsage, SkillMetrics, SkillUserUsage
+from skills.models import SkillDailyUsage, SkillMetrics, SkillUserUsage
 
-from .upsert import Statement, instance_upsert_statements, run, upsert_statements
+from .upsert import Statement, instance_upsert_statements, run
 
 
 class BatchRollups:
@@ -32,30 +33,24 @@ class BatchRollups:
     def read(self) -> None:
         """The stored rows the batch's read-modify-writes need."""
         rows = self.rows
-        self.known_users = _known_users({(r["skill_id"], r["user_id"]) for r in rows if r["user_id"] is not None})
+        self.users = {(row["skill_id"], row["user_id"]) for row in rows if row["user_id"] is not None}
+        # Read before the events go in: the roll-up trigger records their users as they do.
+        self.known_users = _known_users(self.users)
         self.daily = _daily_rows({(row["skill_id"], row["occurred_at"].date()) for row in rows})
 
     def compute(self) -> None:
         """Folds the events and builds every upsert; runs no query."""
-        sessions: dict[tuple[str, str], list] = {}
-        usage: dict[tuple[str, int], list] = {}
         per_day: dict[tuple[str, object], Aggregate] = {}
         for row in self.rows:
-            skill_id, occurred_at = row["skill_id"], row["occurred_at"]
-            key = (skill_id, occurred_at.date())
+            key = (row["skill_id"], row["occurred_at"].date())
             day = per_day.get(key)
             if day is None:
                 per_day[key] = day = Aggregate()
             day.add(row)
-            if row["session_id"]:
-                _fold(sessions, (row["session_id"], skill_id), occurred_at, row["outcome"] == Outcome.SUCCESS, row)
-            if row["user_id"] is not None:
-                _fold(usage, (skill_id, row["user_id"]), occurred_at)
-        statements = [*_user_usage_statements(usage), *_session_skill_statements(sessions)]
         daily = self.daily
         for key, agg in per_day.items():
             merge_into_daily(daily[key], agg)
-        statements += instance_upsert_statements(
+        statements = instance_upsert_statements(
             SkillDailyUsage, list(daily.values()), keys=["skill", "day"], fields=DAILY_FIELDS
         )
         # A skill's batch aggregate is the sum of its days': each event is folded in once.
@@ -63,7 +58,7 @@ class BatchRollups:
         for (skill_id, _day), agg in per_day.items():
             per_skill[skill_id].merge(agg)
         new_users: dict[str, int] = defaultdict(int)
-        for skill_id, _user_id in usage.keys() - self.known_users:
+        for skill_id, _user_id in self.users - self.known_users:
             new_users[skill_id] += 1
         now = timezone.now()
         metrics = self.metrics
@@ -92,21 +87,6 @@ def _pipelined():
         yield
 
 
-def _fold(into: dict, key: tuple, occurred_at, success: bool = False, row: dict | None = None) -> None:
-    """[count, first, last] for a (skill, user); [count, first, last, successes, duration] for a (session, skill)."""
-    values = into.get(key)
-    if values is None:
-        into[key] = values = [0, occurred_at, occurred_at] if row is None else [0, occurred_at, occurred_at, 0, 0]
-    values[0] += 1
-    if occurred_at < values[1]:
-        values[1] = occurred_at
-    elif occurred_at > values[2]:
-        values[2] = occurred_at
-    if row is not None:
-        values[3] += success
-        values[4] += row["latency_ms"] or 0
-
-
 # Every column: the rows are locked by this batch (feedback_record takes the same lock), and the
 # insert half of an upsert must satisfy NOT NULL even when it ends as an update.
 METRICS_FIELDS = [f.name for f in SkillMetrics._meta.concrete_fields if f.name != "skill"]
@@ -120,30 +100,6 @@ def _known_users(pairs: set[tuple[str, int]]) -> set[tuple[str, int]]:
         SkillUserUsage.objects.filter(
             skill_id__in={s for s, _ in pairs}, user_id__in={u for _, u in pairs}
         ).values_list("skill_id", "user_id")
-    )
-
-
-def _user_usage_statements(usage: dict[tuple[str, int], list]) -> list[Statement]:
-    return upsert_statements(
-        SkillUserUsage,
-        keys=["skill_id", "user_id"],
-        combine={"invocation_count": "add", "first_invoked_at": "least", "last_invoked_at": "greatest"},
-        rows=[(s, u, n, first, last) for (s, u), (n, first, last) in usage.items()],
-    )
-
-
-def _session_skill_statements(sessions: dict[tuple[str, str], list]) -> list[Statement]:
-    return upsert_statements(
-        SessionSkill,
-        keys=["session_id", "skill_id"],
-        combine={
-            "invocation_count": "add",
-            "first_invoked_at": "least",
-            "last_invoked_at": "greatest",
-            "success_count": "add",
-            "total_duration_ms": "add",
-        },
-        rows=[(session, skill, *values) for (session, skill), values in sessions.items()],
     )
 
 

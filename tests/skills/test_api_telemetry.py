@@ -1,5 +1,7 @@
 """POST/GET /api/events/, POST /api/feedback/, and the analytics endpoints."""
 
+import json
+
 import pytest
 
 from skills.api.telemetry import BATCH_TOO_LARGE
@@ -56,6 +58,29 @@ def test_a_batch_over_the_limit_is_413(user_client, settings):
 @pytest.mark.parametrize("body", [[], [1, 2], "text"])
 def test_a_body_that_is_not_events_is_400(user_client, body):
     assert user_client.post("/api/events/", body, format="json").status_code == 400
+
+
+def test_an_event_stored_from_a_payload_dict_is_the_same_payload_when_posted_as_json(user, user_client):
+    # The API decodes a valid body straight into events, other callers pass dicts: one hash for both.
+    payload = event_payload(3, cost_usd=0.0042, latency_ms=840)
+    usage_events_record(events=[payload], user=user)
+    response = user_client.post("/api/events/", [payload], format="json")
+    assert response.status_code == 200
+    assert response.data == {"received": 1, "created": 0, "duplicates": 1}
+
+
+def test_a_batch_in_another_charset_is_parsed_too(user_client):
+    # Not UTF-8: "é" is the single byte 0xE9.
+    body = json.dumps([event_payload(1, workflow_path="café/plan")], ensure_ascii=False).encode("latin-1")
+    response = user_client.post("/api/events/", body, content_type="application/json; charset=latin-1")
+    assert response.status_code == 201
+    assert UsageEvent.objects.get().workflow_path == "café/plan"
+
+
+def test_malformed_json_is_400_naming_the_parse_error(user_client):
+    response = user_client.post("/api/events/", b'[{"event_id": ', content_type="application/json")
+    assert response.status_code == 400
+    assert response.data["detail"].startswith("JSON parse error")
 
 
 def test_events_list_shows_only_the_callers_events_with_filters(user, user_client):

@@ -41,10 +41,43 @@ def _create_database(url: str) -> None:
 
 
 @contextmanager
-def timed(results: dict, name: str):
+def timed(results: dict, name: str, server_cpu: dict | None = None):
+    """Wall-clock seconds of the block into results[name]; with `server_cpu`, also the CPU
+    seconds the database server's backend spent on it (when the server runs on this machine)."""
+    settle()
+    cpu_before = backend_cpu_seconds()
     start = time.perf_counter()
     yield
     results[name] = time.perf_counter() - start
+    cpu_after = backend_cpu_seconds()
+    if server_cpu is not None and cpu_before is not None and cpu_after is not None:
+        server_cpu[name] = cpu_after - cpu_before
+
+
+def settle() -> None:
+    """A CHECKPOINT before each timed run, so that none pays for another's dirty pages and
+    full-page WAL images (needs a superuser; skipped otherwise)."""
+    from django.db import DatabaseError, connection, transaction
+
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("CHECKPOINT")
+    except DatabaseError:
+        pass
+
+
+def backend_cpu_seconds() -> float | None:
+    """CPU seconds (user + system) of this connection's server process, read from /proc when
+    the server is local; None otherwise."""
+    from django.db import connection
+
+    connection.ensure_connection()
+    pid = connection.connection.info.backend_pid
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def truncate_telemetry() -> None:

@@ -13,7 +13,8 @@ Loads the same generated events into an empty log, each way timed:
      client: middleware, auth, DRF, validation), metrics kept current in the same
      transactions;
   3. POST /api/events/ one event a request.
-Prints events/s for each and the ratios to both COPYs. Uses BENCH_DATABASE_URL (default: a
+Prints events/s for each, the ratios to both COPYs and, when the server runs on this machine,
+the CPU time its backend spent per 500 events (each run starts after a CHECKPOINT). Uses BENCH_DATABASE_URL (default: a
 `skillsite_bench` database on the local server, created if missing).
 """
 
@@ -172,24 +173,25 @@ def main() -> None:
         ignore_conflicts=True,
     )
     seconds: dict[str, float] = {}
+    server_cpu: dict[str, float] = {}
     truncate_telemetry()
     clone_log(FLOOR)
-    with timed(seconds, "copy"):
+    with timed(seconds, "copy", server_cpu):
         load_copy(events, FLOOR, user.pk)
     clone_log(PLAIN)
     with connection.cursor() as cursor:  # the LIKE copy alone: no partitions, no foreign keys, no triggers
         cursor.execute(f"DROP TABLE {PLAIN} CASCADE")
         cursor.execute(f"CREATE TABLE {PLAIN} (LIKE {LOG} INCLUDING ALL)")
-    with timed(seconds, "plain"):
+    with timed(seconds, "plain", server_cpu):
         load_copy(events, PLAIN, user.pk)
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE {FLOOR}, {FLOOR}_key, {PLAIN}, {PLAIN}_key CASCADE")
-    with timed(seconds, "batch"):
+    with timed(seconds, "batch", server_cpu):
         load_api(events, args.batch_size, client)
     batch_total = SkillMetrics.objects.values_list("total_invocations", flat=True)
     assert sum(batch_total) == len(events) == UsageEvent.objects.count(), "batch run lost or doubled events"
     truncate_telemetry()
-    with timed(seconds, "single"):
+    with timed(seconds, "single", server_cpu):
         load_api(single, 1, client)
     assert UsageEvent.objects.count() == len(single)
 
@@ -209,10 +211,12 @@ def main() -> None:
             f"{rates[k]:,.0f}",
             f"{rates[k] / rates['copy']:.1%}",
             f"{rates[k] / rates['plain']:.1%}",
+            f"{server_cpu[k] / counts[k] * 500 * 1000:.1f}" if k in server_cpu else "n/a",
         ]
         for k in ("copy", "plain", "batch", "single")
     ]
-    print_table(["method", "events", "seconds", "events/s", "vs floor", "vs LIKE copy"], rows)
+    headers = ["method", "events", "seconds", "events/s", "vs floor", "vs LIKE copy", "server CPU ms/500 events"]
+    print_table(headers, rows)
     target = rates["batch"] / rates["copy"]
     print(f"batch API / floor = {target:.1%} (target ≥ 40%): {'met' if target >= 0.4 else 'NOT met'}")
 

@@ -19,27 +19,34 @@ from django.utils import timezone
 from skills.aggregates import Aggregate, merge_into_daily, merge_into_metrics
 from skills.models import SkillDailyUsage, SkillMetrics, SkillUserUsage
 
+from .fetched import FetchedRows
 from .upsert import Statement, instance_upsert_statements, run
 
 
 class BatchRollups:
     """Moves a batch's new events (dicts of the log's columns) into every aggregate."""
 
-    def __init__(self, rows: list[dict], metrics: dict[str, SkillMetrics]) -> None:
+    def __init__(self, rows: list[dict], locked_metrics: list[FetchedRows]) -> None:
+        """`locked_metrics`: the batch's SkillMetrics rows, locked and fetched."""
         self.rows = rows
-        self.metrics = metrics
+        self.locked_metrics = locked_metrics
         self.statements: list[Statement] = []
 
     def read(self) -> None:
-        """The stored rows the batch's read-modify-writes need."""
+        """Fetches the stored rows the batch's read-modify-writes need (`compute` builds their instances)."""
         rows = self.rows
         self.users = {(row["skill_id"], row["user_id"]) for row in rows if row["user_id"] is not None}
         # Read before the events go in: the roll-up trigger records their users as they do.
         self.known_users = _known_users(self.users)
-        self.daily = _daily_rows({(row["skill_id"], row["occurred_at"].date()) for row in rows})
+        self.days = {(row["skill_id"], row["occurred_at"].date()) for row in rows}
+        self.stored_days = FetchedRows(
+            SkillDailyUsage.objects.filter(
+                skill_id__in={s for s, _ in self.days}, day__in={d for _, d in self.days}
+            ).order_by()
+        )
 
     def compute(self) -> None:
-        """Folds the events and builds every upsert; runs no query."""
+        """Folds the events, merges them into the fetched rows and builds every upsert; runs no query."""
         per_day: dict[tuple[str, object], Aggregate] = {}
         for row in self.rows:
             key = (row["skill_id"], row["occurred_at"].date())
@@ -47,7 +54,7 @@ class BatchRollups:
             if day is None:
                 per_day[key] = day = Aggregate()
             day.add(row)
-        daily = self.daily
+        daily = _daily_rows(self.days, self.stored_days)
         for key, agg in per_day.items():
             merge_into_daily(daily[key], agg)
         statements = instance_upsert_statements(
@@ -61,7 +68,7 @@ class BatchRollups:
         for skill_id, _user_id in self.users - self.known_users:
             new_users[skill_id] += 1
         now = timezone.now()
-        metrics = self.metrics
+        metrics = {row.skill_id: row for fetched in self.locked_metrics for row in fetched.instances()}
         for skill_id, agg in per_skill.items():
             merge_into_metrics(metrics[skill_id], agg, new_users[skill_id])
             metrics[skill_id].updated_at = now
@@ -103,13 +110,10 @@ def _known_users(pairs: set[tuple[str, int]]) -> set[tuple[str, int]]:
     )
 
 
-def _daily_rows(days: set[tuple[str, object]]) -> dict[tuple[str, object], SkillDailyUsage]:
+def _daily_rows(days: set[tuple[str, object]], stored: FetchedRows) -> dict[tuple[str, object], SkillDailyUsage]:
     """The stored (skill, day) rows the batch touches, new unsaved rows for the others."""
-    stored = {
-        (row.skill_id, row.day): row
-        for row in SkillDailyUsage.objects.filter(skill_id__in={s for s, _ in days}, day__in={d for _, d in days})
-    }
-    return {key: stored.get(key) or SkillDailyUsage(skill_id=key[0], day=key[1]) for key in sorted(days)}
+    found = {(row.skill_id, row.day): row for row in stored.instances()}
+    return {key: found.get(key) or SkillDailyUsage(skill_id=key[0], day=key[1]) for key in sorted(days)}
 
 
 DAILY_FIELDS = [f.name for f in SkillDailyUsage._meta.concrete_fields if f.name not in {"id", "skill", "day"}]

@@ -32,6 +32,7 @@ from skills.models import (
     UsageEventKey,
 )
 
+from .fetched import FetchedRows
 from .rollups import BatchRollups
 
 EVENT_ID_CONFLICT = "event_id was already received with a different payload"
@@ -146,7 +147,7 @@ def _check_constraints_per_statement() -> None:
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
-def _store(rows: list[dict], metrics: dict[str, SkillMetrics]) -> BatchRollups:
+def _store(rows: list[dict], metrics: list[FetchedRows]) -> BatchRollups:
     """Inserts the events; returns their roll-ups, computed while the server stores the events."""
     rollups = BatchRollups(rows, metrics)
     if rows:
@@ -181,22 +182,24 @@ def _register_unknown_skills(skill_ids: list[str]) -> None:
         )
 
 
-def _lock_metrics(skill_ids: list[str]) -> dict[str, SkillMetrics]:
-    locked = _select_locked(skill_ids)
-    missing = [skill_id for skill_id in skill_ids if skill_id not in locked]
+def _lock_metrics(skill_ids: list[str]) -> list[FetchedRows]:
+    """Locks the skills' SkillMetrics rows, creating the missing ones, in skill_id order; the rows
+    are fetched, their instances built later (while the COPY runs)."""
+    locked = [_select_locked(skill_ids)]
+    present = set(locked[0].column("skill_id"))
+    missing = [skill_id for skill_id in skill_ids if skill_id not in present]
     if missing:
         # A skill with a metrics row is registered (FK), so only these can be unknown.
         _register_unknown_skills(missing)
         SkillMetrics.objects.bulk_create(
             [SkillMetrics(skill_id=skill_id) for skill_id in missing], ignore_conflicts=True
         )
-        locked.update(_select_locked(missing))
+        locked.append(_select_locked(missing))
     return locked
 
 
-def _select_locked(skill_ids: list[str]) -> dict[str, SkillMetrics]:
-    rows = SkillMetrics.objects.select_for_update().filter(skill_id__in=skill_ids).order_by("skill_id")
-    return {metrics.skill_id: metrics for metrics in rows}
+def _select_locked(skill_ids: list[str]) -> FetchedRows:
+    return FetchedRows(SkillMetrics.objects.select_for_update().filter(skill_id__in=skill_ids).order_by("skill_id"))
 
 
 def _drop_already_received(parsed: list[ParsedEvent], rows: list[dict]) -> list[dict]:

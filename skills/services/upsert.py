@@ -11,6 +11,7 @@ ingestion can build its statements while the connection is still busy with the C
 from __future__ import annotations
 
 import msgspec
+import psycopg
 from django.db import connection
 
 ROWS_PER_STATEMENT = 500
@@ -71,6 +72,14 @@ def instance_upsert_statements(model, instances: list, *, keys: list[str], field
 
 
 def run(statements: list[Statement]) -> None:
+    if connection.vendor == "postgresql":
+        # Bound server-side: the JSON documents travel as parameters, not as literals inlined in
+        # the SQL text (Django's client-side binding) that the server would have to lex.
+        connection.ensure_connection()
+        with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+            for sql, params in statements:
+                cursor.execute(sql, params)
+        return
     with connection.cursor() as cursor:
         for sql, params in statements:
             cursor.execute(sql, params)

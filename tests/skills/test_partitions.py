@@ -38,13 +38,17 @@ def test_partitions_are_created_ahead_and_the_command_is_safe_to_rerun(capsys):
     assert names()[-1] == "skills_usageevent_default"
 
 
-def test_an_event_outside_every_partition_lands_in_the_default_one_and_moves_when_its_month_is_created():
+def test_an_event_outside_every_partition_lands_in_the_default_one_and_moves_when_its_month_is_created(user):
     event = event_payload(0, occurred_at="2001-03-04T05:06:07Z")
-    usage_events_record(events=[event], user=None)
+    usage_events_record(events=[event], user=user)
     assert partition_of(event["event_id"]) == "skills_usageevent_default"
+    before = aggregates_snapshot()
     partitions_ensure(today=date(2001, 3, 1), months_ahead=0)
     assert partition_of(event["event_id"]) == "skills_usageevent_2001_03"
     assert UsageEvent.objects.count() == 1
+    # Moving stored events is maintenance: the roll-up trigger does not count them again.
+    assert aggregates_snapshot() == before
+    assert before["sessions"] and before["users"]
 
 
 def test_event_ids_stay_unique_across_partitions():

@@ -1,31 +1,56 @@
-"""A query's rows fetched now, turned into model instances later.
+"""Queries sent together, their rows turned into model instances later.
 
-Fetching needs the database connection; building the instances (decoding JSON columns,
-running the fields' converters) does not. Ingestion fetches the rows its roll-ups
-read-modify-write before the COPY and builds their instances while the connection is
-busy with it.
+Ingestion needs several reads before its COPY (the metrics rows it locks, the versions,
+the stored roll-up rows); on PostgreSQL `fetch_together` sends them in one round trip
+(pipeline mode). Fetching needs the connection; building instances (decoding JSON
+columns, running the fields' converters) does not, so ingestion builds them while the
+connection is busy with the COPY.
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable, Iterable
+
+import psycopg
 from django.db import connections
+from django.db.models import BooleanField, QuerySet
+from django.db.models.expressions import RawSQL
+from django.db.models.query import ModelIterable
 
 
-class FetchedRows:
+class PendingRows:
+    """A query whose rows are fetched later, by `fetch` or `fetch_together`."""
+
+    def __init__(self, sql: str, params=(), *, using: str = "default") -> None:
+        self.sql = sql
+        self.params = list(params)
+        self.db = using
+        self.rows: list[tuple] | None = None
+
+    @classmethod
+    def of(cls, queryset) -> PendingRows:
+        """A values() / values_list() queryset's rows, as tuples."""
+        sql, params = queryset.query.sql_with_params()
+        return cls(sql, params, using=queryset.db)
+
+    def fetch(self) -> PendingRows:
+        fetch_together([self])
+        return self
+
+
+class FetchedRows(PendingRows):
     """The rows of a model queryset that selects every concrete field (no values(), no only())."""
 
-    def __init__(self, queryset) -> None:
+    def __init__(self, queryset, *, compiled: tuple | None = None) -> None:
+        """`compiled`: the queryset's (compiler, sql, params), when compiled already."""
         self.model = queryset.model
-        self.db = queryset.db
         # The compiler is Django's own: the SQL (with FOR UPDATE, when asked) and converters the
         # queryset would use.
-        self.compiler = queryset.query.get_compiler(using=self.db)
-        sql, params = self.compiler.as_sql()
+        self.compiler, sql, params = compiled or _compile(queryset)
+        super().__init__(sql, params, using=queryset.db)
         self.columns = [select[0] for select in self.compiler.select[: self.compiler.col_count]]
         self.attnames = [column.target.attname for column in self.columns]
-        with connections[self.db].cursor() as cursor:
-            cursor.execute(sql, params)
-            self.rows = cursor.fetchall()
 
     def column(self, attname: str) -> list:
         """One column's raw values, without building instances."""
@@ -36,3 +61,90 @@ class FetchedRows:
         converters = self.compiler.get_converters(self.columns)
         rows = self.compiler.apply_converters(self.rows, converters) if converters else self.rows
         return [self.model.from_db(self.db, self.attnames, list(row)) for row in rows]
+
+
+def _compile(queryset) -> tuple:
+    compiler = queryset.query.get_compiler(using=queryset.db)
+    return (compiler, *compiler.as_sql())
+
+
+class ListParameter:
+    """A list bound as one parameter: the query's SQL is then the same whatever the list's
+    length, so it is compiled once and, on PostgreSQL, prepared by psycopg."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def bind(self, values: Iterable, vendor: str):
+        if vendor == "postgresql":
+            return list(values)
+        return json.dumps(list(values), default=str)  # unpacked by json_each; dates as ISO text
+
+
+def one_of(model, attname: str, name: str) -> RawSQL:
+    """A filter: the model's column `attname` holds one of the values of the list bound to `name`."""
+    from django.db import connection
+
+    quote = connection.ops.quote_name
+    column = f"{quote(model._meta.db_table)}.{quote(attname)}"
+    if connection.vendor == "postgresql":
+        return RawSQL(f"{column} = ANY(%s)", [ListParameter(name)], output_field=BooleanField())
+    return RawSQL(f"{column} IN (SELECT value FROM json_each(%s))", [ListParameter(name)], output_field=BooleanField())
+
+
+class CompiledQuery:
+    """A queryset filtered with `one_of`, compiled by Django once (on first use: a FOR UPDATE
+    queryset compiles only inside a transaction); each call binds new lists to it and returns
+    its PendingRows (FetchedRows for a queryset of model instances), not yet fetched."""
+
+    def __init__(self, build: Callable[[], QuerySet]) -> None:
+        self.build = build
+        self.compiled: tuple | None = None
+
+    def __call__(self, **lists: Iterable) -> PendingRows:
+        if self.compiled is None:
+            queryset = self.build()
+            self.compiled = (queryset, _compile(queryset))
+        queryset, (compiler, sql, params) = self.compiled
+        vendor = compiler.connection.vendor
+        bound = [p.bind(lists[p.name], vendor) if isinstance(p, ListParameter) else p for p in params]
+        if queryset._iterable_class is ModelIterable:
+            return FetchedRows(queryset, compiled=(compiler, sql, bound))
+        return PendingRows(sql, bound, using=queryset.db)
+
+
+def fetch_together(queries: list[PendingRows | str]) -> None:
+    """Runs the queries in order, in the current transaction, and fills their `rows`; a plain
+    string is a statement whose result is not needed. On PostgreSQL all of them travel in one
+    round trip."""
+    if not queries:
+        return
+    using = next((query.db for query in queries if isinstance(query, PendingRows)), "default")
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            for query in queries:
+                if isinstance(query, str):
+                    cursor.execute(query)
+                else:
+                    cursor.execute(query.sql, query.params)
+                    query.rows = cursor.fetchall()
+        return
+    connection.ensure_connection()
+    pg = connection.connection
+    # A cursor for each query: in pipeline mode a cursor keeps only its last result. Server-side
+    # binding (psycopg.Cursor): pipeline mode needs the extended protocol.
+    with connection.wrap_database_errors:
+        with pg.pipeline():
+            cursors = []
+            for query in queries:
+                cursor = psycopg.Cursor(pg)
+                cursors.append(cursor)
+                if isinstance(query, str):
+                    cursor.execute(query)
+                else:
+                    cursor.execute(query.sql, query.params)
+        for query, cursor in zip(queries, cursors, strict=True):
+            if not isinstance(query, str):
+                query.rows = cursor.fetchall()
+            cursor.close()

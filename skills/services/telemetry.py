@@ -32,7 +32,7 @@ from skills.models import (
     UsageEventKey,
 )
 
-from .fetched import FetchedRows
+from .fetched import CompiledQuery, FetchedRows, PendingRows, fetch_together, one_of
 from .rollups import BatchRollups
 
 EVENT_ID_CONFLICT = "event_id was already received with a different payload"
@@ -110,22 +110,32 @@ def _check_attribution(parsed: list[ParsedEvent], user) -> None:
 
 
 def _record(parsed: list[ParsedEvent], user) -> RecordResult:
-    _check_constraints_per_statement()
     unique = _dedupe_batch(parsed)
-    skill_ids = sorted({event.data.skill_id for event in unique})
-    metrics = _lock_metrics(skill_ids)
     rows = _event_rows(unique, user, timezone.now())
+    skill_ids = sorted({row["skill_id"] for row in rows})
+    locked = _select_locked(skill_ids)
+    versions = _VersionIds(unique)
+    rollups = BatchRollups(rows)
+    # One round trip. The lock comes first: the roll-up rows are read once this batch holds it.
+    fetch_together([*_constraints_per_statement(), locked, *versions.reads(), *rollups.reads()])
+    metrics = _lock_missing_metrics(skill_ids, locked)
+    if len(metrics) > 1:
+        # Rows of skills that had no metrics row were read before this batch held their lock.
+        fetch_together(rollups.reads())
+    versions.fill(rows, unique)
     try:
         # Optimistic: most batches are new, so insert without looking their ids up first. A retry
         # makes the event-id registry refuse the statement; undo it and insert only what is new.
         with transaction.atomic():
-            rollups = _store(rows, metrics)
+            _store(rollups, metrics)
     except IntegrityError:
         rows = _drop_already_received(parsed, rows)
-        # Fresh values (still locked by this transaction): the undone attempt's merges are discarded.
-        metrics = _lock_metrics(skill_ids)
+        # The metrics rows stay locked (taken before the undone savepoint), their fetched values
+        # unchanged; the roll-up rows are read again for the events that are new.
+        rollups = BatchRollups(rows)
+        fetch_together(rollups.reads())
         try:
-            rollups = _store(rows, metrics)
+            _store(rollups, metrics)
         except IntegrityError as error:
             # Only a racing batch with the same event id and another skill gets here.
             detail = f"{EVENT_ID_CONFLICT} ({error})"
@@ -139,21 +149,16 @@ def _record(parsed: list[ParsedEvent], user) -> RecordResult:
     )
 
 
-def _check_constraints_per_statement() -> None:
+def _constraints_per_statement() -> list[str]:
     """Foreign keys are checked as each statement ends rather than all at COMMIT: the events'
     checks then run on the server during the COPY, while Python computes the roll-ups."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    return ["SET CONSTRAINTS ALL IMMEDIATE"] if connection.vendor == "postgresql" else []
 
 
-def _store(rows: list[dict], metrics: list[FetchedRows]) -> BatchRollups:
-    """Inserts the events; returns their roll-ups, computed while the server stores the events."""
-    rollups = BatchRollups(rows, metrics)
-    if rows:
-        rollups.read()
-        _insert_events(rows, while_storing=rollups.compute)
-    return rollups
+def _store(rollups: BatchRollups, metrics: list[FetchedRows]) -> None:
+    """Inserts the events; their roll-ups are computed while the server stores them."""
+    if rollups.rows:
+        _insert_events(rollups.rows, while_storing=lambda: rollups.compute(metrics))
 
 
 def _dedupe_batch(parsed: list[ParsedEvent]) -> list[ParsedEvent]:
@@ -182,24 +187,29 @@ def _register_unknown_skills(skill_ids: list[str]) -> None:
         )
 
 
-def _lock_metrics(skill_ids: list[str]) -> list[FetchedRows]:
-    """Locks the skills' SkillMetrics rows, creating the missing ones, in skill_id order; the rows
-    are fetched, their instances built later (while the COPY runs)."""
-    locked = [_select_locked(skill_ids)]
-    present = set(locked[0].column("skill_id"))
-    missing = [skill_id for skill_id in skill_ids if skill_id not in present]
-    if missing:
-        # A skill with a metrics row is registered (FK), so only these can be unknown.
-        _register_unknown_skills(missing)
-        SkillMetrics.objects.bulk_create(
-            [SkillMetrics(skill_id=skill_id) for skill_id in missing], ignore_conflicts=True
-        )
-        locked.append(_select_locked(missing))
-    return locked
+_LOCKED_METRICS = CompiledQuery(
+    lambda: (
+        SkillMetrics.objects.select_for_update().filter(one_of(SkillMetrics, "skill_id", "skills")).order_by("skill_id")
+    )
+)
 
 
 def _select_locked(skill_ids: list[str]) -> FetchedRows:
-    return FetchedRows(SkillMetrics.objects.select_for_update().filter(skill_id__in=skill_ids).order_by("skill_id"))
+    """The skills' SkillMetrics rows, locked in skill_id order (so two batches cannot deadlock)
+    when fetched; their instances are built later (while the COPY runs)."""
+    return _LOCKED_METRICS(skills=skill_ids)
+
+
+def _lock_missing_metrics(skill_ids: list[str], locked: FetchedRows) -> list[FetchedRows]:
+    """The locked rows, with those of skills that had no metrics row created and locked too."""
+    present = set(locked.column("skill_id"))
+    missing = [skill_id for skill_id in skill_ids if skill_id not in present]
+    if not missing:
+        return [locked]
+    # A skill with a metrics row is registered (FK), so only these can be unknown.
+    _register_unknown_skills(missing)
+    SkillMetrics.objects.bulk_create([SkillMetrics(skill_id=skill_id) for skill_id in missing], ignore_conflicts=True)
+    return [locked, _select_locked(missing).fetch()]
 
 
 def _drop_already_received(parsed: list[ParsedEvent], rows: list[dict]) -> list[dict]:
@@ -228,42 +238,64 @@ def _stored_payload_hashes(event_ids: list) -> dict:
     return dict(UsageEventKey.objects.filter(event_id__in=event_ids).values_list("event_id", "payload_sha256"))
 
 
-def _version_ids(events: list[ParsedEvent]) -> dict[tuple[str, str | None], int | None]:
-    """(skill_id, version or None) → SkillVersion id; None means the version current at receipt."""
-    skill_ids = {event.data.skill_id for event in events}
-    current = dict(SkillVersion.objects.filter(skill_id__in=skill_ids, is_current=True).values_list("skill_id", "id"))
-    ids: dict = {(skill_id, None): current.get(skill_id) for skill_id in skill_ids}
-    named = {(event.data.skill_id, event.data.skill_version) for event in events if event.data.skill_version}
-    if named:
-        ids.update(_named_version_ids(named))
-    return ids
+class _VersionIds:
+    """The SkillVersion id of each event: the version it names, else the one current at receipt."""
+
+    def __init__(self, events: list[ParsedEvent]) -> None:
+        self.current = _CURRENT_VERSIONS(skills={event.data.skill_id for event in events})
+        self.named = {(event.data.skill_id, event.data.skill_version) for event in events if event.data.skill_version}
+        self.found = _versions_query(self.named) if self.named else None
+
+    def reads(self) -> list[PendingRows]:
+        """The lookups, for `fetch_together`."""
+        return [self.current] if self.found is None else [self.current, self.found]
+
+    def fill(self, rows: list[dict], events: list[ParsedEvent]) -> None:
+        """Sets each row's skill_version_id (rows and events in the same order)."""
+        ids: dict = {(skill_id, None): pk for skill_id, pk in self.current.rows}
+        if self.found is not None:
+            ids.update(self._named_ids())
+        for row, event in zip(rows, events, strict=True):
+            row["skill_version_id"] = ids.get((event.data.skill_id, event.data.skill_version))
+
+    def _named_ids(self) -> dict:
+        found = _named_found(self.named, self.found)
+        missing = self.named - found.keys()
+        if missing:
+            # A version the registry has not seen yet is recorded (not current) so the event keeps its attribution.
+            SkillVersion.objects.bulk_create(
+                [
+                    SkillVersion(skill_id=skill_id, version=version, changelog="Auto-registered from telemetry.")
+                    for skill_id, version in missing
+                ],
+                ignore_conflicts=True,
+            )
+            found = _named_found(self.named, _versions_query(self.named).fetch())
+        return found
 
 
-def _named_version_ids(named: set[tuple[str, str]]) -> dict:
-    found = _lookup_versions(named)
-    missing = named - found.keys()
-    if missing:
-        # A version the registry has not seen yet is recorded (not current) so the event keeps its attribution.
-        SkillVersion.objects.bulk_create(
-            [
-                SkillVersion(skill_id=skill_id, version=version, changelog="Auto-registered from telemetry.")
-                for skill_id, version in missing
-            ],
-            ignore_conflicts=True,
-        )
-        found = _lookup_versions(named)
-    return found
-
-
-def _lookup_versions(named: set[tuple[str, str]]) -> dict:
-    rows = SkillVersion.objects.filter(
-        skill_id__in={skill_id for skill_id, _ in named}, version__in={version for _, version in named}
+_CURRENT_VERSIONS = CompiledQuery(
+    lambda: SkillVersion.objects.filter(one_of(SkillVersion, "skill_id", "skills"), is_current=True).values_list(
+        "skill_id", "id"
+    )
+)
+_VERSIONS = CompiledQuery(
+    lambda: SkillVersion.objects.filter(
+        one_of(SkillVersion, "skill_id", "skills"), one_of(SkillVersion, "version", "versions")
     ).values_list("skill_id", "version", "id")
-    return {(skill_id, version): pk for skill_id, version, pk in rows if (skill_id, version) in named}
+)
+
+
+def _versions_query(named: set[tuple[str, str]]) -> PendingRows:
+    return _VERSIONS(skills={skill_id for skill_id, _ in named}, versions={version for _, version in named})
+
+
+def _named_found(named: set[tuple[str, str]], query: PendingRows) -> dict:
+    return {(skill_id, version): pk for skill_id, version, pk in query.rows if (skill_id, version) in named}
 
 
 def _event_rows(events: list[ParsedEvent], user, now) -> list[dict]:
-    versions = _version_ids(events) if events else {}
+    """The log's columns of each event; skill_version_id is set by `_VersionIds.fill`."""
     own_id = getattr(user, "pk", None)
     rows = []
     for event in events:
@@ -273,7 +305,7 @@ def _event_rows(events: list[ParsedEvent], user, now) -> list[dict]:
                 "event_id": data.event_id,
                 "payload_sha256": event.payload_sha256,
                 "skill_id": data.skill_id,
-                "skill_version_id": versions[(data.skill_id, data.skill_version)],
+                "skill_version_id": None,
                 "user_id": data.user if data.user is not None else own_id,
                 "session_id": data.session_id,
                 "outcome": data.outcome,

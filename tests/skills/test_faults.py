@@ -60,7 +60,7 @@ def test_an_error_while_the_copy_runs_writes_nothing_and_leaves_the_connection_u
     client.force_authenticate(user)
     batch = [event_payload(n) for n in range(50)]  # large enough for COPY
 
-    def fail(rollups):
+    def fail(rollups, locked_metrics):
         raise RuntimeError("the roll-ups failed while the server stored the events")
 
     monkeypatch.setattr(BatchRollups, "compute", fail)

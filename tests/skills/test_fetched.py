@@ -1,4 +1,4 @@
-"""FetchedRows: a queryset's rows fetched now, its instances built later (no query)."""
+"""FetchedRows and fetch_together: queries sent together, instances built later (no query)."""
 
 import pytest
 from django.db import transaction
@@ -18,7 +18,7 @@ def field_values(instances):
 def test_instances_equal_the_querysets_and_are_built_without_a_query(user, django_assert_num_queries):
     usage_events_record(events=[event_payload(n) for n in range(30)], user=user)
     queryset = SkillDailyUsage.objects.order_by("skill_id", "day")
-    fetched = FetchedRows(queryset)
+    fetched = FetchedRows(queryset).fetch()
     with django_assert_num_queries(0):
         instances = fetched.instances()
     assert field_values(instances) == field_values(queryset)
@@ -28,6 +28,6 @@ def test_instances_equal_the_querysets_and_are_built_without_a_query(user, djang
 def test_a_select_for_update_queryset_runs_inside_the_transaction_and_exposes_a_column(user):
     usage_events_record(events=[event_payload(n) for n in range(6)], user=user)
     with transaction.atomic():
-        fetched = FetchedRows(SkillMetrics.objects.select_for_update().order_by("skill_id"))
+        fetched = FetchedRows(SkillMetrics.objects.select_for_update().order_by("skill_id")).fetch()
         assert fetched.column("skill_id") == ["skill-0", "skill-1", "skill-2"]
         assert [m.total_invocations for m in fetched.instances()] == [2, 2, 2]

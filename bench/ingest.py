@@ -13,9 +13,11 @@ Loads the same generated events into an empty log, each way timed:
      client: middleware, auth, DRF, validation), metrics kept current in the same
      transactions;
   3. POST /api/events/ one event a request.
-Prints events/s for each, the ratios to both COPYs and, when the server runs on this machine,
-the CPU time its backend spent per 500 events (each run starts after a CHECKPOINT). Uses BENCH_DATABASE_URL (default: a
-`skillsite_bench` database on the local server, created if missing).
+Each way's input (the COPY's rows, the requests' JSON bodies) is made before its timed run:
+that is the client's work. Prints events/s for each, the ratios to both COPYs and, when the
+server runs on this machine, the CPU time its backend spent per 500 events (each run starts
+after a CHECKPOINT). Uses BENCH_DATABASE_URL (default: a `skillsite_bench` database on the
+local server, created if missing).
 """
 
 from __future__ import annotations
@@ -106,10 +108,12 @@ def clone_log(name: str) -> None:
             cursor.execute(trigger.replace(f"CREATE TRIGGER {LOG}_", f"CREATE TRIGGER {name}_"))
 
 
-def copy_rows(events: list[dict], user_id: int):
+def copy_rows(events: list[dict], user_id: int) -> list[list]:
+    """The COPY's input: a row of the log's columns per event."""
     from skills.services.telemetry import EVENT_COLUMNS, JSON_COLUMNS
 
     now = datetime.now(UTC)
+    rows = []
     for event in events:
         row = {
             **event,
@@ -123,25 +127,30 @@ def copy_rows(events: list[dict], user_id: int):
             "schema_version": 1,
             "received_at": now,
         }
-        yield [json.dumps(row[c]) if c in JSON_COLUMNS else row[c] for c in EVENT_COLUMNS]
+        rows.append([json.dumps(row[c]) if c in JSON_COLUMNS else row[c] for c in EVENT_COLUMNS])
+    return rows
 
 
-def load_copy(events: list[dict], table: str, user_id: int) -> None:
-    """COPY the same rows, attributed to the API's caller, in one transaction, into `table`."""
+def load_copy(rows: list[list], table: str) -> None:
+    """COPY the rows in one transaction into `table`."""
     from django.db import connection, transaction
 
     from skills.services.telemetry import EVENT_COLUMNS
 
     with transaction.atomic(), connection.cursor() as cursor:
         with cursor.cursor.copy(f"COPY {table} ({', '.join(EVENT_COLUMNS)}) FROM STDIN") as copy:
-            for row in copy_rows(events, user_id):
+            for row in rows:
                 copy.write_row(row)
 
 
-def load_api(events: list[dict], batch_size: int, client) -> None:
-    for start in range(0, len(events), batch_size):
-        chunk = events[start : start + batch_size]
-        body = json.dumps(chunk if batch_size > 1 else chunk[0])
+def request_bodies(events: list[dict], batch_size: int) -> list[str]:
+    """The API's input: a JSON body per request (a list, or one object for the single-event API)."""
+    chunks = [events[start : start + batch_size] for start in range(0, len(events), batch_size)]
+    return [json.dumps(chunk if batch_size > 1 else chunk[0]) for chunk in chunks]
+
+
+def load_api(bodies: list[str], client) -> None:
+    for body in bodies:
         response = client.post("/api/events/", body, content_type="application/json")
         if response.status_code != 201:
             raise SystemExit(f"API answered {response.status_code}: {response.content[:300]!r}")
@@ -165,10 +174,16 @@ def main() -> None:
     client = Client()
     client.force_login(user)
     events = generate(args.events)
-    # The generated events are the client's data, not the server's: keep the cyclic garbage
-    # collector from scanning them again and again during every timed run.
-    gc.freeze()
     single = events[: args.single_events or args.events]
+    # Each way's input is made before its timed run: the COPY's rows, the requests' JSON bodies.
+    # Making them is the client's work (a real client is another process, on another machine);
+    # the timed runs measure sending them and everything the server does with them.
+    rows = copy_rows(events, user.pk)
+    batch_bodies = request_bodies(events, args.batch_size)
+    single_bodies = request_bodies(single, 1)
+    # The client's data, not the server's: keep the cyclic garbage collector from scanning it
+    # again and again during every timed run.
+    gc.freeze()
     print(f"database: {url}\nevents: {len(events):,} (single-event run: {len(single):,}), batch size {args.batch_size}")
 
     # Every run finds the skills registered: the floor cannot register them (its foreign keys need them).
@@ -181,22 +196,22 @@ def main() -> None:
     truncate_telemetry()
     clone_log(FLOOR)
     with timed(seconds, "copy", server_cpu):
-        load_copy(events, FLOOR, user.pk)
+        load_copy(rows, FLOOR)
     clone_log(PLAIN)
     with connection.cursor() as cursor:  # the LIKE copy alone: no partitions, no foreign keys, no triggers
         cursor.execute(f"DROP TABLE {PLAIN} CASCADE")
         cursor.execute(f"CREATE TABLE {PLAIN} (LIKE {LOG} INCLUDING ALL)")
     with timed(seconds, "plain", server_cpu):
-        load_copy(events, PLAIN, user.pk)
+        load_copy(rows, PLAIN)
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE {FLOOR}, {FLOOR}_key, {PLAIN}, {PLAIN}_key CASCADE")
     with timed(seconds, "batch", server_cpu):
-        load_api(events, args.batch_size, client)
+        load_api(batch_bodies, client)
     batch_total = SkillMetrics.objects.values_list("total_invocations", flat=True)
     assert sum(batch_total) == len(events) == UsageEvent.objects.count(), "batch run lost or doubled events"
     truncate_telemetry()
     with timed(seconds, "single", server_cpu):
-        load_api(single, 1, client)
+        load_api(single_bodies, client)
     assert UsageEvent.objects.count() == len(single)
 
     counts = {"copy": len(events), "plain": len(events), "batch": len(events), "single": len(single)}

@@ -132,6 +132,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # connection the server has closed (e.g. after a restart).
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # Queries bound server-side (ingestion's reads and upserts: the same SQL whatever the batch)
+    # are prepared once run this many times. Empty turns it off, as a transaction-mode pooler
+    # (PgBouncer) that cannot keep prepared statements needs; Django's own default is off.
+    _prepare_threshold = env.str("DB_PREPARE_THRESHOLD", default="5").strip()
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
+        int(_prepare_threshold) if _prepare_threshold else None
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

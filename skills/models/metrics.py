@@ -74,7 +74,7 @@ class SessionSkill(models.Model):
     """A skill's use within one client session (seed 001's junction table)."""
 
     session_id = models.CharField(max_length=255)
-    # No index of its own: sessionskill_skill_idx is that index (every index costs each upsert).
+    # No index of its own: the unique (skill, session_id) index leads with it.
     skill = models.ForeignKey(Skill, on_delete=models.CASCADE, related_name="session_uses", db_index=False)
     invocation_count = models.PositiveIntegerField(default=0)
     success_count = models.PositiveIntegerField(default=0)
@@ -83,11 +83,13 @@ class SessionSkill(models.Model):
     total_duration_ms = models.BigIntegerField(default=0)
 
     class Meta:
-        ordering = ["session_id", "skill_id"]
-        constraints = [models.UniqueConstraint(fields=["session_id", "skill"], name="sessionskill_unique")]
-        # Lookups by skill (seed 001's idx_session_skill_skill_name); it indexes no column an upsert
-        # changes, so with the table's fillfactor (migration 0008) upserts are HOT updates.
-        indexes = [models.Index(fields=["skill"], name="sessionskill_skill_idx")]
+        ordering = ["skill_id", "session_id"]
+        # One index serves both the uniqueness and the lookups by skill (seed 001 has two: its
+        # UNIQUE (session_id, skill_name) and idx_session_skill_skill_name). Ingestion inserts a row
+        # here for nearly every new (session, skill) pair, and each index costs every insert. It
+        # indexes no column an upsert changes, so with the table's fillfactor (migration 0008)
+        # upserts are HOT updates.
+        constraints = [models.UniqueConstraint(fields=["skill", "session_id"], name="sessionskill_unique")]
 
     def __str__(self) -> str:
         return f"{self.skill_id} in session {self.session_id}"

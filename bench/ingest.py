@@ -10,7 +10,7 @@ Loads the same generated events into an empty log, each way timed:
      for reference, the same COPY into a plain `LIKE skills_usageevent INCLUDING ALL`
      table (indexes and CHECKs, but not partitioned, no foreign keys, no triggers);
   2. POST /api/events/ with batches through Django's whole request handling (test
-     client: middleware, auth, DRF, validation), metrics kept current in the same
+     client: middleware, token auth, DRF, validation), metrics kept current in the same
      transactions;
   3. POST /api/events/ one event a request.
 Each way's input (the COPY's rows, the requests' JSON bodies) is made before its timed run:
@@ -167,12 +167,14 @@ def main() -> None:
     from django.contrib.auth import get_user_model
     from django.db import connection
     from django.test import Client
+    from rest_framework.authtoken.models import Token
 
     from skills.models import Skill, SkillMetrics, UsageEvent
 
     user, _ = get_user_model().objects.get_or_create(username="bench")
-    client = Client()
-    client.force_login(user)
+    # An API token, as the REST clients that post events use (the load test's agents do too).
+    token, _ = Token.objects.get_or_create(user=user)
+    client = Client(HTTP_AUTHORIZATION=f"Token {token.key}")
     events = generate(args.events)
     single = events[: args.single_events or args.events]
     # Each way's input is made before its timed run: the COPY's rows, the requests' JSON bodies.

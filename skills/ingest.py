@@ -105,15 +105,31 @@ def decode_events(body: bytes) -> list[EventIn] | EventIn | None:
         return None
 
 
+def as_structs(items: list) -> list[EventIn] | None:
+    """Every item as an EventIn (one C call for payload dicts), or None when any item is invalid."""
+    if all(isinstance(item, EventIn) for item in items):
+        return items
+    try:
+        return msgspec.convert(items, list[EventIn])
+    except msgspec.ValidationError:
+        return None
+
+
+def check_events(events: list[EventIn]) -> tuple[list[ParsedEvent], list[dict]]:
+    """What the struct's types cannot say, for every event, and each one's payload hash: the
+    parsed events, or the errors of every bad one: [{index, field: [msg]}]."""
+    checked = [_checked(event) for event in events]
+    errors = [{"index": index, **item_errors} for index, (_, item_errors) in enumerate(checked) if item_errors]
+    return [event for event, _ in checked if event is not None], errors
+
+
 def parse_events(items: list) -> tuple[list[ParsedEvent], list[dict]]:
     """All events of a batch, or the errors of every bad item: [{index, field: [msg]}].
     Items are payload dicts, or events `decode_events` already decoded."""
-    try:
-        # One C call for a valid batch; item by item only to name every bad item.
-        events = items if all(isinstance(item, EventIn) for item in items) else msgspec.convert(items, list[EventIn])
-    except msgspec.ValidationError:
-        checked = [parse_event(item) for item in items]
-    else:
-        checked = [_checked(event) for event in events]
+    events = as_structs(items)
+    if events is not None:
+        return check_events(events)
+    # Item by item only to name every bad item.
+    checked = [parse_event(item) for item in items]
     errors = [{"index": index, **item_errors} for index, (_, item_errors) in enumerate(checked) if item_errors]
     return [event for event, _ in checked if event is not None], errors

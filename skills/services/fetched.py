@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
+from typing import TypeVar
 
 import psycopg
 from django.db import connections
 from django.db.models import BooleanField, QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.query import ModelIterable
+
+T = TypeVar("T")
 
 
 class PendingRows:
@@ -26,7 +29,27 @@ class PendingRows:
         self.sql = sql
         self.params = list(params)
         self.db = using
-        self.rows: list[tuple] | None = None
+        self._rows: list[tuple] | None = None
+        self._result = None  # a psycopg cursor holding the result, not yet turned into tuples
+
+    @property
+    def rows(self) -> list[tuple]:
+        if self._rows is None and self._result is not None:
+            # Loading rows reads the result already received: no query, and the connection may
+            # be busy meanwhile (ingestion builds the instances during its COPY).
+            self._rows = self._result.fetchall()
+            self._result.close()
+            self._result = None
+        return self._rows
+
+    @rows.setter
+    def rows(self, rows: list[tuple]) -> None:
+        self._rows, self._result = rows, None
+
+    @property
+    def row_count(self) -> int:
+        """The number of rows, without loading them."""
+        return self._result.rowcount if self._rows is None and self._result is not None else len(self.rows)
 
     @classmethod
     def of(cls, queryset) -> PendingRows:
@@ -113,12 +136,14 @@ class CompiledQuery:
         return PendingRows(sql, bound, using=queryset.db)
 
 
-def fetch_together(queries: list[PendingRows | str]) -> None:
-    """Runs the queries in order, in the current transaction, and fills their `rows`; a plain
-    string is a statement whose result is not needed. On PostgreSQL all of them travel in one
-    round trip."""
+def fetch_together(queries: list[PendingRows | str], while_waiting: Callable[[], T] | None = None) -> T | None:
+    """Runs the queries in order, in the current transaction, and gives them their `rows` (on
+    PostgreSQL turned into tuples on first use); a plain string is a statement whose result is
+    not needed. On PostgreSQL all of them travel in one
+    round trip, and `while_waiting` (which must not query) runs while the server executes
+    them. Returns what `while_waiting` returns."""
     if not queries:
-        return
+        return while_waiting() if while_waiting else None
     using = next((query.db for query in queries if isinstance(query, PendingRows)), "default")
     connection = connections[using]
     if connection.vendor != "postgresql":
@@ -129,7 +154,7 @@ def fetch_together(queries: list[PendingRows | str]) -> None:
                 else:
                     cursor.execute(query.sql, query.params)
                     query.rows = cursor.fetchall()
-        return
+        return while_waiting() if while_waiting else None
     connection.ensure_connection()
     pg = connection.connection
     # A cursor for each query: in pipeline mode a cursor keeps only its last result. Server-side
@@ -144,7 +169,11 @@ def fetch_together(queries: list[PendingRows | str]) -> None:
                     cursor.execute(query)
                 else:
                     cursor.execute(query.sql, query.params)
-        for query, cursor in zip(queries, cursors, strict=True):
-            if not isinstance(query, str):
-                query.rows = cursor.fetchall()
+            # The queries are sent; the pipeline's end waits for their results.
+            result = while_waiting() if while_waiting else None
+    for query, cursor in zip(queries, cursors, strict=True):
+        if isinstance(query, str):
             cursor.close()
+        else:
+            query._rows, query._result = None, cursor
+    return result

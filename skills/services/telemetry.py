@@ -22,7 +22,7 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from skills.ingest import ParsedEvent, parse_events
+from skills.ingest import EventIn, ParsedEvent, as_structs, check_events, parse_events
 from skills.models import (
     Outcome,
     Skill,
@@ -68,27 +68,21 @@ class RecordResult:
 def usage_events_record(*, events: list, user=None) -> RecordResult:
     """Validates and stores a batch of events (all or nothing) and moves every aggregate.
 
-    `events` are raw payload dicts or already parsed events; `user` is the caller, to
-    whom events are attributed unless they name another user (which needs the
+    `events` are payload dicts, or EventIn structs as the API's parser decodes them; `user` is
+    the caller, to whom events are attributed unless they name another user (which needs the
     `skills.ingest_for_any_user` permission).
     """
-    parsed = _parse(events)
-    _check_attribution(parsed, user)
-    with transaction.atomic():
-        return _record(parsed, user)
-
-
-def _parse(events: list) -> list[ParsedEvent]:
-    if all(isinstance(event, ParsedEvent) for event in events):
-        return list(events)
-    parsed, errors = parse_events(events)
-    if errors:
+    structs = as_structs(events)
+    if structs is None:
+        _parsed, errors = parse_events(events)  # names every bad item
         raise InvalidEvents(errors)
-    return parsed
+    _check_attribution(structs, user)
+    with transaction.atomic():
+        return _record(structs, user)
 
 
-def _check_attribution(parsed: list[ParsedEvent], user) -> None:
-    named = {event.data.user for event in parsed if event.data.user is not None}
+def _check_attribution(events: list[EventIn], user) -> None:
+    named = {event.user for event in events if event.user is not None}
     own_id = getattr(user, "pk", None)
     if not named - {own_id}:
         return
@@ -97,8 +91,8 @@ def _check_attribution(parsed: list[ParsedEvent], user) -> None:
         set(get_user_model().objects.filter(pk__in=named).values_list("pk", flat=True)) if may_attribute else set()
     )
     errors = []
-    for index, event in enumerate(parsed):
-        named_id = event.data.user
+    for index, event in enumerate(events):
+        named_id = event.user
         if named_id is None or named_id == own_id:
             continue
         if not may_attribute:
@@ -109,28 +103,47 @@ def _check_attribution(parsed: list[ParsedEvent], user) -> None:
         raise InvalidEvents(errors)
 
 
-def _record(parsed: list[ParsedEvent], user) -> RecordResult:
-    unique = _dedupe_batch(parsed)
+# Set after the reads: the upserts and the COPY that follow are undone together when the COPY
+# finds events received before (a retry), without undoing the locks.
+SAVEPOINT = "SAVEPOINT events_batch"
+ROLLBACK_TO_SAVEPOINT = "ROLLBACK TO SAVEPOINT events_batch"
+RELEASE_SAVEPOINT = "RELEASE SAVEPOINT events_batch"
+
+
+def _record(events: list[EventIn], user) -> RecordResult:
+    first_of_id = _first_of_each_event_id(events)
+    unique = [events[index] for index in first_of_id.values()]
     rows = _event_rows(unique, user, timezone.now())
     skill_ids = sorted({row["skill_id"] for row in rows})
     locked = _select_locked(skill_ids)
     versions = _VersionIds(unique)
     rollups = BatchRollups(rows)
     # One round trip. The lock comes first: the roll-up rows are read once this batch holds it.
-    fetch_together([*_constraints_per_statement(), locked, *versions.reads(), *rollups.reads()])
+    # While the server takes it and reads, Python checks and hashes the events (a bad batch is
+    # rolled back whole).
+    parsed = fetch_together(
+        [*_constraints_per_statement(), locked, *versions.reads(), *rollups.reads(), SAVEPOINT],
+        while_waiting=lambda: _checked(events),
+    )
+    _check_duplicates_agree(parsed, first_of_id)
+    for row, index in zip(rows, first_of_id.values(), strict=True):
+        row["payload_sha256"] = parsed[index].payload_sha256
     metrics = _lock_missing_metrics(skill_ids, locked)
     if len(metrics) > 1:
         # Rows of skills that had no metrics row were read before this batch held their lock.
-        fetch_together(rollups.reads())
+        fetch_together([*rollups.reads(), SAVEPOINT])
     versions.fill(rows, unique)
     try:
         # Optimistic: most batches are new, so insert without looking their ids up first. A retry
         # makes the event-id registry refuse the statement; undo it and insert only what is new.
-        with transaction.atomic():
-            _store(rollups, metrics)
+        _store(rollups, metrics)
     except IntegrityError:
+        # Back to a good state, the savepoint: bulk_create's atomic block (the few-rows path) had
+        # marked the whole transaction as broken.
+        transaction.set_rollback(False)
+        fetch_together([ROLLBACK_TO_SAVEPOINT])
         rows = _drop_already_received(parsed, rows)
-        # The metrics rows stay locked (taken before the undone savepoint), their fetched values
+        # The metrics rows stay locked (taken before the savepoint), their fetched values
         # unchanged; the roll-up rows are read again for the events that are new.
         rollups = BatchRollups(rows)
         fetch_together(rollups.reads())
@@ -142,11 +155,37 @@ def _record(parsed: list[ParsedEvent], user) -> RecordResult:
             raise EventConflict([{"index": None, "event_id": None, "detail": detail}]) from error
     rollups.write()
     return RecordResult(
-        received=len(parsed),
+        received=len(events),
         created=len(rows),
-        duplicates=len(parsed) - len(rows),
+        duplicates=len(events) - len(rows),
         event_ids=[row["event_id"] for row in rows],
     )
+
+
+def _checked(events: list[EventIn]) -> list[ParsedEvent]:
+    parsed, errors = check_events(events)
+    if errors:
+        raise InvalidEvents(errors)
+    return parsed
+
+
+def _first_of_each_event_id(events: list[EventIn]) -> dict:
+    """event_id → the index of its first event in the batch (a batch may repeat an event)."""
+    first: dict = {}
+    for index, event in enumerate(events):
+        first.setdefault(event.event_id, index)
+    return first
+
+
+def _check_duplicates_agree(parsed: list[ParsedEvent], first_of_id: dict) -> None:
+    """409 naming each event whose id came earlier in the batch with another payload."""
+    conflicts = [
+        {"index": index, "event_id": str(event.data.event_id), "detail": EVENT_ID_CONFLICT}
+        for index, event in enumerate(parsed)
+        if parsed[first_of_id[event.data.event_id]].payload_sha256 != event.payload_sha256
+    ]
+    if conflicts:
+        raise EventConflict(conflicts)
 
 
 def _constraints_per_statement() -> list[str]:
@@ -159,18 +198,6 @@ def _store(rollups: BatchRollups, metrics: list[FetchedRows]) -> None:
     """Inserts the events; their roll-ups are computed while the server stores them."""
     if rollups.rows:
         _insert_events(rollups.rows, while_storing=lambda: rollups.compute(metrics))
-
-
-def _dedupe_batch(parsed: list[ParsedEvent]) -> list[ParsedEvent]:
-    by_id: dict = {}
-    conflicts = []
-    for index, event in enumerate(parsed):
-        first = by_id.setdefault(event.data.event_id, event)
-        if first.payload_sha256 != event.payload_sha256:
-            conflicts.append({"index": index, "event_id": str(event.data.event_id), "detail": EVENT_ID_CONFLICT})
-    if conflicts:
-        raise EventConflict(conflicts)
-    return list(by_id.values())
 
 
 def _register_unknown_skills(skill_ids: list[str]) -> None:
@@ -202,10 +229,14 @@ def _select_locked(skill_ids: list[str]) -> FetchedRows:
 
 def _lock_missing_metrics(skill_ids: list[str], locked: FetchedRows) -> list[FetchedRows]:
     """The locked rows, with those of skills that had no metrics row created and locked too."""
+    if locked.row_count == len(skill_ids):
+        return [locked]
     present = set(locked.column("skill_id"))
     missing = [skill_id for skill_id in skill_ids if skill_id not in present]
     if not missing:
         return [locked]
+    # Created outside the savepoint: undoing a retried COPY must not undo them.
+    fetch_together([RELEASE_SAVEPOINT])
     # A skill with a metrics row is registered (FK), so only these can be unknown.
     _register_unknown_skills(missing)
     SkillMetrics.objects.bulk_create([SkillMetrics(skill_id=skill_id) for skill_id in missing], ignore_conflicts=True)
@@ -241,22 +272,22 @@ def _stored_payload_hashes(event_ids: list) -> dict:
 class _VersionIds:
     """The SkillVersion id of each event: the version it names, else the one current at receipt."""
 
-    def __init__(self, events: list[ParsedEvent]) -> None:
-        self.current = _CURRENT_VERSIONS(skills={event.data.skill_id for event in events})
-        self.named = {(event.data.skill_id, event.data.skill_version) for event in events if event.data.skill_version}
+    def __init__(self, events: list[EventIn]) -> None:
+        self.current = _CURRENT_VERSIONS(skills={event.skill_id for event in events})
+        self.named = {(event.skill_id, event.skill_version) for event in events if event.skill_version}
         self.found = _versions_query(self.named) if self.named else None
 
     def reads(self) -> list[PendingRows]:
         """The lookups, for `fetch_together`."""
         return [self.current] if self.found is None else [self.current, self.found]
 
-    def fill(self, rows: list[dict], events: list[ParsedEvent]) -> None:
+    def fill(self, rows: list[dict], events: list[EventIn]) -> None:
         """Sets each row's skill_version_id (rows and events in the same order)."""
         ids: dict = {(skill_id, None): pk for skill_id, pk in self.current.rows}
         if self.found is not None:
             ids.update(self._named_ids())
         for row, event in zip(rows, events, strict=True):
-            row["skill_version_id"] = ids.get((event.data.skill_id, event.data.skill_version))
+            row["skill_version_id"] = ids.get((event.skill_id, event.skill_version))
 
     def _named_ids(self) -> dict:
         found = _named_found(self.named, self.found)
@@ -294,16 +325,15 @@ def _named_found(named: set[tuple[str, str]], query: PendingRows) -> dict:
     return {(skill_id, version): pk for skill_id, version, pk in query.rows if (skill_id, version) in named}
 
 
-def _event_rows(events: list[ParsedEvent], user, now) -> list[dict]:
-    """The log's columns of each event; skill_version_id is set by `_VersionIds.fill`."""
+def _event_rows(events: list[EventIn], user, now) -> list[dict]:
+    """The log's columns of each event; payload_sha256 and skill_version_id are set once known."""
     own_id = getattr(user, "pk", None)
     rows = []
-    for event in events:
-        data = event.data
+    for data in events:
         rows.append(
             {
                 "event_id": data.event_id,
-                "payload_sha256": event.payload_sha256,
+                "payload_sha256": "",
                 "skill_id": data.skill_id,
                 "skill_version_id": None,
                 "user_id": data.user if data.user is not None else own_id,

@@ -139,6 +139,29 @@ def test_an_unknown_skill_is_registered_disabled():
     assert UsageEvent.objects.get().skill_id == "brand-new"
 
 
+@pytest.mark.parametrize("size", [4, 40])  # the few-rows INSERT, and COPY on PostgreSQL
+def test_a_retried_batch_that_brings_a_new_skill_stores_its_events_and_keeps_it_registered(size):
+    user = UserFactory()
+    first = [event_payload(n, skill_id="known") for n in range(size)]
+    usage_events_record(events=first, user=user)
+    new = [event_payload(n, skill_id="brand-new") for n in range(size)]
+    # The new skill is registered, then the insert finds the retried events and is undone and
+    # repeated with the new ones only: the registration must survive that undo.
+    result = usage_events_record(events=[*first, *new], user=user)
+    assert (result.created, result.duplicates) == (size, size)
+    assert Skill.objects.get(skill_id="brand-new").enabled is False
+    metrics = dict(SkillMetrics.objects.values_list("skill_id", "total_invocations"))
+    assert metrics == {"known": size, "brand-new": size}
+    assert aggregates_snapshot() == _rebuilt_snapshot()
+
+
+def test_a_skill_registered_without_metrics_gets_them_with_its_first_events():
+    SkillFactory(skill_id="registered")
+    usage_events_record(events=[event_payload(n, skill_id="registered") for n in range(25)], user=UserFactory())
+    assert SkillMetrics.objects.get(skill_id="registered").total_invocations == 25
+    assert aggregates_snapshot() == _rebuilt_snapshot()
+
+
 def test_events_are_attributed_to_the_current_version_unless_they_name_one():
     skill = SkillFactory(skill_id="pdf")
     skill_version_publish(skill=skill, version="1.0.0", content="a")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import re
 import uuid
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
@@ -27,7 +26,8 @@ BATCH_EMPTY = "A batch must contain at least one event."
 INT32 = 2**31 - 1
 
 
-class EventIn(msgspec.Struct, forbid_unknown_fields=True):
+# gc=False (here and below): a batch makes hundreds, and they cannot be part of a reference cycle.
+class EventIn(msgspec.Struct, forbid_unknown_fields=True, gc=False):
     event_id: uuid.UUID
     skill_id: Annotated[str, msgspec.Meta(pattern=SKILL_ID_PATTERN)]
     outcome: Literal["success", "failure", "error", "abandoned"]
@@ -49,8 +49,7 @@ class EventIn(msgspec.Struct, forbid_unknown_fields=True):
     occurred_at: Annotated[datetime, msgspec.Meta(tz=True)] | None = None
 
 
-@dataclass
-class ParsedEvent:
+class ParsedEvent(msgspec.Struct, gc=False):
     data: EventIn
     payload_sha256: str
 

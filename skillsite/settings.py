@@ -136,6 +136,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # are prepared once run this many times. Empty turns it off, as a transaction-mode pooler
     # (PgBouncer) that cannot keep prepared statements needs; Django's own default is off.
     _prepare_threshold = env.str("DB_PREPARE_THRESHOLD", default="5").strip()
+    if _prepare_threshold and not _prepare_threshold.isdigit():
+        raise ImproperlyConfigured(f"DB_PREPARE_THRESHOLD must be a whole number or empty, not {_prepare_threshold!r}")
     DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
         int(_prepare_threshold) if _prepare_threshold else None
     )

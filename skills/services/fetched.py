@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 import psycopg
-from django.db import connections
+from django.db import connection, connections
 from django.db.models import BooleanField, QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.query import ModelIterable
@@ -106,8 +106,6 @@ class ListParameter:
 
 def one_of(model, attname: str, name: str) -> RawSQL:
     """A filter: the model's column `attname` holds one of the values of the list bound to `name`."""
-    from django.db import connection
-
     quote = connection.ops.quote_name
     column = f"{quote(model._meta.db_table)}.{quote(attname)}"
     if connection.vendor == "postgresql":
@@ -139,15 +137,14 @@ class CompiledQuery:
 def fetch_together(queries: list[PendingRows | str], while_waiting: Callable[[], T] | None = None) -> T | None:
     """Runs the queries in order, in the current transaction, and gives them their `rows` (on
     PostgreSQL turned into tuples on first use); a plain string is a statement whose result is
-    not needed. On PostgreSQL all of them travel in one
-    round trip, and `while_waiting` (which must not query) runs while the server executes
-    them. Returns what `while_waiting` returns."""
+    not needed. On PostgreSQL all of them travel in one round trip, and `while_waiting` (which
+    must not query) runs while the server executes them. Returns what `while_waiting` returns."""
     if not queries:
         return while_waiting() if while_waiting else None
     using = next((query.db for query in queries if isinstance(query, PendingRows)), "default")
-    connection = connections[using]
-    if connection.vendor != "postgresql":
-        with connection.cursor() as cursor:
+    wrapper = connections[using]
+    if wrapper.vendor != "postgresql":
+        with wrapper.cursor() as cursor:
             for query in queries:
                 if isinstance(query, str):
                     cursor.execute(query)
@@ -155,11 +152,11 @@ def fetch_together(queries: list[PendingRows | str], while_waiting: Callable[[],
                     cursor.execute(query.sql, query.params)
                     query.rows = cursor.fetchall()
         return while_waiting() if while_waiting else None
-    connection.ensure_connection()
-    pg = connection.connection
+    wrapper.ensure_connection()
+    pg = wrapper.connection
     # A cursor for each query: in pipeline mode a cursor keeps only its last result. Server-side
     # binding (psycopg.Cursor): pipeline mode needs the extended protocol.
-    with connection.wrap_database_errors:
+    with wrapper.wrap_database_errors:
         with pg.pipeline():
             cursors = []
             for query in queries:

@@ -41,17 +41,24 @@ def _create_database(url: str) -> None:
 
 
 @contextmanager
-def timed(results: dict, name: str, server_cpu: dict | None = None):
+def timed(results: dict, name: str, server_cpu: dict | None = None, *, append: bool = False):
     """Wall-clock seconds of the block into results[name]; with `server_cpu`, also the CPU
-    seconds the database server's backend spent on it (when the server runs on this machine)."""
+    seconds the database server's backend spent on it (when the server runs on this machine).
+    With `append`, the values are appended to lists there instead."""
     settle()
     cpu_before = backend_cpu_seconds()
     start = time.perf_counter()
     yield
-    results[name] = time.perf_counter() - start
+    elapsed = time.perf_counter() - start
     cpu_after = backend_cpu_seconds()
-    if server_cpu is not None and cpu_before is not None and cpu_after is not None:
-        server_cpu[name] = cpu_after - cpu_before
+    cpu = cpu_after - cpu_before if cpu_before is not None and cpu_after is not None else None
+    for into, value in ((results, elapsed), (server_cpu, cpu)):
+        if into is None or value is None:
+            continue
+        if append:
+            into.setdefault(name, []).append(value)
+        else:
+            into[name] = value
 
 
 def settle() -> None:

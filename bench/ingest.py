@@ -1,6 +1,6 @@
 """Ingestion benchmark (PostgreSQL): raw COPY vs the batch API vs the single-event API.
 
-    .venv/bin/python bench/ingest.py [--events 200000] [--single-events 200000] [--batch-size 500]
+    .venv/bin/python bench/ingest.py [--events 200000] [--single-events 200000] [--batch-size 500] [--repeat 1]
 
 Loads the same generated events into an empty log, each way timed:
   1. the floor: COPY in one transaction into a scratch clone of the log (the same
@@ -14,9 +14,10 @@ Loads the same generated events into an empty log, each way timed:
      transactions;
   3. POST /api/events/ one event a request.
 Each way's input (the COPY's rows, the requests' JSON bodies) is made before its timed run:
-that is the client's work. Prints events/s for each, the ratios to both COPYs and, when the
-server runs on this machine, the CPU time its backend spent per 500 events (each run starts
-after a CHECKPOINT). Uses BENCH_DATABASE_URL (default: a `skillsite_bench` database on the
+that is the client's work. With --repeat N the first three ways run N rounds, interleaved, and
+the medians are printed (this machine's speed drifts). Prints events/s for each, the ratios to
+both COPYs and, when the server runs on this machine, the CPU time its backend spent per 500
+events (each run starts after a CHECKPOINT). Uses BENCH_DATABASE_URL (default: a `skillsite_bench` database on the
 local server, created if missing).
 """
 
@@ -28,8 +29,10 @@ import json
 import random
 import sys
 import uuid
+from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from statistics import median
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import print_table, setup_django, timed, truncate_telemetry  # noqa: E402
@@ -156,20 +159,49 @@ def load_api(bodies: list[str], client) -> None:
             raise SystemExit(f"API answered {response.status_code}: {response.content[:300]!r}")
 
 
+def load_three_ways(rows: list[list], batch_bodies: list[str], client, n_events: int) -> tuple[dict, dict]:
+    """One round: the floor, the LIKE copy and the batch API, each into an empty log or table."""
+    from django.db import connection
+
+    from skills.models import SkillMetrics, UsageEvent
+
+    seconds: dict[str, float] = {}
+    server_cpu: dict[str, float] = {}
+    truncate_telemetry()
+    clone_log(FLOOR)
+    with timed(seconds, "copy", server_cpu):
+        load_copy(rows, FLOOR)
+    clone_log(PLAIN)
+    with connection.cursor() as cursor:  # the LIKE copy alone: no partitions, no foreign keys, no triggers
+        cursor.execute(f"DROP TABLE {PLAIN} CASCADE")
+        cursor.execute(f"CREATE TABLE {PLAIN} (LIKE {LOG} INCLUDING ALL)")
+    with timed(seconds, "plain", server_cpu):
+        load_copy(rows, PLAIN)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE {FLOOR}, {FLOOR}_key, {PLAIN}, {PLAIN}_key CASCADE")
+    with timed(seconds, "batch", server_cpu):
+        load_api(batch_bodies, client)
+    batch_total = SkillMetrics.objects.values_list("total_invocations", flat=True)
+    assert sum(batch_total) == n_events == UsageEvent.objects.count(), "batch run lost or doubled events"
+    return seconds, server_cpu
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--events", type=int, default=200_000)
     parser.add_argument("--single-events", type=int, default=None, help="default: --events")
     parser.add_argument("--batch-size", type=int, default=500)
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="rounds of the floor, LIKE copy and batch runs (medians are printed)"
+    )
     args = parser.parse_args()
     url = setup_django()
 
     from django.contrib.auth import get_user_model
-    from django.db import connection
     from django.test import Client
     from rest_framework.authtoken.models import Token
 
-    from skills.models import Skill, SkillMetrics, UsageEvent
+    from skills.models import Skill, UsageEvent
 
     user, _ = get_user_model().objects.get_or_create(username="bench")
     # An API token, as the REST clients that post events use (the load test's agents do too).
@@ -193,28 +225,26 @@ def main() -> None:
         [Skill(skill_id=skill_id, display_name=skill_id) for skill_id in sorted({e["skill_id"] for e in events})],
         ignore_conflicts=True,
     )
-    seconds: dict[str, float] = {}
-    server_cpu: dict[str, float] = {}
+    rounds: dict[str, list[float]] = defaultdict(list)
+    rounds_cpu: dict[str, list[float]] = defaultdict(list)
+    for round_number in range(1, args.repeat + 1):
+        seconds, server_cpu = load_three_ways(rows, batch_bodies, client, len(events))
+        for name, value in seconds.items():
+            rounds[name].append(value)
+        for name, value in server_cpu.items():
+            rounds_cpu[name].append(value)
+        if args.repeat > 1:
+            print(
+                f"round {round_number}: floor {seconds['copy']:.2f} s, batch API {seconds['batch']:.2f} s, "
+                f"batch API / floor = {seconds['copy'] / seconds['batch']:.1%}"
+            )
     truncate_telemetry()
-    clone_log(FLOOR)
-    with timed(seconds, "copy", server_cpu):
-        load_copy(rows, FLOOR)
-    clone_log(PLAIN)
-    with connection.cursor() as cursor:  # the LIKE copy alone: no partitions, no foreign keys, no triggers
-        cursor.execute(f"DROP TABLE {PLAIN} CASCADE")
-        cursor.execute(f"CREATE TABLE {PLAIN} (LIKE {LOG} INCLUDING ALL)")
-    with timed(seconds, "plain", server_cpu):
-        load_copy(rows, PLAIN)
-    with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE {FLOOR}, {FLOOR}_key, {PLAIN}, {PLAIN}_key CASCADE")
-    with timed(seconds, "batch", server_cpu):
-        load_api(batch_bodies, client)
-    batch_total = SkillMetrics.objects.values_list("total_invocations", flat=True)
-    assert sum(batch_total) == len(events) == UsageEvent.objects.count(), "batch run lost or doubled events"
-    truncate_telemetry()
-    with timed(seconds, "single", server_cpu):
+    with timed(rounds, "single", rounds_cpu, append=True):
         load_api(single_bodies, client)
     assert UsageEvent.objects.count() == len(single)
+    # Medians over the rounds: this machine's speed drifts, and the rounds interleave the ways.
+    seconds = {name: median(values) for name, values in rounds.items()}
+    server_cpu = {name: median(values) for name, values in rounds_cpu.items()}
 
     counts = {"copy": len(events), "plain": len(events), "batch": len(events), "single": len(single)}
     rates = {k: counts[k] / seconds[k] for k in counts}

@@ -117,9 +117,7 @@ def as_structs(items: list) -> list[EventIn] | None:
 def check_events(events: list[EventIn]) -> tuple[list[ParsedEvent], list[dict]]:
     """What the struct's types cannot say, for every event, and each one's payload hash: the
     parsed events, or the errors of every bad one: [{index, field: [msg]}]."""
-    checked = [_checked(event) for event in events]
-    errors = [{"index": index, **item_errors} for index, (_, item_errors) in enumerate(checked) if item_errors]
-    return [event for event, _ in checked if event is not None], errors
+    return _parsed_and_errors([_checked(event) for event in events])
 
 
 def parse_events(items: list) -> tuple[list[ParsedEvent], list[dict]]:
@@ -129,6 +127,9 @@ def parse_events(items: list) -> tuple[list[ParsedEvent], list[dict]]:
     if events is not None:
         return check_events(events)
     # Item by item only to name every bad item.
-    checked = [parse_event(item) for item in items]
+    return _parsed_and_errors([parse_event(item) for item in items])
+
+
+def _parsed_and_errors(checked: list[tuple]) -> tuple[list[ParsedEvent], list[dict]]:
     errors = [{"index": index, **item_errors} for index, (_, item_errors) in enumerate(checked) if item_errors]
     return [event for event, _ in checked if event is not None], errors

@@ -51,12 +51,6 @@ class PendingRows:
         """The number of rows, without loading them."""
         return self._result.rowcount if self._rows is None and self._result is not None else len(self.rows)
 
-    @classmethod
-    def of(cls, queryset) -> PendingRows:
-        """A values() / values_list() queryset's rows, as tuples."""
-        sql, params = queryset.query.sql_with_params()
-        return cls(sql, params, using=queryset.db)
-
     def fetch(self) -> PendingRows:
         fetch_together([self])
         return self

@@ -71,7 +71,7 @@ def test_fetch_together_runs_queries_and_statements_in_order_and_returns_what_ra
     usage_events_record(events=[event_payload(n) for n in range(6)], user=user)
     with transaction.atomic():
         locked = FetchedRows(SkillMetrics.objects.select_for_update().order_by("skill_id"))
-        total = PendingRows.of(SkillMetrics.objects.order_by().values_list("total_invocations"))
+        total = PendingRows("SELECT total_invocations FROM skills_skillmetrics")
         result = fetch_together(
             [locked, "SAVEPOINT probe", total, "ROLLBACK TO SAVEPOINT probe"], while_waiting=lambda: "meanwhile"
         )

@@ -83,7 +83,7 @@ PRACTICE = OpenApiExample(
     request_only=True,
     value={
         "milestone_progress": "0b8f3c52-6f0e-4d7c-9a4e-2f1d5e6a7b8c",
-        "activity_type": "physical_practice",
+        "activity_type": "exercise",
         "title": "Three-ball cascade, set 1",
         "completed": True,
         "completion_time": 10,

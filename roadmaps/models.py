@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
+from .choices import ActivityType
 from .plan import plan_errors
 
 UNKNOWN_MILESTONE = "Milestone {milestone!r} is not part of this deconstruction."
@@ -46,13 +47,6 @@ _UNDERWAY_TIMES = Q(
     completed_at__isnull=True,
 )
 _COMPLETED_TIMES = Q(status=MilestoneStatus.COMPLETED, started_at__isnull=False, completed_at__isnull=False)
-
-
-class ActivityType(models.TextChoices):
-    CODE_CHALLENGE = "code_challenge", "Code challenge"
-    PHYSICAL_PRACTICE = "physical_practice", "Physical practice"
-    READING = "reading", "Reading"
-    VIDEO_WATCH = "video_watch", "Video"
 
 
 class SkillDeconstructionQuerySet(models.QuerySet):

@@ -3,7 +3,8 @@
 {"levels": [{"level": 1, "title", "description", "milestones": [
     {"id", "title", "description",
      "doThisNow": {"prompt", "reps" ≥ 1, "sets" ≥ 1, "successCriteria"},
-     "estimatedTime": minutes ≥ 1, "icon"}]}],
+     "estimatedTime": minutes ≥ 1, "icon",
+     "practiceType": optional, one of ActivityType's values}]}],
  "totalEstimatedTime": minutes, "difficulty": "beginner" | "intermediate" | "advanced"}
 """
 
@@ -15,6 +16,8 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 
+from .choices import ActivityType
+
 DIFFICULTIES = ("beginner", "intermediate", "advanced")
 MUST_BE_OBJECT = "must be an object"
 MUST_BE_LIST = "must be a non-empty list"
@@ -25,6 +28,7 @@ TOTAL_MISMATCH = "must equal the sum of the milestones' estimatedTime ({total})"
 BAD_DIFFICULTY = f"must be one of {', '.join(DIFFICULTIES)}"
 NUL_CHARACTER = "must not contain NUL (\\u0000) characters"
 LEVELS_OUT_OF_ORDER = "levels must be numbered 1, 2, 3… in order"
+BAD_PRACTICE_TYPE = "must be one of {choices}"
 
 
 @dataclass(frozen=True)
@@ -39,6 +43,7 @@ class Milestone:
     estimated_time: int
     icon: str
     level: int
+    practice_type: str = ""
 
     @property
     def target(self) -> int:
@@ -69,6 +74,8 @@ def _check_milestone(errors: dict, path: str, milestone, seen: set) -> None:
             errors[f"{path}.id"] = "must be at most 100 characters"
         seen.add(milestone["id"])
     _count(errors, f"{path}.estimatedTime", milestone.get("estimatedTime"))
+    if "practiceType" in milestone and milestone["practiceType"] not in ActivityType.values:
+        errors[f"{path}.practiceType"] = BAD_PRACTICE_TYPE.format(choices=", ".join(ActivityType.values))
     task = milestone.get("doThisNow")
     if not isinstance(task, dict):
         errors[f"{path}.doThisNow"] = MUST_BE_OBJECT
@@ -139,4 +146,5 @@ def milestones_of(data: dict) -> Iterator[Milestone]:
                 estimated_time=m["estimatedTime"],
                 icon=m["icon"],
                 level=level["level"],
+                practice_type=m.get("practiceType", ""),
             )

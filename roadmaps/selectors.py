@@ -186,7 +186,7 @@ def roadmap_page(roadmap: Roadmap, bound_form: tuple | None = None) -> RoadmapPa
     # A physical goal is practised physically; the form starts on the likeliest type.
     initial = {}
     if roadmap.deconstruction.skill_type == SkillType.PHYSICAL:
-        initial = {"activity_type": ActivityType.PHYSICAL_PRACTICE}
+        initial = {"activity_type": ActivityType.EXERCISE}
     cards = {}
     for item in view.milestones:
         progress = item.progress

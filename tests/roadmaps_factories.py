@@ -62,7 +62,7 @@ class PracticeActivityFactory(factory.django.DjangoModelFactory):
         model = PracticeActivity
 
     progress = factory.LazyFunction(lambda: progress_of(RoadmapFactory()))
-    activity_type = "physical_practice"
+    activity_type = "exercise"
     title = factory.Sequence(lambda n: f"Set {n}")
     completed = True
     completion_time = 10

@@ -217,11 +217,11 @@ def test_bad_practice_activities_get_400_and_write_nothing(owner, progress, payl
 def test_practice_activities_are_listed_and_filtered(owner, roadmap, progress):
     other = roadmap.deconstruction.progress.get(milestone_id="m2-1")
     practice_activity_log(progress=progress, activity_type="reading", title="a")
-    practice_activity_log(progress=other, activity_type="video_watch", title="b", completed=True)
+    practice_activity_log(progress=other, activity_type="video", title="b", completed=True)
     client = client_for(owner)
     assert client.get("/api/practice-activities/").data["count"] == 2
     assert client.get(f"/api/practice-activities/?milestone={progress.pk}").data["count"] == 1
-    assert client.get("/api/practice-activities/?activity_type=video_watch").data["results"][0]["title"] == "b"
+    assert client.get("/api/practice-activities/?activity_type=video").data["results"][0]["title"] == "b"
     today = progress.activities.get().created_at.date().isoformat()
     assert client.get(f"/api/practice-activities/?date={today}").data["count"] == 2
     assert client.get("/api/practice-activities/?date=2001-01-01").data["count"] == 0

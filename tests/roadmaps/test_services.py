@@ -40,7 +40,7 @@ def progress_of(roadmap, milestone_id: str) -> MilestoneProgress:
 def practise(progress, *, completed: bool = True, times: int = 1) -> None:
     for n in range(times):
         practice_activity_log(
-            progress=progress, activity_type="physical_practice", title=f"set {n}", completed=completed
+            progress=progress, activity_type="exercise", title=f"set {n}", completed=completed
         )
 
 

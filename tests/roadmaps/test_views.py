@@ -149,7 +149,7 @@ def test_logging_practice_until_reps_times_sets_completes_the_milestone(owner_cl
     url = f"/roadmaps/{roadmap.pk}/milestones/{progress.pk}/practice/"
     for n in range(3):
         response = owner_client.post(
-            url, {"activity_type": "physical_practice", "title": f"rep {n}", "completion_time": 5, "completed": "on"}
+            url, {"activity_type": "exercise", "title": f"rep {n}", "completion_time": 5, "completed": "on"}
         )
         assert response.status_code == 302
     progress.refresh_from_db()
@@ -204,10 +204,10 @@ def test_the_roadmap_page_runs_a_fixed_number_of_queries(
     assert response.content.decode().count('class="card milestone"') == 3 * milestones_per_level
 
 
-def test_the_practice_form_of_a_physical_goal_starts_on_physical_practice(owner_client, owner):
+def test_the_practice_form_of_a_physical_goal_starts_on_exercise(owner_client, owner):
     juggling = make_roadmap(owner, query="learn to juggle three balls", skill_type="physical")
     python = make_roadmap(owner, query="learn Python", skill_type="abstract")
     juggling_page = owner_client.get(f"/roadmaps/{juggling.pk}/").content.decode()
     python_page = owner_client.get(f"/roadmaps/{python.pk}/").content.decode()
-    assert '<option value="physical_practice" selected>' in juggling_page
+    assert '<option value="exercise" selected>' in juggling_page
     assert "selected>" not in python_page.split("Difficulty")[0]

@@ -137,7 +137,6 @@ def copy_rows(events: list[dict], user_id: int) -> list[list]:
 def load_copy(rows: list[list], table: str) -> None:
     """COPY the rows in one transaction into `table`."""
     from django.db import connection, transaction
-
     from skills.services.telemetry import EVENT_COLUMNS
 
     with transaction.atomic(), connection.cursor() as cursor:

@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from skills.services import usage_events_record
+from skills.ingestion import usage_events_record
 
 from .deconstruction import Generated, get_generator
 from .models import (

@@ -16,8 +16,9 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from skills.ingestion import usage_events_record
 from skills.models import Skill, Tier
-from skills.services import skill_unlock_grant, skill_version_publish, usage_events_record
+from skills.services import skill_unlock_grant, skill_version_publish
 
 DEMO_ADMIN_USERNAME = "admin"
 DEMO_ADMIN_PASSWORD = "skillsite-demo-admin"

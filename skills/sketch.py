@@ -14,8 +14,7 @@ Latencies are non-negative, so only positive bins and a zero count are kept.
 Stored form: the bin counts from `min_key` on, as little-endian uint64, zlib-
 compressed and base64-encoded under "packed" (a few hundred bytes where a JSON
 list of ~300 numbers took ~4 kB, which PostgreSQL had to parse, compress into
-TOAST and print again for every read). "bins" (a plain list), the earlier form,
-is still read.
+TOAST and print again for every read).
 """
 
 from __future__ import annotations
@@ -70,8 +69,6 @@ class LatencySketch:
             if _BIG_ENDIAN:
                 counts.byteswap()
             self.bins = counts.tolist()
-        else:
-            self.bins = [int(c) for c in data.get("bins", [])]
         self.min_key = data.get("min_key", 0)
         self.zero = int(data.get("zero", 0))
         self.count = int(data.get("count", 0))

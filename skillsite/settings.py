@@ -57,6 +57,16 @@ EMERGENCE_WATERMARK_OVERLAP_SECONDS = env.int("EMERGENCE_WATERMARK_OVERLAP_SECON
 
 # Largest batch POST /api/events/ takes; larger ones get 413.
 EVENTS_MAX_BATCH = env.int("EVENTS_MAX_BATCH", default=1000)
+# An event's state_snapshot and artifacts may each hold at most this many bytes serialized (else
+# 413): the log is append-only, so whatever it takes in stays for good.
+EVENTS_MAX_JSON_FIELD_BYTES = env.int("EVENTS_MAX_JSON_FIELD_BYTES", default=64 * 1024)
+# Events older than this (by occurred_at) are refused: they would land in archived months.
+EVENTS_MAX_AGE_DAYS = env.int("EVENTS_MAX_AGE_DAYS", default=3 * 365)
+# A web process folds stored events into the roll-ups after recording some, at most once in this
+# many seconds (0: after every record). Reads say how fresh the roll-ups are (metrics_as_of).
+INGEST_FOLD_INTERVAL_SECONDS = env.float("INGEST_FOLD_INTERVAL_SECONDS", default=1.0)
+# Every JSON body is refused (400) when nested deeper than this.
+JSON_MAX_DEPTH = env.int("JSON_MAX_DEPTH", default=64)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -78,6 +88,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before anything reads a body: every JSON body sent to the API is size- and depth-checked.
+    "skillsite.parsers.JSONBodyGuard",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -132,15 +144,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # connection the server has closed (e.g. after a restart).
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-    # Queries bound server-side (ingestion's reads and upserts: the same SQL whatever the batch)
-    # are prepared once run this many times. Empty turns it off, as a transaction-mode pooler
-    # (PgBouncer) that cannot keep prepared statements needs; Django's own default is off.
-    _prepare_threshold = env.str("DB_PREPARE_THRESHOLD", default="5").strip()
-    if _prepare_threshold and not _prepare_threshold.isdigit():
-        raise ImproperlyConfigured(f"DB_PREPARE_THRESHOLD must be a whole number or empty, not {_prepare_threshold!r}")
-    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
-        int(_prepare_threshold) if _prepare_threshold else None
-    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -200,6 +203,12 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "skillsite.api.exception_handler",
+    # One JSON parser for the whole API (bodies checked by skillsite.parsers.JSONBodyGuard first).
+    "DEFAULT_PARSER_CLASSES": [
+        "skillsite.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     # Ingestion endpoints set throttle_scope = "ingest"; per user (or address when anonymous).
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.ScopedRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"ingest": env.str("INGEST_THROTTLE_RATE", default="12000/minute")},

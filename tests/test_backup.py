@@ -7,7 +7,8 @@ import psycopg
 import pytest
 from django.db import connection
 
-from skills.services import feedback_record, usage_events_record
+from skills.ingestion import usage_events_record
+from skills.services import feedback_record
 from tests.factories import UserFactory
 from tests.skills.telemetry_helpers import event_payload
 

@@ -7,6 +7,7 @@ from rest_framework import generics, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from skills.ingestion import metrics_as_of
 from skills.selectors import effectiveness_rows, metrics_summary
 
 from .common import SkillsAPIMixin
@@ -83,6 +84,9 @@ SUMMARY = inline_serializer(
         "avg_duration_ms": serializers.FloatField(allow_null=True),
         "top_error_types": serializers.ListField(child=serializers.DictField()),
         "top_workflow_paths": serializers.ListField(child=serializers.DictField()),
+        "metrics_as_of": serializers.DateTimeField(
+            help_text="The figures include every event received before this time (events are folded in shortly after)."
+        ),
     },
 )
 
@@ -92,4 +96,4 @@ class SummaryView(SkillsAPIMixin, APIView):
 
     @extend_schema(responses=SUMMARY)
     def get(self, request):
-        return Response(metrics_summary())
+        return Response({**metrics_summary(), "metrics_as_of": metrics_as_of()})

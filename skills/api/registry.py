@@ -1,10 +1,13 @@
 """Registry endpoints: skills with their current version and metrics, versions, own unlocks."""
 
+from datetime import datetime
+
 import django_filters
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 
+from skills.ingestion import metrics_as_of
 from skills.models import Skill, SkillMetrics, SkillUnlock, SkillVersion, Tier
 from skills.selectors import skills_with_current_version
 
@@ -54,9 +57,15 @@ class SkillSerializer(serializers.ModelSerializer):
 class SkillDetailSerializer(SkillSerializer):
     current_version = serializers.SerializerMethodField()
     metrics = serializers.SerializerMethodField()
+    metrics_as_of = serializers.SerializerMethodField(
+        help_text="The metrics include every event received before this time (events are folded in shortly after)."
+    )
 
     class Meta(SkillSerializer.Meta):
-        fields = [*SkillSerializer.Meta.fields, "metrics"]
+        fields = [*SkillSerializer.Meta.fields, "metrics", "metrics_as_of"]
+
+    def get_metrics_as_of(self, skill: Skill) -> datetime:
+        return self.context["metrics_as_of"]  # read once by the view
 
     @extend_schema_field(SkillVersionSerializer(allow_null=True))
     def get_current_version(self, skill: Skill) -> dict | None:
@@ -92,6 +101,12 @@ class SkillViewSet(SkillsAPIMixin, viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return skills_with_current_version()
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        if self.action == "retrieve":
+            context["metrics_as_of"] = metrics_as_of()
+        return context
 
     def get_serializer_class(self):
         if self.action == "retrieve":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import msgspec
 
-from skills.ingest import EventIn
+from skills.ingestion import EventIn
 
 
 def _openapi_30(schema: dict) -> dict:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import io
-
 import django_filters
 from django.conf import settings
 from django.db import connections
@@ -11,40 +9,17 @@ from django.db.models import BooleanField, Q
 from django.db.models.expressions import RawSQL
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.exceptions import APIException, ParseError
 from rest_framework.pagination import CursorPagination
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser, get_encoding
 from rest_framework.response import Response
 
-from skills.ingest import BATCH_EMPTY, EventIn, decode_events
+from skills.ingestion import usage_events_record
 from skills.models import Feedback, Outcome, UsageEvent
-from skills.services import EventConflict, InvalidEvents, feedback_record, usage_events_record
+from skills.services import feedback_record
 from skillsite.filters import UTCIsoDateTimeFilter
+from skillsite.parsers import JSONParser
 
 from .common import SkillsAPIMixin
 from .schemas import EVENT_BATCH_REQUEST
-
-BATCH_TOO_LARGE = "A batch may hold at most {limit} events; this one has {size}. Split it into smaller batches."
-NOT_AN_EVENT = "Send one event (a JSON object) or a batch (a JSON list of objects)."
-
-
-class EventsJSONParser(JSONParser):
-    """JSON; a body holding one valid event or a batch of them is decoded by msgspec straight
-    into events (a batch of hundreds in about a millisecond). Any other body is parsed as JSON
-    as usual, for the view to name what is wrong with each item."""
-
-    def parse(self, stream, media_type=None, parser_context=None):
-        body = stream.read()
-        if get_encoding(parser_context or {}).lower().replace("-", "") == "utf8":
-            events = decode_events(body)
-            if events is not None:
-                return events
-        return super().parse(io.BytesIO(body), media_type, parser_context)
-
-
-class BatchTooLarge(APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_code = "batch_too_large"
 
 
 class UsageEventSerializer(serializers.ModelSerializer):
@@ -117,7 +92,7 @@ class UsageEventViewSet(SkillsAPIMixin, mixins.ListModelMixin, mixins.CreateMode
     ordering_fields = ["occurred_at", "received_at"]
     ordering = ("-occurred_at", "-id")
     throttle_scope = "ingest"
-    parser_classes = [EventsJSONParser, FormParser, MultiPartParser]  # DRF's defaults, JSON decoded faster
+    parser_classes = [JSONParser]
 
     def get_queryset(self):
         return UsageEvent.objects.for_user(self.request.user).select_related("skill_version")
@@ -128,8 +103,11 @@ class UsageEventViewSet(SkillsAPIMixin, mixins.ListModelMixin, mixins.CreateMode
             201: RECORD_RESULT,
             200: OpenApiResponse(RECORD_RESULT, description="Every event had been received before (a retry)."),
             400: OpenApiResponse(description="Invalid items: [{index, field: [messages]}]; nothing written."),
-            409: OpenApiResponse(description="An event_id was received before with another payload."),
-            413: OpenApiResponse(description="Batch larger than the EVENTS_MAX_BATCH setting."),
+            409: OpenApiResponse(description="An event_id of yours was received before with another payload."),
+            413: OpenApiResponse(
+                description="Batch larger than EVENTS_MAX_BATCH, or state_snapshot / artifacts over "
+                "EVENTS_MAX_JSON_FIELD_BYTES serialized (the items named)."
+            ),
         },
         examples=[
             OpenApiExample(
@@ -152,21 +130,8 @@ class UsageEventViewSet(SkillsAPIMixin, mixins.ListModelMixin, mixins.CreateMode
         ],
     )
     def create(self, request, *args, **kwargs):
-        items = request.data if isinstance(request.data, list) else [request.data]
-        if not items or not all(isinstance(item, dict | EventIn) for item in items):
-            raise ParseError(BATCH_EMPTY if not items else NOT_AN_EVENT)
-        limit = settings.EVENTS_MAX_BATCH
-        if len(items) > limit:
-            raise BatchTooLarge(BATCH_TOO_LARGE.format(limit=limit, size=len(items)))
-        try:
-            result = usage_events_record(events=items, user=request.user)
-        except InvalidEvents as error:
-            return Response({"errors": error.errors}, status=status.HTTP_400_BAD_REQUEST)
-        except EventConflict as error:
-            return Response(
-                {"detail": "Conflicting event ids; nothing was written.", "conflicts": error.conflicts},
-                status=status.HTTP_409_CONFLICT,
-            )
+        # Refusals (400, 409, 413) are raised by ingestion and answered by the API's exception handler.
+        result = usage_events_record(events=request.data, user=request.user, max_batch=settings.EVENTS_MAX_BATCH)
         body = {"received": result.received, "created": result.created, "duplicates": result.duplicates}
         return Response(body, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
 

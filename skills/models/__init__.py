@@ -8,7 +8,7 @@ from .emergence import (
 )
 from .metrics import SessionSkill, SkillDailyUsage, SkillMetrics, SkillUserUsage
 from .registry import Skill, SkillUnlock, SkillVersion, Tier, semver_key, validate_semver
-from .telemetry import Feedback, Outcome, UsageEvent, UsageEventKey
+from .telemetry import Feedback, Outcome, UsageEvent, UsageEventKey, UsageEventPending
 
 __all__ = [
     "CANDIDATE_TRANSITIONS",
@@ -29,6 +29,7 @@ __all__ = [
     "Tier",
     "UsageEvent",
     "UsageEventKey",
+    "UsageEventPending",
     "semver_key",
     "validate_semver",
 ]

@@ -12,11 +12,11 @@ from .registry import Skill
 class SkillMetrics(models.Model):
     """One row a skill: counters, duration statistics and derived rates.
 
-    Moved in the same transaction as the events that change them (see
-    `skills.services.telemetry`); `rebuild_metrics` recomputes them from the log.
+    Folded from the log's queue of stored events (`skills.ingestion.fold`); reads say how
+    fresh they are (`metrics_as_of`), and `rebuild_metrics` recomputes them from the log.
     Percentiles come from a mergeable relative-error sketch kept in
     `latency_sketch`. `effectiveness_score` (0–100) is defined where it is
-    computed, in `skills.metrics.effectiveness_score`.
+    computed, in `skills.aggregates.effectiveness_score`.
     """
 
     skill = models.OneToOneField(Skill, on_delete=models.CASCADE, primary_key=True, related_name="metrics")
@@ -87,7 +87,7 @@ class SessionSkill(models.Model):
         # One index serves both the uniqueness and the lookups by skill (seed 001 has two: its
         # UNIQUE (session_id, skill_name) and idx_session_skill_skill_name). Ingestion inserts a row
         # here for nearly every new (session, skill) pair, and each index costs every insert. It
-        # indexes no column an upsert changes, so with the table's fillfactor (migration 0008)
+        # indexes no column an upsert changes, so with the table's fillfactor (migration 0002)
         # upserts are HOT updates.
         constraints = [models.UniqueConstraint(fields=["skill", "session_id"], name="sessionskill_unique")]
 

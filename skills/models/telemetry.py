@@ -21,18 +21,16 @@ class UsageEventQuerySet(models.QuerySet):
     def for_user(self, user) -> UsageEventQuerySet:
         return self.filter(user=user)
 
-    def successful(self) -> UsageEventQuerySet:
-        return self.filter(outcome=Outcome.SUCCESS)
-
 
 class UsageEvent(models.Model):
     """One skill invocation. Never updated, never deleted through the app.
 
     On PostgreSQL a trigger (migration 0002) refuses UPDATE and DELETE, so the
-    log stays append-only whatever code runs against it.
+    log stays append-only whatever code runs against it. Event ids are unique per
+    user, not globally: `UsageEventKey` (filled by a trigger) enforces it.
     """
 
-    event_id = models.UUIDField(unique=True, help_text="Client-chosen id; makes retries idempotent.")
+    event_id = models.UUIDField(help_text="Client-chosen id, unique per user; makes retries idempotent.")
     # Hash of the posted payload: a retry with the same id must carry the same payload (else 409).
     payload_sha256 = models.CharField(max_length=64, blank=True, editable=False)
     # The log's hottest path is the insert: no index of its own where a composite one below
@@ -77,7 +75,6 @@ class UsageEvent(models.Model):
             models.Index(fields=["user", "-occurred_at"], name="usage_user_time_idx"),
             models.Index(fields=["session_id", "-occurred_at"], name="usage_session_time_idx"),
             models.Index(fields=["-occurred_at"], name="usage_time_idx"),
-            models.Index(fields=["skill", "outcome"], name="usage_skill_outcome_idx"),
             models.Index(fields=["received_at"], name="usage_received_idx"),
         ]
         constraints = [
@@ -126,17 +123,40 @@ class Feedback(models.Model):
 
 
 class UsageEventKey(models.Model):
-    """Every event id ever received, with its payload hash: written by a database trigger
-    on the log (migration 0004), read by ingestion to recognise retries.
+    """Every event id ever received, per user, with its payload hash: written by a database
+    trigger on the log (migration 0002), read by ingestion to recognise retries.
 
-    On PostgreSQL the log is partitioned by month and a unique index there can only cover
-    (event_id, occurred_at); this table keeps event ids unique across partitions, and it
-    outlives archiving, so the retry of an archived event is still recognised.
+    Ids are scoped to the event's user (`user_key`: the user's id, 0 for events with no user),
+    as payment APIs scope idempotency keys per account: the same id from two users is two
+    events, and nobody learns whether another user used an id. On PostgreSQL the log is
+    partitioned by month and cannot hold this uniqueness itself; this table also outlives
+    archiving, so the retry of an archived event is still recognised.
     """
 
-    event_id = models.UUIDField(primary_key=True)
+    pk = models.CompositePrimaryKey("user_key", "event_id")
+    user_key = models.BigIntegerField()
+    event_id = models.UUIDField()
     payload_sha256 = models.CharField(max_length=64, blank=True)
     occurred_at = models.DateTimeField()
 
     def __str__(self) -> str:
-        return str(self.event_id)
+        return f"{self.event_id} of user {self.user_key}"
+
+
+class UsageEventPending(models.Model):
+    """An event stored in the log but not yet folded into the roll-ups (metrics, daily, session
+    and user rows): a row a stored event, written by a database trigger on the log, deleted by
+    the fold (`skills.ingestion.usage_rollups_fold`) in the transaction that folds the event.
+
+    Keeping roll-ups out of the insert path lets any number of clients post events for one skill
+    at once; the roll-ups say how fresh they are (`metrics_as_of`: the oldest pending receipt).
+    """
+
+    id = models.BigIntegerField(primary_key=True, help_text="The event's id in the log.")
+    received_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "usage event pending roll-up"
+
+    def __str__(self) -> str:
+        return f"event {self.id}, received {self.received_at:%Y-%m-%d %H:%M:%S}"

@@ -13,7 +13,6 @@ from .registry import (
     skill_version_rollback,
 )
 from .sync import SyncReport, skills_sync_from_folder
-from .telemetry import EventConflict, InvalidEvents, RecordResult, usage_events_record
 
 __all__ = [
     "MiningReport",
@@ -21,14 +20,10 @@ __all__ = [
     "candidate_deploy",
     "candidate_reject",
     "emergence_mine",
-    "EventConflict",
-    "InvalidEvents",
     "RebuildReport",
-    "RecordResult",
     "SyncReport",
     "feedback_record",
     "metrics_rebuild",
-    "usage_events_record",
     "is_unlocked",
     "next_patch_version",
     "sha256_text",

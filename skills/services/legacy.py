@@ -19,9 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from skills.ingest import parse_event
-
-from .telemetry import usage_events_record
+from skills.ingestion import EventsTooLarge, InvalidEvents, usage_events_record
 
 LEGACY_NAMESPACE = uuid.UUID("6f1d2c3e-5b7a-4c8d-9e0f-a1b2c3d4e5f6")
 CHUNK = 500
@@ -44,22 +42,39 @@ class ImportReport:
 def legacy_metrics_import(*, paths: list[Path], user=None) -> ImportReport:
     report = ImportReport()
     for path in paths:
-        events = []
+        events: list[tuple[str, dict]] = []
         for position, record in _records(path, report):
             report.read += 1
             event, error = _to_event(record)
-            if error is None:
-                _parsed, errors = parse_event(event)
-                error = "; ".join(f"{k}: {', '.join(v)}" for k, v in errors.items()) or None
             if error:
                 report.failures.append(f"{path} {position}: {error}")
             else:
-                events.append(event)
+                events.append((position, event))
         for start in range(0, len(events), CHUNK):
-            result = usage_events_record(events=events[start : start + CHUNK], user=user)
-            report.imported += result.created
-            report.duplicates += result.duplicates
+            _import_chunk(events[start : start + CHUNK], path, user, report)
     return report
+
+
+def _import_chunk(events: list[tuple[str, dict]], path: Path, user, report: ImportReport) -> None:
+    """Records the chunk; the events ingestion refuses are reported by position and the rest recorded."""
+    while events:
+        try:
+            result = usage_events_record(events=[event for _, event in events], user=user)
+        except (InvalidEvents, EventsTooLarge) as refused:
+            bad = {error["index"]: _message(error) for error in refused.errors if error["index"] is not None}
+            if not bad:
+                raise  # not about any one event (a batch over EVENTS_MAX_BATCH)
+            for index in sorted(bad):
+                report.failures.append(f"{path} {events[index][0]}: {bad[index]}")
+            events = [item for index, item in enumerate(events) if index not in bad]
+            continue
+        report.imported += result.created
+        report.duplicates += result.duplicates
+        return
+
+
+def _message(error: dict) -> str:
+    return "; ".join(f"{field}: {', '.join(messages)}" for field, messages in error.items() if field != "index")
 
 
 def _records(path: Path, report: ImportReport) -> Iterator[tuple[str, dict]]:

@@ -25,6 +25,7 @@ from skills.models import (
     SkillMetrics,
     SkillUserUsage,
     UsageEvent,
+    UsageEventPending,
 )
 
 
@@ -52,11 +53,14 @@ FROM skills_usageevent WHERE user_id IS NOT NULL GROUP BY skill_id, user_id
 
 @transaction.atomic
 def metrics_rebuild() -> RebuildReport:
-    """Recomputes SkillMetrics, SessionSkill and the roll-ups from the log."""
+    """Recomputes SkillMetrics, SessionSkill and the roll-ups from the log; the queue of events
+    waiting to be folded is emptied in the same transaction (they are counted here)."""
     if connection.vendor == "postgresql":
         # Writers wait until the rebuild commits, so it sees a log that does not move.
         with connection.cursor() as cursor:
             cursor.execute("LOCK TABLE skills_usageevent IN SHARE MODE")
+    # First: waits for folds in progress (they hold their queued rows) to commit.
+    UsageEventPending.objects.all().delete()
     for model in (SkillMetrics, SessionSkill, SkillUserUsage, SkillDailyUsage):
         model.objects.all().delete()
     with connection.cursor() as cursor:

@@ -3,8 +3,8 @@ and a candidate goes from review to deployed through the real changelist."""
 
 import pytest
 
+from skills.ingestion import usage_events_record
 from skills.models import CandidateStatus, EmergenceCandidate
-from skills.services import usage_events_record
 from tests.e2e.conftest import OffMachineRequests
 from tests.factories import EmergenceCandidateFactory, UserFactory
 from tests.skills.telemetry_helpers import event_payload

@@ -5,7 +5,9 @@ from datetime import UTC, datetime, timedelta
 
 from skills.models import SessionSkill, SkillDailyUsage, SkillMetrics, SkillUserUsage, UsageEvent
 
-BASE_TIME = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+# Far enough back that event n (5 hours after event n - 1) is not in the future for n < 4,500,
+# and within the retention window (EVENTS_MAX_AGE_DAYS).
+BASE_TIME = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0) - timedelta(days=940)
 
 
 def event_payload(n: int = 0, **overrides) -> dict:

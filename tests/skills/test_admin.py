@@ -4,8 +4,9 @@ import pytest
 from django.contrib.messages import get_messages
 from django.db import connection
 
+from skills.ingestion import usage_events_record
 from skills.models import CandidateStatus, EmergenceCandidate, Skill, SkillUnlock, Tier, UsageEvent
-from skills.services import skill_version_publish, usage_events_record
+from skills.services import skill_version_publish
 from skills.services.emergence import ILLEGAL_TRANSITION
 from tests.factories import EmergenceCandidateFactory, SkillFactory, SkillUnlockFactory, UserFactory
 from tests.skills.telemetry_helpers import event_payload

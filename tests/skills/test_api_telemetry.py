@@ -1,14 +1,15 @@
 """POST/GET /api/events/, POST /api/feedback/, and the analytics endpoints."""
 
 import json
+from datetime import timedelta
 
 import pytest
 
-from skills.api.telemetry import BATCH_TOO_LARGE
+from skills.ingestion import usage_events_record
+from skills.ingestion.events import BATCH_TOO_LARGE
 from skills.models import Skill, SkillMetrics, UsageEvent
-from skills.services import usage_events_record
 from tests.factories import UserFactory
-from tests.skills.telemetry_helpers import aggregates_snapshot, event_payload
+from tests.skills.telemetry_helpers import BASE_TIME, aggregates_snapshot, event_payload
 
 pytestmark = pytest.mark.django_db
 
@@ -94,7 +95,8 @@ def test_events_list_shows_only_the_callers_events_with_filters(user, user_clien
     assert listed("?skill=theirs") == []
     assert len(listed("?outcome=success")) == 3
     assert len(listed("?session=session-1")) == 1
-    assert len(listed("?occurred_after=2026-11-01T20:00:00Z")) == 4
+    after = (BASE_TIME + timedelta(hours=8)).isoformat().replace("+00:00", "Z")
+    assert len(listed(f"?occurred_after={after}")) == 4
 
 
 def test_events_are_listed_newest_first_by_cursor_pages_that_miss_and_repeat_nothing(user, user_client):
@@ -187,8 +189,8 @@ def test_effectiveness_is_sortable(user_client):
 @pytest.mark.parametrize("n_events", [20, 400])
 def test_summary_runs_a_fixed_number_of_queries(user_client, django_assert_num_queries, n_events):
     seed_events(n_events)
-    # sums over metrics, the most used skill, error and path counters, the skill count
-    with django_assert_num_queries(4):
+    # sums over metrics, the most used skill, error and path counters, the skill count, the oldest queued event
+    with django_assert_num_queries(5):
         summary = user_client.get("/api/analytics/summary/").data
     assert summary["total_invocations"] == n_events
     assert summary["most_used_skill"] == "skill-0"

@@ -5,8 +5,8 @@ import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
+from skills.ingestion import record
 from skills.models import SkillMetrics, UsageEvent
-from skills.services.rollups import BatchRollups
 from skillsite.api import DATABASE_UNAVAILABLE
 from tests.skills.telemetry_helpers import event_payload
 
@@ -30,13 +30,13 @@ def test_a_connection_dropped_mid_batch_writes_nothing_and_the_retry_counts_once
     client = APIClient()
     client.force_authenticate(user)
     batch = [event_payload(n) for n in range(50)]
-    write_rollups = BatchRollups.write
+    copy_events = record.copy_events
 
-    def drop_connection_after_the_events_are_copied(rollups):
+    def drop_connection_after_the_events_are_copied(rows, using):
+        copy_events(rows, using)
         terminate_backend(connection.connection.info.backend_pid)
-        return write_rollups(rollups)
 
-    monkeypatch.setattr(BatchRollups, "write", drop_connection_after_the_events_are_copied)
+    monkeypatch.setattr(record, "copy_events", drop_connection_after_the_events_are_copied)
     response = client.post("/api/events/", batch, format="json")
     assert response.status_code == 503
     assert response.data["detail"] == DATABASE_UNAVAILABLE
@@ -55,15 +55,18 @@ def test_a_connection_dropped_mid_batch_writes_nothing_and_the_retry_counts_once
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_an_error_while_the_copy_runs_writes_nothing_and_leaves_the_connection_usable(user, monkeypatch):
+def test_an_error_after_the_copy_writes_nothing_and_leaves_the_connection_usable(user, monkeypatch):
     client = APIClient(raise_request_exception=False)
     client.force_authenticate(user)
     batch = [event_payload(n) for n in range(50)]  # large enough for COPY
 
-    def fail(rollups, locked_metrics):
-        raise RuntimeError("the roll-ups failed while the server stored the events")
+    copy_events = record.copy_events
 
-    monkeypatch.setattr(BatchRollups, "compute", fail)
+    def fail(rows, using):
+        copy_events(rows, using)
+        raise RuntimeError("failed once the events were copied, before the commit")
+
+    monkeypatch.setattr(record, "copy_events", fail)
     response = client.post("/api/events/", batch, format="json")
     assert response.status_code == 500
     monkeypatch.undo()

@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.core.management import call_command
 
+from skills.ingestion import usage_events_record
 from skills.models import CandidateStatus, EmergenceCandidate, MiningRun, MiningSession
 from skills.services import emergence as emergence_module
-from skills.services import usage_events_record
 from skills.services.emergence import emergence_mine
 
 pytestmark = pytest.mark.django_db

@@ -7,13 +7,19 @@ import pytest
 from django.core.management import call_command
 from django.db import IntegrityError, transaction
 
+from skills.ingestion import usage_events_record
 from skills.models import SkillMetrics, UsageEvent
-from skills.services import usage_events_record
 from skills.services.partitions import archived_count, partitions_archive, partitions_ensure, partitions_list
 from tests.factories import UsageEventFactory
 from tests.skills.telemetry_helpers import aggregates_snapshot, event_payload
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
+
+
+@pytest.fixture(autouse=True)
+def long_retention(settings):
+    """These tests post events of long-gone months, into partitions made for them."""
+    settings.EVENTS_MAX_AGE_DAYS = 40 * 365
 
 
 def partition_of(event_id) -> str:
@@ -29,9 +35,9 @@ def names() -> list[str]:
 
 
 def test_partitions_are_created_ahead_and_the_command_is_safe_to_rerun(capsys):
-    created = partitions_ensure(today=date(2031, 5, 17), months_ahead=2)
-    assert created == ["skills_usageevent_2031_05", "skills_usageevent_2031_06", "skills_usageevent_2031_07"]
-    assert partitions_ensure(today=date(2031, 5, 17), months_ahead=2) == []
+    created = partitions_ensure(today=date(2019, 5, 17), months_ahead=2)
+    assert created == ["skills_usageevent_2019_05", "skills_usageevent_2019_06", "skills_usageevent_2019_07"]
+    assert partitions_ensure(today=date(2019, 5, 17), months_ahead=2) == []
     call_command("manage_partitions")
     call_command("manage_partitions")
     assert "none (all present)" in capsys.readouterr().out.splitlines()[-1]
@@ -46,23 +52,23 @@ def test_an_event_outside_every_partition_lands_in_the_default_one_and_moves_whe
     partitions_ensure(today=date(2001, 3, 1), months_ahead=0)
     assert partition_of(event["event_id"]) == "skills_usageevent_2001_03"
     assert UsageEvent.objects.count() == 1
-    # Moving stored events is maintenance: the roll-up trigger does not count them again.
+    # Moving stored events is maintenance: the queue does not take them again.
     assert aggregates_snapshot() == before
     assert before["sessions"] and before["users"]
 
 
 def test_event_ids_stay_unique_across_partitions():
-    partitions_ensure(today=date(2031, 1, 1), months_ahead=1)
+    partitions_ensure(today=date(2019, 1, 1), months_ahead=1)
     event_id = uuid.uuid4()
-    UsageEventFactory(event_id=event_id, occurred_at="2031-01-15T00:00:00Z")
+    UsageEventFactory(event_id=event_id, occurred_at="2019-01-15T00:00:00Z")
     with pytest.raises(IntegrityError):
         with transaction.atomic():
-            UsageEventFactory(event_id=event_id, occurred_at="2031-02-15T00:00:00Z")
+            UsageEventFactory(event_id=event_id, occurred_at="2019-02-15T00:00:00Z")
 
 
 def test_a_retry_is_recognised_whatever_partition_holds_the_event():
-    partitions_ensure(today=date(2031, 1, 1), months_ahead=1)
-    event = event_payload(0, occurred_at="2031-01-15T00:00:00Z")
+    partitions_ensure(today=date(2019, 1, 1), months_ahead=1)
+    event = event_payload(0, occurred_at="2019-01-15T00:00:00Z")
     usage_events_record(events=[event], user=None)
     assert usage_events_record(events=[event], user=None).duplicates == 1
 

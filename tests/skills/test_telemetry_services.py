@@ -5,6 +5,8 @@ import random
 import pytest
 from ddsketch import DDSketch
 
+from skills.ingestion import EventConflict, InvalidEvents, usage_events_record
+from skills.ingestion.record import USER_NOT_ALLOWED
 from skills.models import (
     Outcome,
     SessionSkill,
@@ -15,15 +17,7 @@ from skills.models import (
     UsageEvent,
     UsageEventKey,
 )
-from skills.services import (
-    EventConflict,
-    InvalidEvents,
-    feedback_record,
-    metrics_rebuild,
-    skill_version_publish,
-    usage_events_record,
-)
-from skills.services.telemetry import USER_NOT_ALLOWED
+from skills.services import feedback_record, metrics_rebuild, skill_version_publish
 from skills.sketch import RELATIVE_ACCURACY, LatencySketch
 from tests.factories import SkillFactory, UserFactory
 from tests.skills.telemetry_helpers import aggregates_snapshot, event_payload
@@ -245,16 +239,6 @@ def test_sketch_bins_and_quantiles_are_ddsketchs_and_survive_storage_and_merging
         assert whole.quantile(q) == stored.quantile(q) == reference.get_quantile_value(q)
     assert stored.to_json()["packed"] == whole.to_json()["packed"]
     assert (stored.count, stored.zero, stored.min, stored.max) == (5_000, values.count(0), 0, max(values))
-
-
-def test_sketches_stored_as_a_list_of_bins_are_still_read():
-    sketch = LatencySketch()
-    for value in (0, 10, 10, 250, 4000):
-        sketch.add(value)
-    packed = sketch.to_json()
-    listed = {**packed, "bins": LatencySketch(packed).bins}
-    del listed["packed"]
-    assert LatencySketch(listed).quantiles((0.5, 0.99)) == sketch.quantiles((0.5, 0.99))
 
 
 def test_effectiveness_rewards_success_with_enough_evidence():

@@ -1,0 +1,26 @@
+"""Ingestion of usage events: everything a batch needs, behind one door.
+
+`usage_events_record(events=..., user=...)` is the only way events enter the log: the events
+API, the legacy import, the agents' intake and the roadmaps engine all call it. It validates
+the decoded body (`events.parse_events`), recognises retries per user, and stores the events
+(`record.py`; a COPY for batches on PostgreSQL, `copy.py`). The roll-ups are folded from the
+log's queue afterwards (`fold.py`): `usage_rollups_fold` is called when due, by the scheduled
+job and by `rebuild_metrics`; `metrics_as_of` says how fresh they are.
+"""
+
+from .errors import EventConflict, EventsTooLarge, InvalidEvents
+from .events import EventIn
+from .fold import metrics_as_of, usage_rollups_fold
+from .record import EVENT_ID_CONFLICT, RecordResult, usage_events_record
+
+__all__ = [
+    "EVENT_ID_CONFLICT",
+    "EventConflict",
+    "EventIn",
+    "EventsTooLarge",
+    "InvalidEvents",
+    "RecordResult",
+    "metrics_as_of",
+    "usage_events_record",
+    "usage_rollups_fold",
+]

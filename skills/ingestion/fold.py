@@ -1,0 +1,195 @@
+"""The roll-ups: stored events folded into SkillMetrics, the daily, session and user rows.
+
+Every stored event is queued (`UsageEventPending`, by the log's trigger). A fold claims the
+oldest queued events (`SKIP LOCKED`: concurrent folds take disjoint events), then locks the
+SkillMetrics rows of their skills in skill order (concurrent folds cannot deadlock, and
+feedback takes the same lock); every roll-up row belongs to one skill, so its read-modify-
+write below is safe. The claimed events leave the queue in the transaction that folds them:
+each event is folded exactly once, and `rebuild_metrics` (which empties the queue) agrees.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from datetime import datetime
+
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, transaction
+from django.db.models import Min, Q
+from django.utils import timezone
+
+from skills.aggregates import Aggregate, max_none, merge_into_daily, merge_into_metrics, min_none
+from skills.models import (
+    SessionSkill,
+    SkillDailyUsage,
+    SkillMetrics,
+    SkillUserUsage,
+    UsageEvent,
+    UsageEventPending,
+)
+
+FOLD_CHUNK = 2000  # events a transaction; one call folds at most MAX_CHUNKS of them
+MAX_CHUNKS = 10
+FOLDED_COLUMNS = (
+    "skill_id",
+    "user_id",
+    "session_id",
+    "outcome",
+    "latency_ms",
+    "error_type",
+    "workflow_path",
+    "follow_up_actions",
+    "tokens_used",
+    "tokens_saved",
+    "cost_usd",
+    "occurred_at",
+)
+METRICS_FIELDS = [f.name for f in SkillMetrics._meta.concrete_fields if f.name != "skill"]
+DAILY_FIELDS = [f.name for f in SkillDailyUsage._meta.concrete_fields if f.name not in {"id", "skill", "day"}]
+SESSION_FIELDS = ["invocation_count", "success_count", "first_invoked_at", "last_invoked_at", "total_duration_ms"]
+USER_FIELDS = ["invocation_count", "first_invoked_at", "last_invoked_at"]
+
+_last_fold = float("-inf")  # this process's, by time.monotonic()
+
+
+def fold_when_due(*, using: str = DEFAULT_DB_ALIAS) -> None:
+    """Folds the queue if this process has not in the last INGEST_FOLD_INTERVAL_SECONDS: under a
+    steady stream of posts one request in many pays for a fold, which takes all queued events."""
+    global _last_fold
+    now = time.monotonic()
+    if now - _last_fold < settings.INGEST_FOLD_INTERVAL_SECONDS:
+        return
+    _last_fold = now
+    usage_rollups_fold(using=using)
+
+
+def usage_rollups_fold(*, using: str = DEFAULT_DB_ALIAS, max_chunks: int = MAX_CHUNKS) -> int:
+    """Folds queued events into the roll-ups, oldest first; returns how many it folded."""
+    folded = 0
+    for _ in range(max_chunks):
+        count = _fold_chunk(using)
+        folded += count
+        if count < FOLD_CHUNK:
+            break
+    return folded
+
+
+def metrics_as_of(*, using: str = DEFAULT_DB_ALIAS) -> datetime:
+    """The roll-ups hold every event received before this instant (now, when none is queued)."""
+    oldest = UsageEventPending.objects.using(using).aggregate(oldest=Min("received_at"))["oldest"]
+    return oldest or timezone.now()
+
+
+def _fold_chunk(using: str) -> int:
+    with transaction.atomic(using=using):
+        claimed = list(
+            UsageEventPending.objects.using(using)
+            .select_for_update(skip_locked=True)
+            .order_by("id")
+            .values_list("id", flat=True)[:FOLD_CHUNK]
+        )
+        if not claimed:
+            return 0
+        events = list(UsageEvent.objects.using(using).filter(id__in=claimed).order_by().values(*FOLDED_COLUMNS))
+        UsageEventPending.objects.using(using).filter(id__in=claimed).delete()
+        _fold(events, using)
+    return len(claimed)
+
+
+def _fold(events: list[dict], using: str) -> None:
+    metrics = _locked_metrics(sorted({event["skill_id"] for event in events}), using)
+    per_day: dict[tuple[str, object], Aggregate] = defaultdict(Aggregate)
+    for event in events:
+        per_day[(event["skill_id"], event["occurred_at"].date())].add(event)
+    _write_daily(per_day, using)
+    _write_sessions(events, using)
+    new_users = _write_users(events, using)
+    per_skill: dict[str, Aggregate] = defaultdict(Aggregate)
+    for (skill_id, _day), day in per_day.items():
+        per_skill[skill_id].merge(day)
+    for skill_id, aggregate in per_skill.items():
+        merge_into_metrics(metrics[skill_id], aggregate, new_users[skill_id])
+    SkillMetrics.objects.using(using).bulk_update(list(metrics.values()), METRICS_FIELDS)
+
+
+def _locked_metrics(skill_ids: list[str], using: str) -> dict[str, SkillMetrics]:
+    SkillMetrics.objects.using(using).bulk_create([SkillMetrics(skill_id=s) for s in skill_ids], ignore_conflicts=True)
+    rows = SkillMetrics.objects.using(using).select_for_update().filter(skill_id__in=skill_ids).order_by("skill_id")
+    return {row.skill_id: row for row in rows}
+
+
+def _write_daily(per_day: dict[tuple[str, object], Aggregate], using: str) -> None:
+    stored = SkillDailyUsage.objects.using(using).filter(
+        skill_id__in={skill for skill, _ in per_day}, day__in={day for _, day in per_day}
+    )
+    rows = {(row.skill_id, row.day): row for row in stored}
+    for key, aggregate in sorted(per_day.items()):
+        row = rows.setdefault(key, SkillDailyUsage(skill_id=key[0], day=key[1]))
+        merge_into_daily(row, aggregate)
+    written = [rows[key] for key in sorted(per_day)]
+    _upsert(SkillDailyUsage, written, ["skill", "day"], DAILY_FIELDS, using)
+
+
+def _write_sessions(events: list[dict], using: str) -> None:
+    """SessionSkill: (skill, session) counts, successes, first / last use and total duration."""
+    folded: dict[tuple[str, str], SessionSkill] = {}
+    sessions_by_skill: dict[str, set[str]] = defaultdict(set)
+    for event in events:
+        if event["session_id"]:
+            sessions_by_skill[event["skill_id"]].add(event["session_id"])
+    if not sessions_by_skill:
+        return
+    condition = Q()
+    for skill_id, sessions in sessions_by_skill.items():
+        condition |= Q(skill_id=skill_id, session_id__in=sessions)
+    for row in SessionSkill.objects.using(using).filter(condition):
+        folded[(row.skill_id, row.session_id)] = row
+    for event in events:
+        if not event["session_id"]:
+            continue
+        key = (event["skill_id"], event["session_id"])
+        row = folded.get(key)
+        if row is None:
+            row = folded[key] = SessionSkill(
+                skill_id=key[0], session_id=key[1], first_invoked_at=event["occurred_at"], last_invoked_at=None
+            )
+        row.invocation_count += 1
+        row.success_count += event["outcome"] == "success"
+        row.first_invoked_at = min(row.first_invoked_at, event["occurred_at"])
+        row.last_invoked_at = max_none(row.last_invoked_at, event["occurred_at"])
+        row.total_duration_ms += event["latency_ms"] or 0
+    _upsert(SessionSkill, [folded[key] for key in sorted(folded)], ["skill", "session_id"], SESSION_FIELDS, using)
+
+
+def _write_users(events: list[dict], using: str) -> dict[str, int]:
+    """SkillUserUsage: (skill, user) counts and first / last use; returns the new users of each skill."""
+    keys = {(event["skill_id"], event["user_id"]) for event in events if event["user_id"] is not None}
+    new_users: dict[str, int] = defaultdict(int)
+    if not keys:
+        return new_users
+    stored = SkillUserUsage.objects.using(using).filter(
+        skill_id__in={skill for skill, _ in keys}, user_id__in={user for _, user in keys}
+    )
+    folded = {(row.skill_id, row.user_id): row for row in stored if (row.skill_id, row.user_id) in keys}
+    for event in events:
+        key = (event["skill_id"], event["user_id"])
+        if key[1] is None:
+            continue
+        row = folded.get(key)
+        if row is None:
+            new_users[key[0]] += 1
+            row = folded[key] = SkillUserUsage(skill_id=key[0], user_id=key[1], first_invoked_at=event["occurred_at"])
+        row.invocation_count += 1
+        row.first_invoked_at = min_none(row.first_invoked_at, event["occurred_at"])
+        row.last_invoked_at = max_none(row.last_invoked_at, event["occurred_at"])
+    _upsert(SkillUserUsage, [folded[key] for key in sorted(folded)], ["skill", "user"], USER_FIELDS, using)
+    return new_users
+
+
+def _upsert(model, rows: list, unique_fields: list[str], update_fields: list[str], using: str) -> None:
+    """Inserts the rows, or overwrites `update_fields` of those already stored (sorted: concurrent
+    writers lock shared rows in one order)."""
+    model.objects.using(using).bulk_create(
+        rows, update_conflicts=True, unique_fields=unique_fields, update_fields=update_fields
+    )

@@ -1,0 +1,82 @@
+"""JSON bodies of the API: checked once, before any view runs, then decoded by one parser.
+
+A body nested thousands of levels deep makes a recursive decoder (the standard library's,
+msgspec's) raise RecursionError, a 500, and a view that never reads its body would not even
+parse it. So `JSONBodyGuard`, a middleware, checks every JSON body sent to the API before any
+view runs: at most DATA_UPLOAD_MAX_MEMORY_SIZE bytes (else 413) and nested at most
+JSON_MAX_DEPTH levels (else 400), both answered in the API's error shape. The depth is measured
+on the raw bytes, in passes that run at C speed. `JSONParser` then decodes what passed.
+"""
+
+from __future__ import annotations
+
+import re
+
+import msgspec
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.http import JsonResponse
+from rest_framework import exceptions, parsers
+from rest_framework.parsers import get_encoding
+
+TOO_DEEP = "JSON parse error - the body is nested more than {limit} levels deep."
+TOO_LARGE = "The request body is larger than {limit:,} bytes."
+JSON_ERROR = "JSON parse error - {error}"
+API_PREFIX = "/api/"
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+_ESCAPES = re.compile(rb"\\.", re.DOTALL)
+_INNERMOST_PAIRS = re.compile(rb"\[\]|\{\}")
+_NOT_BRACKETS = bytes(c for c in range(256) if c not in b"[]{}")
+
+
+def nesting_exceeds(body: bytes, limit: int) -> bool:
+    """Whether the JSON text nests arrays and objects more than `limit` levels deep. Each pass
+    removes the innermost empty pairs, one level; malformed text is left for the decoder."""
+    # Outside strings only: with escapes gone, every other quote-separated part is inside one.
+    unescaped = _ESCAPES.sub(b"", body) if b"\\" in body else body
+    brackets = b"".join(unescaped.split(b'"')[::2]).translate(None, _NOT_BRACKETS)
+    for _ in range(limit):
+        if not brackets:
+            return False
+        brackets, removed = _INNERMOST_PAIRS.subn(b"", brackets)
+        if not removed:
+            return False
+    return bool(brackets)
+
+
+def _is_json(content_type: str) -> bool:
+    return content_type == "application/json" or content_type.endswith("+json")
+
+
+class JSONBodyGuard:
+    """Middleware: refuses an API request's JSON body that is too large (413) or too deep (400)."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path.startswith(API_PREFIX) and request.method in BODY_METHODS and _is_json(request.content_type):
+            try:
+                body = request.body  # Django refuses more than DATA_UPLOAD_MAX_MEMORY_SIZE
+            except RequestDataTooBig:
+                limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+                return JsonResponse({"detail": TOO_LARGE.format(limit=limit)}, status=413)
+            if nesting_exceeds(body, settings.JSON_MAX_DEPTH):
+                return JsonResponse({"detail": TOO_DEEP.format(limit=settings.JSON_MAX_DEPTH)}, status=400)
+        return self.get_response(request)
+
+
+class JSONParser(parsers.JSONParser):
+    """JSON as DRF parses it (objects, lists, numbers; no NaN), decoded by msgspec; the body was
+    size- and depth-checked by JSONBodyGuard."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        body = stream.read()
+        encoding = get_encoding(parser_context or {})
+        try:
+            if encoding.lower().replace("-", "") != "utf8":
+                body = body.decode(encoding).encode()
+            return msgspec.json.decode(body)
+        except (msgspec.DecodeError, UnicodeDecodeError, LookupError) as error:
+            raise exceptions.ParseError(JSON_ERROR.format(error=error)) from error

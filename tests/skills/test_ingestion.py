@@ -1,0 +1,233 @@
+"""Ingestion's contract with callers and clients: hostile input refused cleanly, event ids scoped
+per user, the caller's transaction left as it was, every query visible to Django."""
+
+import json
+import threading
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from drf_spectacular.generators import SchemaGenerator
+from rest_framework.test import APIClient
+
+from skills.ingestion import EventConflict, InvalidEvents, usage_events_record, usage_rollups_fold
+from skills.ingestion.events import FIELD_TOO_LARGE, TIME_IN_FUTURE, TIME_OUT_OF_RANGE, TIME_TOO_OLD
+from skills.models import Skill, SkillMetrics, SkillVersion, UsageEvent, UsageEventPending
+from skillsite.parsers import TOO_DEEP, TOO_LARGE
+from tests.factories import SkillFactory, UserFactory
+from tests.roadmaps_factories import PracticeActivityFactory, RoadmapFactory, progress_of
+from tests.skills.telemetry_helpers import event_payload
+
+pytestmark = pytest.mark.django_db
+
+
+# --- hostile bodies: a clear 400 or 413, never a 500, nothing stored -------------------------
+
+
+def _deep(levels: int) -> bytes:
+    return b"[" * levels + b"]" * levels
+
+
+@pytest.fixture
+def every_writable_url(user):
+    """Every POST / PUT / PATCH operation of the API schema, with its path's id filled in by an
+    object the caller owns (a new endpoint with an unknown path parameter fails this fixture)."""
+    roadmap = RoadmapFactory(owner=user)
+    progress = progress_of(roadmap)
+    activity = PracticeActivityFactory(progress=progress)
+    ids = {
+        "/api/milestone-progress/{id}/": progress.pk,
+        "/api/roadmaps/{id}/": roadmap.pk,
+        "/api/practice-activities/{id}/": activity.pk,
+        "/api/deconstructions/{id}/": roadmap.deconstruction_id,
+    }
+    urls = []
+    for path, operations in SchemaGenerator().get_schema(request=None, public=True)["paths"].items():
+        for method in set(operations) & {"post", "put", "patch"}:
+            if "{" in path:
+                prefix = next((known for known in ids if path.startswith(known)), None)
+                assert prefix, f"no object for the path parameters of {path}: add one to this fixture"
+                path = path.replace(prefix, prefix.replace("{id}", str(ids[prefix])))
+            urls.append((method, path))
+    return urls
+
+
+@pytest.mark.parametrize("levels", [1_000, 100_000])
+def test_a_body_nested_too_deep_is_400_on_every_writable_endpoint(user_client, every_writable_url, levels):
+    for method, url in every_writable_url:
+        response = getattr(user_client, method)(url, _deep(levels), content_type="application/json")
+        assert response.status_code == 400, (method, url, response.status_code)
+        assert response.json()["detail"] == TOO_DEEP.format(limit=64)
+    assert not UsageEvent.objects.exists()
+
+
+def test_nesting_up_to_the_limit_is_accepted(user_client):
+    snapshot = {"a": [[[{"b": 1}]]]}  # an event's state at depth 6 in a batch
+    response = user_client.post("/api/events/", [event_payload(0, state_snapshot=snapshot)], format="json")
+    assert response.status_code == 201
+
+
+def test_a_body_over_the_upload_limit_is_a_json_413(user_client, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+    body = json.dumps([event_payload(0, workflow_path="x" * 400)] * 2000).encode()
+    response = user_client.post("/api/events/", body, content_type="application/json")
+    assert response.status_code == 413
+    assert response.json()["detail"] == TOO_LARGE.format(limit=1024 * 1024)
+    assert not UsageEvent.objects.exists()
+
+
+@pytest.mark.parametrize("field", ["state_snapshot", "artifacts"])
+def test_a_json_field_over_its_limit_is_413_naming_the_field_and_limit(user_client, field):
+    big = {"blob": "x" * 70_000}
+    batch = [event_payload(0), event_payload(1, **{field: big})]
+    response = user_client.post("/api/events/", batch, format="json")
+    assert response.status_code == 413
+    assert field in response.data["detail"] and "65,536 bytes" in response.data["detail"]
+    size = len(json.dumps(big, separators=(",", ":")))
+    assert response.data["errors"] == [{"index": 1, field: [FIELD_TOO_LARGE.format(size=size, limit=65_536)]}]
+    assert not UsageEvent.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("occurred_at", "message"),
+    [
+        ("9999-12-31T23:59:59-05:00", TIME_OUT_OF_RANGE),
+        ("0001-01-01T00:00:00+05:00", TIME_OUT_OF_RANGE),
+        ("two days ahead", TIME_IN_FUTURE),
+        ("2001-01-01T00:00:00Z", TIME_TOO_OLD.format(days=3 * 365)),
+    ],
+)
+def test_an_event_time_outside_the_window_is_400_naming_the_field(user_client, occurred_at, message):
+    if occurred_at == "two days ahead":
+        occurred_at = (datetime.now(UTC) + timedelta(days=2)).isoformat()
+    response = user_client.post("/api/events/", [event_payload(0, occurred_at=occurred_at)], format="json")
+    assert response.status_code == 400
+    assert response.data["errors"] == [{"index": 0, "occurred_at": [message]}]
+    assert not Skill.objects.exists() and not UsageEvent.objects.exists()
+
+
+def test_an_event_a_few_hours_ahead_is_accepted_as_clock_skew(user_client):
+    ahead = (datetime.now(UTC) + timedelta(hours=3)).isoformat()
+    assert user_client.post("/api/events/", [event_payload(0, occurred_at=ahead)], format="json").status_code == 201
+
+
+# --- event ids are per user -----------------------------------------------------------------
+
+
+def test_the_same_event_id_from_two_users_is_two_events_and_tells_neither_about_the_other():
+    alice, bob = UserFactory(), UserFactory()
+    shared_id = str(uuid.uuid4())
+
+    def post(user, payload):
+        client = APIClient()
+        client.force_authenticate(user)
+        return client.post("/api/events/", payload, format="json")
+
+    first = post(alice, event_payload(0, event_id=shared_id))
+    fresh = post(bob, event_payload(1))
+    reused = post(bob, event_payload(1, event_id=shared_id))  # another payload under Alice's id
+    assert first.status_code == fresh.status_code == reused.status_code == 201
+    assert reused.data == fresh.data == {"received": 1, "created": 1, "duplicates": 0}
+    assert UsageEvent.objects.filter(event_id=shared_id).count() == 2
+
+    retry = post(alice, event_payload(0, event_id=shared_id))
+    assert (retry.status_code, retry.data["duplicates"]) == (200, 1)
+    conflicting = post(alice, event_payload(2, event_id=shared_id))
+    assert conflicting.status_code == 409
+
+
+# --- the caller's transaction -----------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_recording_inside_a_callers_transaction_leaves_it_as_it_was():
+    user = UserFactory()
+    with transaction.atomic():
+        # A deferred foreign key left pending by the caller: had ingestion switched constraints to
+        # IMMEDIATE, it would be checked (and fail) during the record.
+        SkillVersion.objects.create(skill_id="published-later", version="1.0.0", content="", sha256="")
+        usage_events_record(events=[event_payload(n) for n in range(30)], user=user)
+        with pytest.raises(InvalidEvents):
+            usage_events_record(events=[event_payload(0, latency_ms=-1)], user=user)
+        stored = event_payload(99, skill_id="skill-0")
+        usage_events_record(events=[stored], user=user)
+        with pytest.raises(EventConflict):
+            usage_events_record(events=[{**stored, "latency_ms": 1}], user=user)
+        assert not connection.needs_rollback
+        assert connection.in_atomic_block
+        Skill.objects.create(skill_id="published-later", display_name="Later")
+    assert transaction.get_autocommit()
+    assert UsageEvent.objects.count() == 31
+    assert SkillVersion.objects.filter(skill_id="published-later").exists()
+
+
+# --- queries Django can see -----------------------------------------------------------------
+
+
+def test_a_single_event_is_recorded_in_queries_django_sees(user, settings):
+    settings.INGEST_FOLD_INTERVAL_SECONDS = 3600  # folding is counted below, on its own
+    SkillFactory(skill_id="pdf")
+    usage_rollups_fold()
+    with CaptureQueriesContext(connection) as queries:
+        usage_events_record(events=[event_payload(0, skill_id="pdf")], user=user)
+    statements = [q["sql"].split()[0] for q in queries.captured_queries]
+    # savepoint (the test's transaction), the registry's lookup, the skill and its current version,
+    # the insert (whose triggers register the id and queue the event), release
+    assert statements == ["SAVEPOINT", "SELECT", "SELECT", "INSERT", "RELEASE"]
+
+
+@pytest.mark.postgres
+def test_a_copied_batch_is_in_the_query_log_too(user, settings):
+    settings.INGEST_FOLD_INTERVAL_SECONDS = 3600
+    with CaptureQueriesContext(connection) as queries:
+        usage_events_record(events=[event_payload(n) for n in range(50)], user=user)
+    copies = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("COPY")]
+    assert len(copies) == 1 and copies[0].endswith("FROM STDIN")
+
+
+def test_events_wait_in_the_queue_until_a_fold_and_reads_say_how_fresh_they_are(user, settings):
+    settings.INGEST_FOLD_INTERVAL_SECONDS = 3600
+    usage_rollups_fold()  # this process's fold is now not due for an hour
+    usage_events_record(events=[event_payload(n) for n in range(5)], user=user)
+    assert UsageEventPending.objects.count() == 5
+    assert not SkillMetrics.objects.exists()
+    client = APIClient()
+    client.force_authenticate(user)
+    pending_since = UsageEventPending.objects.earliest("received_at").received_at
+    assert client.get("/api/analytics/summary/").data["metrics_as_of"] == pending_since
+    assert usage_rollups_fold() == 5
+    assert sum(SkillMetrics.objects.values_list("total_invocations", flat=True)) == 5
+    assert not UsageEventPending.objects.exists()
+
+
+# --- two posts of one new id at once ----------------------------------------------------------
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_posts_of_one_new_event_store_it_once_and_the_loser_answers_as_a_retry():
+    agent = UserFactory()
+    event = event_payload(0)
+    barrier = threading.Barrier(6)
+    answers = []
+
+    def post() -> None:
+        client = APIClient()
+        client.force_authenticate(agent)
+        barrier.wait()
+        try:
+            response = client.post("/api/events/", event, format="json")
+            answers.append((response.status_code, response.data))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=post) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert UsageEvent.objects.count() == 1
+    assert sorted(status for status, _ in answers) == [200, 200, 200, 200, 200, 201]
+    assert all(data["duplicates"] == 1 for status, data in answers if status == 200)

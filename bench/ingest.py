@@ -1,33 +1,39 @@
-"""Ingestion benchmark (PostgreSQL): raw COPY vs the batch API vs the single-event API.
+"""Ingestion benchmark (PostgreSQL): the batch and single-event APIs against their floors.
 
-    .venv/bin/python bench/ingest.py [--events 200000] [--single-events 200000] [--batch-size 500] [--repeat 1]
+    .venv/bin/python bench/ingest.py [--events 200000] [--single-events 20000] [--batch-size 500]
+                                     [--repeat 1] [--curve-events 3000]
 
-Loads the same generated events into an empty log, each way timed:
-  1. the floor: COPY in one transaction into a scratch clone of the log (the same
-     columns, partitions, indexes, CHECKs, foreign keys and triggers, its event-id
-     registry trigger filling a scratch registry), with no validation and no metrics
-     (so without the log's roll-up trigger);
-     for reference, the same COPY into a plain `LIKE skills_usageevent INCLUDING ALL`
-     table (indexes and CHECKs, but not partitioned, no foreign keys, no triggers);
-  2. POST /api/events/ with batches through Django's whole request handling (test
-     client: middleware, token auth, DRF, validation), metrics kept current in the same
-     transactions;
-  3. POST /api/events/ one event a request.
-Each way's input (the COPY's rows, the requests' JSON bodies) is made before its timed run:
-that is the client's work. With --repeat N the first three ways run N rounds, interleaved, and
-the medians are printed (this machine's speed drifts). Prints events/s for each, the ratios to
-both COPYs and, when the server runs on this machine, the CPU time its backend spent per 500
-events (each run starts after a CHECKPOINT). Uses BENCH_DATABASE_URL (default: a `skillsite_bench` database on the
-local server, created if missing).
+Loads generated events, each way timed from an empty log:
+  1. the floor: COPY in one transaction into a scratch clone of the log (the same columns,
+     partitions, indexes, CHECKs, foreign keys and the event-id registry trigger), with no
+     validation and no roll-ups; for reference, the same COPY into a plain
+     `LIKE skills_usageevent INCLUDING ALL` table (no partitions, foreign keys or triggers);
+  2. POST /api/events/ with batches through Django's whole request handling (test client:
+     middleware, token auth, DRF, validation), then the roll-ups' last fold: the clock stops
+     when every event is in the metrics;
+  3. POST /api/events/ one event a request, the same way (and the last fold);
+  4. the single event's floor: a bare DRF view (bench/bare.py: token auth, the same
+     middleware) inserting each posted event with one INSERT into a clone of the log;
+  5. the single-event API under gunicorn on loopback, with 1, 4 and 16 concurrent clients
+     posting events for the same skill (events/s for each: writers share no lock).
+Each way's input (COPY rows, JSON bodies) is made before its timed run: that is the client's
+work. With --repeat N, ways 1-4 run N interleaved rounds and the medians are printed. Prints
+events/s, the ratios, and the database backend's CPU per 500 events when the server is local.
+Uses BENCH_DATABASE_URL (default: a `skillsite_bench` database on the local server).
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import http.client
 import json
+import os
 import random
+import subprocess
 import sys
+import threading
+import time
 import uuid
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
@@ -35,14 +41,20 @@ from pathlib import Path
 from statistics import median
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import print_table, setup_django, timed, truncate_telemetry  # noqa: E402
+from common import ROOT, print_table, setup_django, timed, truncate_telemetry  # noqa: E402
 
-BASE = datetime(2026, 10, 1, tzinfo=UTC)
+BASE = datetime.now(UTC).replace(microsecond=0) - timedelta(days=60)
 OUTCOMES = ["success"] * 7 + ["failure", "error", "abandoned"]
 PATHS = ["plan/execute", "plan/review/execute", "quick", "search/read/answer", "load/parse/extract"]
+LOG = "skills_usageevent"
+KEYS = "skills_usageeventkey"
+QUEUE_FUNCTION = "skills_usageevent_queue_rollups"  # the roll-up queue: metrics, which the floors keep none of
+FLOOR, PLAIN, BARE = "bench_copy_floor", "bench_copy_plain", "bench_bare"
+PORT = 8078
+SECRET = "bench-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz-0123456789"
 
 
-def generate(n: int, seed: int = 7) -> list[dict]:
+def generate(n: int, seed: int = 7, skills: int = 50) -> list[dict]:
     rng = random.Random(seed)
     events = []
     for i in range(n):
@@ -50,7 +62,7 @@ def generate(n: int, seed: int = 7) -> list[dict]:
         events.append(
             {
                 "event_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
-                "skill_id": f"bench-skill-{rng.randrange(50)}",
+                "skill_id": f"bench-skill-{rng.randrange(skills)}",
                 "outcome": outcome,
                 "session_id": f"bench-session-{rng.randrange(n // 10 + 1)}",
                 "latency_ms": int(rng.lognormvariate(6, 1)),
@@ -61,23 +73,15 @@ def generate(n: int, seed: int = 7) -> list[dict]:
                 "tokens_saved": rng.randrange(0, 800),
                 "cost_usd": f"{rng.randrange(1, 5000) / 100000:.5f}",
                 "state_snapshot": {"tier": "standard", "element": rng.choice(["fire", "water"]), "realm": "code"},
-                "occurred_at": (BASE + timedelta(seconds=i * 13)).isoformat(),
+                "occurred_at": (BASE + timedelta(seconds=i * 13 % (55 * 86400))).isoformat(),
             }
         )
     return events
 
 
-LOG = "skills_usageevent"
-KEYS = "skills_usageeventkey"
-FLOOR = "bench_copy_floor"
-PLAIN = "bench_copy_plain"
-ROLLUP_FUNCTION = "skills_usageevent_roll_up"  # SessionSkill and SkillUserUsage (migration 0011)
-
-
 def clone_log(name: str) -> None:
-    """A scratch table identical to the log: the same columns, partitions, indexes, CHECKs,
-    foreign keys and triggers (its event-id registry trigger filling a scratch registry), but
-    not the roll-up trigger: the floor keeps no metrics."""
+    """A scratch table identical to the log — columns, partitions, indexes, CHECKs, foreign keys,
+    the registry trigger (filling a scratch registry) — without the roll-up queue's trigger."""
     from django.db import connection
 
     with connection.cursor() as cursor:
@@ -102,8 +106,8 @@ def clone_log(name: str) -> None:
             [LOG],
         )
         for trigger, function, function_sql in cursor.fetchall():
-            if ROLLUP_FUNCTION == function:
-                continue  # the roll-ups are metrics, which the floor does not keep
+            if function == QUEUE_FUNCTION:
+                continue
             if KEYS in function_sql:  # the registry trigger: the same body, writing to the scratch registry
                 cursor.execute(function_sql.replace(KEYS, f"{name}_key").replace(function, f"{name}_{function}"))
                 trigger = trigger.replace(function, f"{name}_{function}")
@@ -113,162 +117,228 @@ def clone_log(name: str) -> None:
 
 def copy_rows(events: list[dict], user_id: int) -> list[list]:
     """The COPY's input: a row of the log's columns per event."""
-    from skills.services.telemetry import EVENT_COLUMNS, JSON_COLUMNS
+    from skills.ingestion.copy import COLUMNS, JSON_COLUMNS
 
     now = datetime.now(UTC)
+    extra = {"payload_sha256": "", "skill_version_id": None, "user_id": user_id, "input_hash": "", "artifacts": {}}
     rows = []
     for event in events:
-        row = {
-            **event,
-            "payload_sha256": "",
-            "skill_version_id": None,
-            "user_id": user_id,
-            "completed": event["outcome"] == "success",
-            "input_hash": "",
-            "artifacts": {},
-            "project_path": "",
-            "schema_version": 1,
-            "received_at": now,
-        }
-        rows.append([json.dumps(row[c]) if c in JSON_COLUMNS else row[c] for c in EVENT_COLUMNS])
+        row = {**event, **extra, "completed": event["outcome"] == "success", "project_path": "", "received_at": now}
+        row["schema_version"] = 1
+        rows.append([json.dumps(row[c]) if c in JSON_COLUMNS else row[c] for c in COLUMNS])
     return rows
 
 
 def load_copy(rows: list[list], table: str) -> None:
-    """COPY the rows in one transaction into `table`."""
     from django.db import connection, transaction
-    from skills.services.telemetry import EVENT_COLUMNS
+
+    from skills.ingestion.copy import COLUMNS
 
     with transaction.atomic(), connection.cursor() as cursor:
-        with cursor.cursor.copy(f"COPY {table} ({', '.join(EVENT_COLUMNS)}) FROM STDIN") as copy:
+        with cursor.copy(f"COPY {table} ({', '.join(COLUMNS)}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
 
 
 def request_bodies(events: list[dict], batch_size: int) -> list[str]:
-    """The API's input: a JSON body per request (a list, or one object for the single-event API)."""
     chunks = [events[start : start + batch_size] for start in range(0, len(events), batch_size)]
     return [json.dumps(chunk if batch_size > 1 else chunk[0]) for chunk in chunks]
 
 
-def load_api(bodies: list[str], client) -> None:
+def load_api(bodies: list[str], client, url: str = "/api/events/") -> None:
     for body in bodies:
-        response = client.post("/api/events/", body, content_type="application/json")
+        response = client.post(url, body, content_type="application/json")
         if response.status_code != 201:
-            raise SystemExit(f"API answered {response.status_code}: {response.content[:300]!r}")
+            raise SystemExit(f"{url} answered {response.status_code}: {response.content[:300]!r}")
 
 
-def load_three_ways(rows: list[list], batch_bodies: list[str], client, n_events: int) -> tuple[dict, dict]:
-    """One round: the floor, the LIKE copy and the batch API, each into an empty log or table."""
-    from django.db import connection
+def drain() -> None:
+    """The last fold: every stored event into the roll-ups."""
+    from skills.ingestion import usage_rollups_fold
 
+    while usage_rollups_fold(max_chunks=1000):
+        pass
+
+
+def check_folded(expected: int) -> None:
     from skills.models import SkillMetrics, UsageEvent
 
+    folded = sum(SkillMetrics.objects.values_list("total_invocations", flat=True))
+    assert folded == expected == UsageEvent.objects.count(), f"lost or doubled events: {folded} of {expected}"
+
+
+def one_round(inputs: dict, client, n_events: int, n_single: int) -> tuple[dict, dict]:
+    """The floors and both APIs, each into an empty log or table."""
+    from django.db import connection
+
     seconds: dict[str, float] = {}
-    server_cpu: dict[str, float] = {}
+    cpu: dict[str, float] = {}
     truncate_telemetry()
     clone_log(FLOOR)
-    with timed(seconds, "copy", server_cpu):
-        load_copy(rows, FLOOR)
-    clone_log(PLAIN)
+    with timed(seconds, "copy", cpu):
+        load_copy(inputs["rows"], FLOOR)
     with connection.cursor() as cursor:  # the LIKE copy alone: no partitions, no foreign keys, no triggers
-        cursor.execute(f"DROP TABLE {PLAIN} CASCADE")
+        cursor.execute(f"DROP TABLE IF EXISTS {PLAIN} CASCADE")
         cursor.execute(f"CREATE TABLE {PLAIN} (LIKE {LOG} INCLUDING ALL)")
-    with timed(seconds, "plain", server_cpu):
-        load_copy(rows, PLAIN)
+    with timed(seconds, "plain", cpu):
+        load_copy(inputs["rows"], PLAIN)
+    with timed(seconds, "batch", cpu):
+        load_api(inputs["batches"], client)
+        drain()
+    check_folded(n_events)
+    truncate_telemetry()
+    with timed(seconds, "single", cpu):
+        load_api(inputs["singles"], client)
+        drain()
+    check_folded(n_single)
+    clone_log(BARE)
+    with timed(seconds, "bare", cpu):
+        load_api(inputs["singles"], client, "/bench/bare-event/")
     with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE {FLOOR}, {FLOOR}_key, {PLAIN}, {PLAIN}_key CASCADE")
-    with timed(seconds, "batch", server_cpu):
-        load_api(batch_bodies, client)
-    batch_total = SkillMetrics.objects.values_list("total_invocations", flat=True)
-    assert sum(batch_total) == n_events == UsageEvent.objects.count(), "batch run lost or doubled events"
-    return seconds, server_cpu
+        cursor.execute(f"DROP TABLE {FLOOR}, {FLOOR}_key, {PLAIN}, {BARE}, {BARE}_key CASCADE")
+    return seconds, cpu
+
+
+def concurrency_curve(url: str, token: str, n_events: int, levels=(1, 4, 16)) -> dict[int, float]:
+    """Events/s of the single-event API under gunicorn with 1, 4 and 16 clients at once, all
+    posting events of one skill."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DJANGO_SETTINGS_MODULE": "skillsite.settings",
+        "SECRET_KEY": SECRET,
+        "DEBUG": "false",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "false",
+        "INGEST_THROTTLE_RATE": "100000000/minute",
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "skillsite.wsgi", "-b", f"127.0.0.1:{PORT}", "-w", "4"]
+        + ["--access-logfile", "/dev/null", "--log-level", "warning"],
+        cwd=ROOT,
+        env=env,
+    )
+    try:
+        _wait_until_up()
+        rates = {}
+        for level, clients in enumerate(levels):
+            truncate_telemetry()
+            events = generate(n_events, seed=100 + level, skills=1)
+            bodies = request_bodies(events, 1)
+            share = [bodies[i::clients] for i in range(clients)]
+            started = time.perf_counter()
+            threads = [threading.Thread(target=_post_all, args=(part, token)) for part in share]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            rates[clients] = n_events / (time.perf_counter() - started)
+            drain()
+            check_folded(n_events)
+        return rates
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def _wait_until_up(timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=2)
+            connection.request("GET", "/api/")
+            connection.getresponse().read()
+            return
+        except OSError:
+            time.sleep(0.3)
+    raise SystemExit("gunicorn did not come up")
+
+
+def _post_all(bodies: list[str], token: str) -> None:
+    connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+    headers = {"Authorization": f"Token {token}", "Content-Type": "application/json"}
+    for body in bodies:
+        connection.request("POST", "/api/events/", body, headers)
+        response = connection.getresponse()
+        response.read()
+        if response.status != 201:
+            raise SystemExit(f"gunicorn answered {response.status}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--events", type=int, default=200_000)
-    parser.add_argument("--single-events", type=int, default=None, help="default: --events")
+    parser.add_argument("--single-events", type=int, default=20_000)
     parser.add_argument("--batch-size", type=int, default=500)
-    parser.add_argument(
-        "--repeat", type=int, default=1, help="rounds of the floor, LIKE copy and batch runs (medians are printed)"
-    )
+    parser.add_argument("--repeat", type=int, default=1, help="rounds of ways 1-4 (medians are printed)")
+    parser.add_argument("--curve-events", type=int, default=3_000, help="events a level of the gunicorn curve")
     args = parser.parse_args()
     url = setup_django()
 
+    from django.conf import settings
     from django.contrib.auth import get_user_model
     from django.test import Client
     from rest_framework.authtoken.models import Token
 
-    from skills.models import Skill, UsageEvent
+    from skills.models import Skill
 
+    # As in production (the test settings fold after every record), and the bare view mounted.
+    settings.INGEST_FOLD_INTERVAL_SECONDS = 1.0
+    settings.ROOT_URLCONF = "bare"
     user, _ = get_user_model().objects.get_or_create(username="bench")
-    # An API token, as the REST clients that post events use (the load test's agents do too).
     token, _ = Token.objects.get_or_create(user=user)
     client = Client(HTTP_AUTHORIZATION=f"Token {token.key}")
     events = generate(args.events)
-    single = events[: args.single_events or args.events]
-    # Each way's input is made before its timed run: the COPY's rows, the requests' JSON bodies.
-    # Making them is the client's work (a real client is another process, on another machine);
-    # the timed runs measure sending them and everything the server does with them.
-    rows = copy_rows(events, user.pk)
-    batch_bodies = request_bodies(events, args.batch_size)
-    single_bodies = request_bodies(single, 1)
-    # The client's data, not the server's: keep the cyclic garbage collector from scanning it
-    # again and again during every timed run.
-    gc.freeze()
-    print(f"database: {url}\nevents: {len(events):,} (single-event run: {len(single):,}), batch size {args.batch_size}")
+    single = events[: args.single_events]
+    inputs = {
+        "rows": copy_rows(events, user.pk),
+        "batches": request_bodies(events, args.batch_size),
+        "singles": request_bodies(single, 1),
+    }
+    gc.freeze()  # the client's data: keep the cyclic GC from scanning it during every timed run
+    print(f"database: {url}\nevents: {len(events):,} (single-event runs: {len(single):,}), batch size {args.batch_size}")
+    # The floors cannot register skills (their foreign keys need them): every run finds them registered.
+    skill_ids = sorted({e["skill_id"] for e in events} | {"bench-skill-0"})
+    Skill.objects.bulk_create([Skill(skill_id=s, display_name=s) for s in skill_ids], ignore_conflicts=True)
 
-    # Every run finds the skills registered: the floor cannot register them (its foreign keys need them).
-    Skill.objects.bulk_create(
-        [Skill(skill_id=skill_id, display_name=skill_id) for skill_id in sorted({e["skill_id"] for e in events})],
-        ignore_conflicts=True,
-    )
     rounds: dict[str, list[float]] = defaultdict(list)
     rounds_cpu: dict[str, list[float]] = defaultdict(list)
-    for round_number in range(1, args.repeat + 1):
-        seconds, server_cpu = load_three_ways(rows, batch_bodies, client, len(events))
+    for number in range(1, args.repeat + 1):
+        seconds, cpu = one_round(inputs, client, len(events), len(single))
         for name, value in seconds.items():
             rounds[name].append(value)
-        for name, value in server_cpu.items():
+        for name, value in cpu.items():
             rounds_cpu[name].append(value)
         if args.repeat > 1:
-            print(
-                f"round {round_number}: floor {seconds['copy']:.2f} s, batch API {seconds['batch']:.2f} s, "
-                f"batch API / floor = {seconds['copy'] / seconds['batch']:.1%}"
-            )
-    truncate_telemetry()
-    with timed(rounds, "single", rounds_cpu, append=True):
-        load_api(single_bodies, client)
-    assert UsageEvent.objects.count() == len(single)
-    # Medians over the rounds: this machine's speed drifts, and the rounds interleave the ways.
+            print(f"round {number}: batch / floor {seconds['copy'] / seconds['batch']:.1%}, "
+                  f"single / bare {seconds['bare'] / seconds['single']:.1%}")  # fmt: skip
     seconds = {name: median(values) for name, values in rounds.items()}
-    server_cpu = {name: median(values) for name, values in rounds_cpu.items()}
-
-    counts = {"copy": len(events), "plain": len(events), "batch": len(events), "single": len(single)}
+    cpu = {name: median(values) for name, values in rounds_cpu.items()}
+    counts = {"copy": len(events), "plain": len(events), "batch": len(events), "single": len(single), "bare": len(single)}
     rates = {k: counts[k] / seconds[k] for k in counts}
     labels = {
         "copy": "raw COPY into a clone of the log (floor)",
         "plain": "raw COPY, LIKE copy (no partitions, FKs, triggers)",
-        "batch": f"batch API ({args.batch_size}/request)",
-        "single": "single-event API",
+        "batch": f"batch API ({args.batch_size}/request), folded",
+        "single": "single-event API, folded",
+        "bare": "bare DRF view, one INSERT (single's floor)",
     }
-    rows = [
-        [
-            labels[k],
-            f"{counts[k]:,}",
-            f"{seconds[k]:.2f}",
-            f"{rates[k]:,.0f}",
-            f"{rates[k] / rates['copy']:.1%}",
-            f"{rates[k] / rates['plain']:.1%}",
-            f"{server_cpu[k] / counts[k] * 500 * 1000:.1f}" if k in server_cpu else "n/a",
-        ]
-        for k in ("copy", "plain", "batch", "single")
-    ]
-    headers = ["method", "events", "seconds", "events/s", "vs floor", "vs LIKE copy", "server CPU ms/500 events"]
-    print_table(headers, rows)
-    target = rates["batch"] / rates["copy"]
-    print(f"batch API / floor = {target:.1%} (target ≥ 40%): {'met' if target >= 0.4 else 'NOT met'}")
+    table = [
+        [labels[k], f"{counts[k]:,}", f"{seconds[k]:.2f}", f"{rates[k]:,.0f}", f"{rates[k] / rates['copy']:.1%}",
+         f"{cpu[k] / counts[k] * 500 * 1000:.1f}" if k in cpu else "n/a"]
+        for k in ("copy", "plain", "batch", "single", "bare")
+    ]  # fmt: skip
+    print_table(["method", "events", "seconds", "events/s", "vs floor", "server CPU ms/500 events"], table)
+    batch_ratio, single_ratio = rates["batch"] / rates["copy"], rates["single"] / rates["bare"]
+    print(f"batch API / floor = {batch_ratio:.1%} (target ≥ 40%): {'met' if batch_ratio >= 0.4 else 'NOT met'}")
+    print(f"single-event API / bare view = {single_ratio:.1%} (target ≥ 40%): {'met' if single_ratio >= 0.4 else 'NOT met'}")
+
+    curve = concurrency_curve(url, token.key, args.curve_events)
+    print("\nsingle-event API under gunicorn (4 workers, loopback), one skill:")
+    print_table(
+        ["clients", "events/s", "vs 1 client"],
+        [[str(n), f"{rate:,.0f}", f"{rate / curve[1]:.2f}×"] for n, rate in curve.items()],
+    )
 
 
 if __name__ == "__main__":

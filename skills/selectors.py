@@ -28,7 +28,7 @@ def effectiveness_rows() -> QuerySet[SkillMetrics]:
 
 
 def metrics_summary() -> dict:
-    """Seed 001's dashboard summary from the per-skill aggregates: 3 queries whatever the log's size."""
+    """Seed 001's dashboard summary from the per-skill aggregates: 4 queries whatever the log's size."""
     totals = SkillMetrics.objects.aggregate(
         total_invocations=Sum("total_invocations"),
         completed=Sum("completed_count"),

@@ -16,7 +16,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, transaction
-from django.db.models import Min, Q
+from django.db.models import Min
 from django.utils import timezone
 
 from skills.aggregates import Aggregate, max_none, merge_into_daily, merge_into_metrics, min_none
@@ -110,7 +110,7 @@ def _fold(events: list[dict], using: str) -> None:
         per_skill[skill_id].merge(day)
     for skill_id, aggregate in per_skill.items():
         merge_into_metrics(metrics[skill_id], aggregate, new_users[skill_id])
-    SkillMetrics.objects.using(using).bulk_update(list(metrics.values()), METRICS_FIELDS)
+    _upsert(SkillMetrics, [metrics[skill_id] for skill_id in sorted(per_skill)], ["skill"], METRICS_FIELDS, using)
 
 
 def _locked_metrics(skill_ids: list[str], using: str) -> dict[str, SkillMetrics]:
@@ -133,18 +133,14 @@ def _write_daily(per_day: dict[tuple[str, object], Aggregate], using: str) -> No
 
 def _write_sessions(events: list[dict], using: str) -> None:
     """SessionSkill: (skill, session) counts, successes, first / last use and total duration."""
-    folded: dict[tuple[str, str], SessionSkill] = {}
-    sessions_by_skill: dict[str, set[str]] = defaultdict(set)
-    for event in events:
-        if event["session_id"]:
-            sessions_by_skill[event["skill_id"]].add(event["session_id"])
-    if not sessions_by_skill:
+    keys = {(event["skill_id"], event["session_id"]) for event in events if event["session_id"]}
+    if not keys:
         return
-    condition = Q()
-    for skill_id, sessions in sessions_by_skill.items():
-        condition |= Q(skill_id=skill_id, session_id__in=sessions)
-    for row in SessionSkill.objects.using(using).filter(condition):
-        folded[(row.skill_id, row.session_id)] = row
+    # Every pair of the two lists, a superset served by the unique (skill, session) index.
+    stored = SessionSkill.objects.using(using).filter(
+        skill_id__in={skill for skill, _ in keys}, session_id__in={session for _, session in keys}
+    )
+    folded = {(row.skill_id, row.session_id): row for row in stored if (row.skill_id, row.session_id) in keys}
     for event in events:
         if not event["session_id"]:
             continue

@@ -1,17 +1,19 @@
 """Read paths of the skills app shaped for pages and endpoints."""
 
+import difflib
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Prefetch, QuerySet, Sum
-from django.db.models.functions import TruncWeek
+from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce, TruncWeek
 
 from skills.models import (
     EmergenceCandidate,
     MiningSession,
+    Outcome,
     SessionSkill,
     Skill,
     SkillMetrics,
@@ -215,3 +217,36 @@ def _recent_sessions(signature_hash: str) -> list[SessionTrace]:
         else:
             trace.more += 1
     return sorted(traces.values(), key=lambda t: t.ended, reverse=True)
+
+
+# --- Skill versions -----------------------------------------------------------------------------------
+
+
+def versions_with_usage(versions: QuerySet[SkillVersion]) -> QuerySet[SkillVersion]:
+    """Annotates `uses` and `successes`: the events that ran each version (their `skill_version`).
+    Two subqueries in the versions' own query, through the log's index on skill_version."""
+    events = UsageEvent.objects.filter(skill_version=OuterRef("pk")).order_by().values("skill_version")
+    counted = events.annotate(n=Count("id")).values("n")
+    succeeded = events.filter(outcome=Outcome.SUCCESS).annotate(n=Count("id")).values("n")
+    return versions.annotate(uses=Coalesce(Subquery(counted), 0), successes=Coalesce(Subquery(succeeded), 0))
+
+
+def version_diff(current: SkillVersion, target: SkillVersion) -> list[tuple[str, str]]:
+    """The unified diff (standard library difflib) from the current version's content to the target's,
+    as (kind, line) with kind one of "add", "del", "hunk", "file", "same"."""
+    lines = difflib.unified_diff(
+        current.content.splitlines(),
+        target.content.splitlines(),
+        fromfile=f"{current.skill_id} {current.version} (current)",
+        tofile=f"{target.skill_id} {target.version}",
+        lineterm="",
+    )
+    return [(_diff_kind(line), line) for line in lines]
+
+
+def _diff_kind(line: str) -> str:
+    if line.startswith(("+++", "---")):
+        return "file"
+    if line.startswith("@@"):
+        return "hunk"
+    return {"+": "add", "-": "del"}.get(line[:1], "same")

@@ -79,3 +79,10 @@ def truncated(text: str, length: int = 24) -> str:
     if len(text) <= length:
         return text
     return format_html('<span class="truncated" title="{}">{}…</span>', text, text[: length - 1])
+
+
+def short_sha(sha256: str) -> str:
+    """The first 12 hex digits; the whole digest on hover."""
+    if not sha256:
+        return "—"
+    return format_html('<code class="sha" title="{}">{}</code>', sha256, sha256[:12])

@@ -4,8 +4,8 @@ import pytest
 from django.contrib.messages import get_messages
 from django.db import connection
 
-from skills.models import CandidateStatus, EmergenceCandidate, Skill, SkillUnlock, Tier, UsageEvent
-from skills.services import skill_version_publish, usage_events_record
+from skills.models import CandidateStatus, EmergenceCandidate, SkillUnlock, Tier, UsageEvent
+from skills.services import usage_events_record
 from skills.services.emergence import ILLEGAL_TRANSITION
 from tests.factories import EmergenceCandidateFactory, SkillFactory, SkillUnlockFactory, UserFactory
 from tests.skills.telemetry_helpers import event_payload
@@ -145,17 +145,6 @@ def test_the_bulk_page_lists_foundational_skills_as_always_unlocked(admin_client
     SkillFactory(skill_id="basics", tier=Tier.FOUNDATIONAL)
     html = admin_client.get("/admin/skills/skillunlock/bulk/").content.decode()
     assert "always unlocked" in html and "basics" in html
-
-
-def test_rollback_makes_the_older_version_current(admin_client):
-    skill = SkillFactory(skill_id="pdf")
-    old = skill_version_publish(skill=skill, version="1.0.0", content="old")
-    skill_version_publish(skill=skill, version="2.0.0", content="new")
-    page = admin_client.get("/admin/skills/skill/pdf/change/").content.decode()
-    assert "Roll back to 1.0.0" in page and "Metrics" in page
-    response = admin_client.post(f"/admin/skills/skill/pdf/rollback/{old.pk}/", follow=True)
-    assert "version 1.0.0 is current" in messages_of(response)[0]
-    assert Skill.objects.get(pk="pdf").versions.get(is_current=True).version == "1.0.0"
 
 
 def test_events_are_read_only_even_for_superusers(admin_client):

@@ -73,8 +73,9 @@ def tour(page, live_server):
 def test_the_admin_tour_fits_1280_by_800_with_no_clipped_header(browser, live_server, artifacts):
     seed_demo()
     context, page = log_in(browser, live_server, 1280)
-    outside = OffMachineRequests()
+    outside, missing = OffMachineRequests(), []
     outside.watch(page, live_server.url)
+    page.on("response", lambda response: missing.append(response.url) if response.status == 404 else None)
     seen = []
     for number, (name, stop) in enumerate(tour(page, live_server), start=1):
         stop.screenshot(path=str(artifacts / f"admin-tour-{number}-{name}-1280.png"), full_page=True)
@@ -83,6 +84,7 @@ def test_the_admin_tour_fits_1280_by_800_with_no_clipped_header(browser, live_se
         assert layout["clipped"] == [], f"{name}: clipped headers {layout['clipped']}"
         seen.append(name)
     assert len(seen) == 8 and outside == []
+    assert missing == []  # no page asks for a file the site does not have
     context.close()
 
 

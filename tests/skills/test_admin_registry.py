@@ -3,9 +3,11 @@ an admin reads (events, unlocks, versions, feedback), through the admin's own UR
 
 import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.contrib.messages import get_messages
+from django.contrib.staticfiles import finders
 from django.test import Client
 
 from skills.admin.registry import ALREADY_CURRENT, ROLLED_BACK, SKILLS_PLACEHOLDER, USERS_PLACEHOLDER
@@ -138,3 +140,4 @@ def test_admin_and_learner_pages_link_the_local_favicon(admin_client, client):
     icon = '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">'
     assert icon in admin_client.get("/admin/").content.decode()
     assert icon in Client().get("/accounts/login/").content.decode()
+    assert "<svg" in Path(finders.find("favicon.svg")).read_text()

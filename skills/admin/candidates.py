@@ -99,15 +99,25 @@ class StatusFilter(admin.SimpleListFilter):
 
 
 def _review_action(review: Review, name: str):
-    """A bulk action from the list: asks for one note, then reviews each selected candidate."""
+    """A bulk action from the list: the selected candidates that cannot take it are refused at once
+    (a message naming each); one note is asked for the others, then each goes through the service."""
 
     def action(modeladmin, request, queryset):
+        legal = []
+        for candidate in queryset:
+            refusal = candidate_transition_error(candidate, review.target)
+            if refusal and "apply" not in request.POST:  # on apply, the service refuses (and says so) again
+                modeladmin.message_user(request, refusal, messages.ERROR)
+            else:
+                legal.append(candidate)
+        if not legal:
+            return None
         form = NoteForm(request.POST if "apply" in request.POST else None)
         if not form.is_valid():
             context = {
                 **modeladmin.admin_site.each_context(request),
-                "title": f"{review.verb} {queryset.count()} candidate(s)",
-                "candidates": queryset,
+                "title": f"{review.verb} {len(legal)} candidate(s)",
+                "candidates": legal,
                 "form": form,
                 "action": request.POST["action"],
                 "verb": name,
@@ -116,7 +126,7 @@ def _review_action(review: Review, name: str):
             }
             return TemplateResponse(request, "admin/skills/emergencecandidate/review.html", context)
         done = 0
-        for candidate in queryset:
+        for candidate in legal:
             try:
                 with transaction.atomic():
                     review.service(candidate=candidate, reviewer=request.user, note=form.cleaned_data["note"])

@@ -57,11 +57,12 @@ def test_approve_then_deploy_publishes_a_composite_skill(admin_client, staff):
     assert "review history" in history.lower() and "ship it" in history
 
 
-def test_deploy_before_approve_is_refused_with_a_message_naming_the_candidate(admin_client):
+def test_deploy_before_approve_is_refused_at_once_with_a_message_naming_the_candidate(admin_client):
     candidate = make_candidate()
-    response = run_action(admin_client, "deploy", [candidate])
+    url = f"{CHANGELIST}?status=all"
+    response = admin_client.post(url, {"action": "deploy", "_selected_action": [candidate.pk]}, follow=True)
     expected = ILLEGAL_TRANSITION.format(candidate=candidate, current="review", target="deployed")
-    assert expected in messages_of(response)
+    assert expected in messages_of(response) and 'name="note"' not in response.content.decode()
     candidate.refresh_from_db()
     assert candidate.status == CandidateStatus.REVIEW
 
@@ -69,10 +70,14 @@ def test_deploy_before_approve_is_refused_with_a_message_naming_the_candidate(ad
 def test_nothing_goes_after_reject_and_bulk_actions_report_each_candidate(admin_client):
     rejected = make_candidate(("a", "b"), CandidateStatus.REJECTED)
     pending = make_candidate(("c", "d"), CandidateStatus.REVIEW)
-    response = run_action(admin_client, "approve", [rejected, pending])
-    assert any("a + b cannot go from rejected to approved" in m for m in messages_of(response))
+    selected, url = [rejected.pk, pending.pk], f"{CHANGELIST}?status=all"
+    form = admin_client.post(url, {"action": "approve", "_selected_action": selected})
+    assert "Candidate a + b cannot go from rejected to approved." in messages_of(form)
+    assert list(form.context["candidates"]) == [pending]  # the note is asked for the legal one only
+    admin_client.post(url, {"action": "approve", "_selected_action": [pending.pk], "apply": "1", "note": "ok"})
     pending.refresh_from_db()
-    assert pending.status == CandidateStatus.APPROVED
+    rejected.refresh_from_db()
+    assert (pending.status, rejected.status) == (CandidateStatus.APPROVED, CandidateStatus.REJECTED)
 
 
 def test_a_review_needs_a_note(admin_client):

@@ -1,6 +1,7 @@
-"""Demo data for a fresh site: a dozen skills with versions, a few users, unlocks,
-three weeks of usage telemetry (so the analytics and the dashboard have something to show)
-and a roadmap for the first learner.
+"""Demo data for a fresh site: a dozen skills with versions, a few users, unlocks, ninety days of
+usage telemetry up to now (so every dashboard range and tile has something to show, and versions
+differ in success rate), emergence candidates mined from it in every review status (with the
+reviewer's notes), and a roadmap for the first learner.
 
 Idempotent: running it again leaves the same data (existing rows are kept).
 """
@@ -10,15 +11,22 @@ from __future__ import annotations
 import random
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from skills.ingestion import usage_events_record
-from skills.models import Skill, Tier
-from skills.services import skill_unlock_grant, skill_version_publish
+from skills.ingestion import usage_events_record, usage_rollups_fold
+from skills.models import EmergenceCandidate, Skill, Tier, UsageEvent
+from skills.services import (
+    candidate_approve,
+    candidate_deploy,
+    candidate_reject,
+    emergence_mine,
+    skill_unlock_grant,
+    skill_version_publish,
+)
 
 DEMO_ADMIN_USERNAME = "admin"
 DEMO_ADMIN_PASSWORD = "skillsite-demo-admin"
@@ -49,11 +57,19 @@ class DemoResult:
     skills_created: int
 
 
-def _skill_md(skill_id: str, name: str, category: str, version: str) -> str:
+CHANGELOGS = [
+    "First release.",
+    "Handles longer inputs; clearer error messages.",
+    "Follows the new output format; fewer tokens per call.",
+]
+
+
+def _skill_md(skill_id: str, name: str, category: str, version: str, step: int) -> str:
+    notes = "".join(f"- {CHANGELOGS[n]}\n" for n in range(step + 1))
     return (
         f"---\nname: {skill_id}\ndescription: {name} for {category} work.\n"
         f'metadata:\n  version: "{version}"\n  category: {category}\n---\n\n# {name}\n\n'
-        f"Instructions for {name}, version {version}.\n"
+        f"Instructions for {name}, version {version}.\n\n## Changes\n{notes}"
     )
 
 
@@ -81,45 +97,127 @@ def _ensure_skill(spec: tuple, admin) -> bool:
         },
     )
     existing = set(skill.versions.values_list("version", flat=True))
-    for version in versions:
+    for step, version in enumerate(versions):
         if version not in existing:
-            content = _skill_md(skill_id, name, category, version)
+            content = _skill_md(skill_id, name, category, version, step)
             skill_version_publish(
-                skill=skill, version=version, content=content, changelog=f"{version}", created_by=admin
+                skill=skill, version=version, content=content, changelog=CHANGELOGS[step], created_by=admin
             )
     return created
 
 
 DEMO_NAMESPACE = uuid.UUID("0d3c1f7e-2b8a-4c55-9a61-7f0e4b2d9c11")
-DEMO_EVENTS = 600
+DEMO_DAYS = 90
+SESSIONS_PER_DAY = 12
+# Skill sets that recur in sessions, with their share of sessions and their context's element: mining
+# turns the frequent ones into candidates in review and the rare ones into candidates it keeps monitoring.
+PATTERNS = [
+    (("pdf-extract", "doc-summarize"), 0.18, "documents"),
+    (("code-review", "test-writer", "git-commit"), 0.12, "engineering"),
+    (("sql-optimize", "data-clean"), 0.08, "data"),
+    (("translate-text", "doc-summarize"), 0.06, "language"),
+    (("api-design", "code-review"), 0.05, "engineering"),
+    (("security-audit", "code-review"), 0.012, "security"),
+    (("diagram-draw", "api-design"), 0.01, "design"),
+]
+SINGLES = ["pdf-extract", "code-review", "git-commit", "data-clean", "translate-text", "incident-triage"]
+# Chance of success of each version, oldest first: some releases helped, one (translate-text 1.1.0) did not.
+SUCCESS = {
+    "pdf-extract": [0.78, 0.88, 0.95], "doc-summarize": [0.86, 0.93], "code-review": [0.8, 0.94],
+    "test-writer": [0.7, 0.9], "translate-text": [0.9, 0.95, 0.82], "data-clean": [0.85, 0.92],
+    "api-design": [0.75, 0.88],
+}  # fmt: skip
+ERRORS = ["Timeout", "RateLimit", "ParseError"]
 
 
-def _demo_events(learners) -> list[dict]:
-    """Three weeks of telemetry with deterministic ids, so a re-run stores nothing twice."""
+@dataclass
+class DemoSession:
+    number: int
+    learner: object
+    element: str
+    at: datetime
+    progress: float  # 0 at the start of the period, 1 now
+
+
+def _demo_events(learners, versions: dict[str, list[str]]) -> list[dict]:
+    """DEMO_DAYS days of sessions up to now, with deterministic ids (a re-run stores nothing twice)."""
     rng = random.Random(7)
-    skills = [spec[0] for spec in DEMO_SKILLS]
-    start = timezone.now().replace(hour=9, minute=0, second=0, microsecond=0) - timedelta(days=21)
+    end = timezone.now().replace(second=0, microsecond=0)
+    minutes = DEMO_DAYS * 24 * 60
     events = []
-    for n in range(DEMO_EVENTS):
-        outcome = rng.choice(["success"] * 8 + ["failure", "error"])
-        events.append(
-            {
-                "event_id": str(uuid.uuid5(DEMO_NAMESPACE, str(n))),
-                "skill_id": rng.choice(skills[:8]),
-                "outcome": outcome,
-                "user": learners[n % len(learners)].pk,
-                "session_id": f"demo-session-{n // 3}",
-                "latency_ms": int(rng.lognormvariate(6, 0.8)),
-                "error_type": rng.choice(["Timeout", "RateLimit", "ParseError"]) if outcome == "error" else "",
-                "workflow_path": rng.choice(["plan/execute", "plan/review/execute", "quick", "search/read/answer"]),
-                "tokens_used": rng.randrange(200, 4000),
-                "tokens_saved": rng.randrange(0, 900),
-                "cost_usd": f"{rng.randrange(5, 900) / 100000:.5f}",
-                "state_snapshot": {"tier": "standard", "element": rng.choice(["fire", "water"]), "realm": "demo"},
-                "occurred_at": (start + timedelta(minutes=n * 50)).isoformat(),
-            }
-        )
+    for number in range(DEMO_DAYS * SESSIONS_PER_DAY):
+        offset = rng.uniform(0, minutes - 30)
+        skills, element = _session_skills(rng)
+        at = end - timedelta(minutes=minutes - offset)
+        session = DemoSession(number, learners[number % len(learners)], element, at, offset / minutes)
+        events += [
+            _demo_event(rng, session, step, skill_id, versions[skill_id]) for step, skill_id in enumerate(skills)
+        ]
     return events
+
+
+def _session_skills(rng: random.Random) -> tuple[list[str], str]:
+    pick = rng.random()
+    for skills, share, element in PATTERNS:
+        if pick < share:
+            return list(skills), element
+        pick -= share
+    return [rng.choice(SINGLES)], "general"
+
+
+def _demo_event(rng: random.Random, session: DemoSession, step: int, skill_id: str, versions: list[str]) -> dict:
+    # Versions follow each other over the period: the newest is the one in use now.
+    release = min(int(session.progress * len(versions)), len(versions) - 1)
+    chance = SUCCESS.get(skill_id, [0.88] * len(versions))[release]
+    outcome = "success" if rng.random() < chance else rng.choice(["failure", "error", "error", "abandoned"])
+    return {
+        "event_id": str(uuid.uuid5(DEMO_NAMESPACE, f"session-{session.number}-{step}")),
+        "skill_id": skill_id,
+        "skill_version": versions[release],
+        "outcome": outcome,
+        "user": session.learner.pk,
+        "session_id": f"demo-{session.number:04d}",
+        "latency_ms": int(rng.lognormvariate(5.5 + len(skill_id) % 4 * 0.3, 0.7)),
+        "error_type": rng.choice(ERRORS) if outcome == "error" else "",
+        "workflow_path": rng.choice(["plan/execute", "plan/review/execute", "quick", "search/read/answer"]),
+        "tokens_used": rng.randrange(200, 4000),
+        "tokens_saved": rng.randrange(0, 900),
+        "cost_usd": f"{rng.randrange(5, 900) / 100000:.5f}",
+        "state_snapshot": {"tier": "standard", "element": session.element, "realm": "demo"},
+        "occurred_at": (session.at + timedelta(minutes=2 * step)).isoformat(),
+    }
+
+
+def _record_demo_events(learners, admin) -> None:
+    events = _demo_events(learners, {spec[0]: spec[5] for spec in DEMO_SKILLS})
+    if UsageEvent.objects.filter(event_id=events[0]["event_id"]).exists():
+        return  # recorded by an earlier run (its times are that run's)
+    for start in range(0, len(events), 1000):
+        usage_events_record(events=events[start : start + 1000], user=admin)
+    usage_rollups_fold()  # the charts and metrics show every demo event at once
+
+
+# What the demo's reviewer decided, by skill set (sorted, as mining stores it).
+DEMO_REVIEWS = {
+    ("doc-summarize", "pdf-extract"): [
+        (candidate_approve, "Extract-then-summarise is the most common pair and both succeed together."),
+        (candidate_deploy, "Deployed at trust level 1; watch its success rate for two weeks."),
+    ],
+    ("code-review", "git-commit", "test-writer"): [
+        (candidate_approve, "A real review workflow: tests, review, then the commit message."),
+    ],
+    ("data-clean", "sql-optimize"): [
+        (candidate_reject, "Both are data chores that meet by chance; no shared workflow to package."),
+    ],
+}
+
+
+def _demo_reviews(admin) -> None:
+    """Mines the demo's sessions, then reviews a few candidates so every status has an example."""
+    emergence_mine()
+    for candidate in EmergenceCandidate.objects.filter(status__in=["monitoring", "review"]):
+        for review, note in DEMO_REVIEWS.get(tuple(candidate.skills), []) if not candidate.reviews.exists() else []:
+            candidate = review(candidate=candidate, reviewer=admin, note=note)
 
 
 def _demo_roadmap(learner) -> None:
@@ -139,6 +237,7 @@ def seed_demo() -> DemoResult:
     for learner, skill in zip(learners, advanced, strict=False):
         if not skill.unlocks.filter(user=learner).exists():
             skill_unlock_grant(user=learner, skill=skill, reason="demo: completed onboarding", granted_by=admin)
-    usage_events_record(events=_demo_events(learners), user=admin)
+    _record_demo_events(learners, admin)
+    _demo_reviews(admin)
     _demo_roadmap(learners[0])
     return DemoResult(admin_username=admin.username, admin_password=DEMO_ADMIN_PASSWORD, skills_created=created)

@@ -1,6 +1,9 @@
 """The usage log (read-only, fast on large tables) and the aggregate tables, read-only."""
 
+from urllib.parse import quote
+
 from django.contrib import admin
+from django.utils.html import format_html
 
 from skills.api.telemetry import search_workflow_paths
 from skills.models import (
@@ -13,15 +16,16 @@ from skills.models import (
     UsageEvent,
 )
 
-from .common import EstimatedCountPaginator, ReadOnlyAdmin
+from .common import EstimatedCountPaginator, ReadOnlyAdmin, short_time, truncated
 
 
 @admin.register(UsageEvent)
 class UsageEventAdmin(ReadOnlyAdmin):
-    list_display = ["occurred_at", "skill", "outcome", "latency_ms", "user", "session_id", "workflow_path"]
+    list_display = ["occurred", "skill", "version", "outcome", "latency_ms", "user", "session", "workflow"]
     list_filter = ["outcome", ("occurred_at", admin.DateFieldListFilter), "skill"]
     search_fields = ["workflow_path"]
-    list_select_related = ["skill", "user"]
+    list_select_related = ["skill", "user", "skill_version"]
+    list_per_page = 50
     # No full-table count anywhere on the page: an estimate, and a capped count when filtered.
     paginator = EstimatedCountPaginator
     show_full_result_count = False
@@ -31,14 +35,45 @@ class UsageEventAdmin(ReadOnlyAdmin):
         # The API's search: full text through the GIN index on PostgreSQL, substrings on SQLite.
         return search_workflow_paths(queryset, search_term), False
 
+    @admin.display(description="Occurred", ordering="occurred_at")
+    def occurred(self, event: UsageEvent) -> str:
+        return short_time(event.occurred_at)
+
+    @admin.display(description="Version", ordering="skill_version__version")
+    def version(self, event: UsageEvent) -> str:
+        return event.skill_version.version if event.skill_version else "—"
+
+    @admin.display(description="Session", ordering="session_id")
+    def session(self, event: UsageEvent) -> str:
+        """The session's events, a click away (this list filtered by the session)."""
+        if not event.session_id:
+            return "—"
+        return format_html('<a href="?session_id={}">{}</a>', quote(event.session_id), truncated(event.session_id, 20))
+
+    @admin.display(description="Workflow path", ordering="workflow_path")
+    def workflow(self, event: UsageEvent) -> str:
+        return truncated(event.workflow_path, 28)
+
 
 @admin.register(Feedback)
 class FeedbackAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "skill", "rating", "user", "notes"]
+    list_display = ["created", "skill", "rating", "user", "tag_list", "note"]
     list_filter = ["rating"]
     search_fields = ["skill__skill_id", "notes"]
     list_select_related = ["skill", "user"]
     raw_id_fields = ["skill", "user", "event"]
+
+    @admin.display(description="Created", ordering="created_at")
+    def created(self, feedback: Feedback) -> str:
+        return short_time(feedback.created_at)
+
+    @admin.display(description="Tags")
+    def tag_list(self, feedback: Feedback) -> str:
+        return truncated(", ".join(map(str, feedback.tags)), 30)
+
+    @admin.display(description="Notes")
+    def note(self, feedback: Feedback) -> str:
+        return truncated(feedback.notes, 60)
 
 
 @admin.register(SkillMetrics)

@@ -13,36 +13,69 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
-from django.views.decorators.http import require_POST
 
 from skills.models import Skill, SkillMetrics, SkillUnlock, SkillVersion, Tier
+from skills.selectors import version_diff, versions_with_usage
 from skills.services import skill_unlock_grant, skill_unlock_revoke, skill_version_rollback
 
+from .common import percent, short_sha, short_time, truncated
 
-class SkillVersionInline(admin.TabularInline):
-    model = SkillVersion
-    extra = 0
-    fields = ["version", "current", "sha256", "changelog", "created_at", "created_by", "rollback"]
-    readonly_fields = fields
-    can_delete = False
-    ordering = ["-created_at", "-id"]
+# Messages start with a word, not the skill id: the admin capitalises a message's first letter.
+ROLLED_BACK = "Rolled back {skill}: version {version} is current."
+ALREADY_CURRENT = "Nothing to roll back: version {version} of {skill} is already current."
+USERS_PLACEHOLDER = "Search users by name or email"
+SKILLS_PLACEHOLDER = "Search skills"
 
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
-    @admin.display(description="Current", boolean=True)
-    def current(self, version: SkillVersion) -> bool:
-        return version.is_current
+class VersionColumns:
+    """The columns a version shows in the skill's inline and in the versions list."""
+
+    @admin.display(description="sha256")
+    def sha(self, version: SkillVersion) -> str:
+        return short_sha(version.sha256)
+
+    @admin.display(description="Created", ordering="created_at")
+    def created(self, version: SkillVersion) -> str:
+        return short_time(version.created_at, date_only=True)
+
+    @admin.display(description="Author", ordering="created_by__username")
+    def author(self, version: SkillVersion) -> str:
+        return version.created_by.get_username() if version.created_by else "—"
+
+    @admin.display(description="Changelog")
+    def changelog_text(self, version: SkillVersion) -> str:
+        return truncated(version.changelog, 32)
+
+    @admin.display(description="Uses", ordering="uses")
+    def uses(self, version: SkillVersion) -> str:
+        return f"{version.uses:,}"
+
+    @admin.display(description="Success", ordering="successes")
+    def version_success(self, version: SkillVersion) -> str:
+        return percent(version.successes / version.uses) if version.uses else "—"
 
     @admin.display(description="")
     def rollback(self, version: SkillVersion) -> str:
         if version.is_current:
-            return "current version"
+            return "current"
         url = reverse("admin:skills_skill_rollback", args=[version.skill_id, version.pk])
-        # formaction: the inline lives inside the change form, which cannot hold another form.
-        return format_html(
-            '<button type="submit" class="button" formaction="{}">Roll back to {}</button>', url, version.version
-        )
+        return format_html('<a class="button" href="{}">Roll back…</a>', url)
+
+
+class SkillVersionInline(VersionColumns, admin.TabularInline):
+    model = SkillVersion
+    extra = 0
+    fields = ["version", "is_current", "sha", "created", "author", "changelog_text", "uses", "version_success",
+              "rollback"]  # fmt: skip
+    readonly_fields = fields
+    can_delete = False
+    ordering = ["-created_at", "-id"]
+
+    def get_queryset(self, request):
+        return versions_with_usage(super().get_queryset(request).select_related("created_by"))
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
 
 
 def _metrics_html(metrics: SkillMetrics | None) -> str:
@@ -73,7 +106,9 @@ class SkillAdmin(admin.ModelAdmin):
     list_display = ["skill_id", "display_name", "tier", "category", "trust_level", "enabled", "updated_at"]
     list_filter = ["enabled", "tier", "category", "trust_level"]
     search_fields = ["skill_id", "display_name", "description"]
-    readonly_fields = ["metrics_summary", "sha256", "source_path", "created_at", "updated_at"]
+    fields = ["skill_id", "display_name", "description", "enabled", "tier", "category", "trust_level", "meta",
+              "metrics_summary", "sha", "source_path", "created_at", "updated_at"]  # fmt: skip
+    readonly_fields = ["metrics_summary", "sha", "source_path", "created_at", "updated_at"]
     inlines = [SkillVersionInline]
 
     def get_queryset(self, request):
@@ -83,54 +118,94 @@ class SkillAdmin(admin.ModelAdmin):
     def metrics_summary(self, skill: Skill) -> str:
         return _metrics_html(getattr(skill, "metrics", None) if skill.pk and hasattr(skill, "metrics") else None)
 
+    @admin.display(description="sha256")
+    def sha(self, skill: Skill) -> str:
+        return short_sha(skill.sha256)
+
     def get_urls(self):
-        view = self.admin_site.admin_view(require_POST(self.rollback_view))
+        view = self.admin_site.admin_view(self.rollback_view)
         return [
             path("<path:skill_id>/rollback/<int:version_id>/", view, name="skills_skill_rollback"),
             *super().get_urls(),
         ]
 
     def rollback_view(self, request, skill_id: str, version_id: int):
+        """Shows the diff from the current version's SKILL.md to the chosen one; the POST rolls back."""
         if not self.has_change_permission(request):
             raise PermissionDenied
-        version = get_object_or_404(SkillVersion, pk=version_id, skill_id=skill_id)
-        try:
-            skill_version_rollback(skill=version.skill, version=version.version)
-            self.message_user(request, f"{skill_id} rolled back: version {version.version} is current.")
-        except ValidationError as error:
-            self.message_user(request, " ".join(error.messages), messages.ERROR)
-        return HttpResponseRedirect(reverse("admin:skills_skill_change", args=[skill_id]))
+        version = get_object_or_404(SkillVersion.objects.select_related("skill"), pk=version_id, skill_id=skill_id)
+        page = reverse("admin:skills_skill_change", args=[skill_id])
+        if version.is_current:
+            self.message_user(request, ALREADY_CURRENT.format(skill=skill_id, version=version.version), messages.INFO)
+            return HttpResponseRedirect(page)
+        if request.method == "POST":
+            try:
+                skill_version_rollback(skill=version.skill, version=version.version)
+                self.message_user(request, ROLLED_BACK.format(skill=skill_id, version=version.version))
+            except ValidationError as error:
+                self.message_user(request, " ".join(error.messages), messages.ERROR)
+            return HttpResponseRedirect(page)
+        current = version.skill.versions.filter(is_current=True).first()
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Roll back {skill_id} to version {version.version}",
+            "opts": self.model._meta,
+            "skill": version.skill,
+            "version": version,
+            "current": current,
+            "diff": version_diff(current, version) if current else [],
+        }
+        return TemplateResponse(request, "admin/skills/skill/rollback.html", context)
 
 
 @admin.register(SkillVersion)
-class SkillVersionAdmin(admin.ModelAdmin):
-    list_display = ["skill", "version", "is_current", "created_at", "created_by"]
+class SkillVersionAdmin(VersionColumns, admin.ModelAdmin):
+    # sha256 and author are on each version's page: the list keeps what tells versions apart at a glance.
+    list_display = ["skill_name", "version", "current", "created", "changelog_text", "uses", "version_success",
+                    "rollback"]  # fmt: skip
     list_filter = ["is_current"]
     search_fields = ["skill__skill_id", "version", "changelog"]
     list_select_related = ["skill", "created_by"]
     raw_id_fields = ["skill", "created_by"]
     readonly_fields = ["sha256", "is_current", "created_at"]
-    actions = ["make_current"]
 
-    @admin.action(description="Roll back: make the selected version current")
-    def make_current(self, request, queryset):
-        for version in queryset.select_related("skill"):
-            skill_version_rollback(skill=version.skill, version=version.version)
-            self.message_user(request, f"{version.skill_id}: version {version.version} is current.")
+    def get_queryset(self, request):
+        return versions_with_usage(super().get_queryset(request))
+
+    @admin.display(description="Skill", ordering="skill_id")
+    def skill_name(self, version: SkillVersion) -> str:
+        return truncated(version.skill_id, 30)
+
+    @admin.display(description="Current", boolean=True, ordering="is_current")
+    def current(self, version: SkillVersion) -> bool:
+        return version.is_current
 
 
-def _autocomplete(field_name: str) -> AutocompleteSelectMultiple:
+class SearchSelectMultiple(AutocompleteSelectMultiple):
+    """The admin's search-as-you-type picker, saying what to type."""
+
+    def __init__(self, field, admin_site, placeholder: str):
+        super().__init__(field, admin_site)
+        self.placeholder = placeholder
+
+    def build_attrs(self, base_attrs, extra_attrs=None):
+        attrs = super().build_attrs(base_attrs, extra_attrs)
+        attrs["data-placeholder"] = self.placeholder  # the admin sets "" (select2 shows nothing)
+        return attrs
+
+
+def _autocomplete(field_name: str, placeholder: str) -> SearchSelectMultiple:
     # Search-as-you-type through the admin's autocomplete view: the page never lists every user.
-    return AutocompleteSelectMultiple(SkillUnlock._meta.get_field(field_name), admin.site)
+    return SearchSelectMultiple(SkillUnlock._meta.get_field(field_name), admin.site, placeholder)
 
 
 class BulkUnlockForm(forms.Form):
     users = forms.ModelMultipleChoiceField(
-        queryset=get_user_model().objects.order_by("username"), widget=_autocomplete("user")
+        queryset=get_user_model().objects.order_by("username"), widget=_autocomplete("user", USERS_PLACEHOLDER)
     )
     skills = forms.ModelMultipleChoiceField(
         queryset=Skill.objects.exclude(tier=Tier.FOUNDATIONAL),
-        widget=_autocomplete("skill"),
+        widget=_autocomplete("skill", SKILLS_PLACEHOLDER),
         help_text="Foundational skills are refused: they are always unlocked.",
     )
     reason = forms.CharField(max_length=500)
@@ -157,12 +232,21 @@ def _apply_bulk(data: dict, admin_user) -> int:
 
 @admin.register(SkillUnlock)
 class SkillUnlockAdmin(admin.ModelAdmin):
-    list_display = ["user", "skill", "state", "unlocked_at", "unlock_reason", "granted_by"]
-    list_filter = ["unlocked", "skill", "user", "skill__tier"]
+    list_display = ["user", "skill", "state", "unlocked_on", "reason", "granted_by"]
+    # No filter by user: it would list every account; the search finds a user by name.
+    list_filter = ["unlocked", "skill__tier", "skill"]
     search_fields = ["user__username", "skill__skill_id", "unlock_reason"]
     list_select_related = ["user", "skill", "granted_by"]
     raw_id_fields = ["user", "skill", "granted_by"]
     change_list_template = "admin/skills/skillunlock/change_list.html"
+
+    @admin.display(description="Unlocked at", ordering="unlocked_at")
+    def unlocked_on(self, unlock: SkillUnlock) -> str:
+        return short_time(unlock.unlocked_at)
+
+    @admin.display(description="Reason", ordering="unlock_reason")
+    def reason(self, unlock: SkillUnlock) -> str:
+        return truncated(unlock.unlock_reason, 40)
 
     @admin.display(description="State")
     def state(self, unlock: SkillUnlock) -> str:

@@ -29,8 +29,8 @@ from skills.models import (
     UsageEventPending,
 )
 
-FOLD_CHUNK = 2000  # events a transaction; one call folds at most MAX_CHUNKS of them
-MAX_CHUNKS = 10
+FOLD_CHUNK = 2000  # events a transaction
+FOLD_WHEN_DUE = 20_000  # the most a request folds: the rest waits for the next fold
 FOLDED_COLUMNS = (
     "skill_id",
     "user_id",
@@ -61,13 +61,14 @@ def fold_when_due(*, using: str = DEFAULT_DB_ALIAS) -> None:
     if now - _last_fold < settings.INGEST_FOLD_INTERVAL_SECONDS:
         return
     _last_fold = now
-    usage_rollups_fold(using=using)
+    usage_rollups_fold(using=using, max_events=FOLD_WHEN_DUE)
 
 
-def usage_rollups_fold(*, using: str = DEFAULT_DB_ALIAS, max_chunks: int = MAX_CHUNKS) -> int:
-    """Folds queued events into the roll-ups, oldest first; returns how many it folded."""
+def usage_rollups_fold(*, using: str = DEFAULT_DB_ALIAS, max_events: int | None = None) -> int:
+    """Folds queued events into the roll-ups, oldest first, until the queue is empty (or about
+    `max_events` are folded); returns how many it folded."""
     folded = 0
-    for _ in range(max_chunks):
+    while max_events is None or folded < max_events:
         count = _fold_chunk(using)
         folded += count
         if count < FOLD_CHUNK:

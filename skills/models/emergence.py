@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 
 from .registry import Skill
+from .telemetry import UsageEvent
 
 
 class CandidateStatus(models.TextChoices):
@@ -30,6 +32,23 @@ CANDIDATE_TRANSITIONS: dict[str, frozenset[str]] = {
 class EmergenceCandidateQuerySet(models.QuerySet):
     def pending_review(self) -> EmergenceCandidateQuerySet:
         return self.filter(status=CandidateStatus.REVIEW)
+
+    def with_distinct_users(self) -> EmergenceCandidateQuerySet:
+        """Annotates `distinct_users`: the users behind the events of the candidate's sessions.
+
+        A subquery a row, through the sessions' index on the log: PostgreSQL evaluates it only for
+        the rows a page shows (after its sort and limit)."""
+        sessions = MiningSession.objects.filter(signature_hash=OuterRef(OuterRef("signature_hash"))).values(
+            "session_id"
+        )
+        users = (
+            UsageEvent.objects.filter(session_id__in=sessions, user__isnull=False)
+            .order_by()
+            .values(group=Value(1))
+            .annotate(n=Count("user_id", distinct=True))
+            .values("n")
+        )
+        return self.annotate(distinct_users=Coalesce(Subquery(users), 0))
 
 
 class EmergenceCandidate(models.Model):

@@ -55,6 +55,8 @@ from .registry import skill_version_publish
 
 ILLEGAL_TRANSITION = "Candidate {candidate} cannot go from {current} to {target}."
 NOTE_REQUIRED = "Give a note for the review."
+# A deployed composite starts at the lowest trust, for gradual rollout.
+COMPOSITE_TRUST_LEVEL = 1
 CONTEXT_KEYS = ("tier", "element", "realm")
 # Bounded IN lists: SQLite refuses more than 32,766 parameters in a statement.
 CHUNK = 2000
@@ -259,10 +261,24 @@ def emergence_mine(*, full: bool = False) -> MiningReport:
     return MiningReport(full=run.full, sessions=sessions, candidates=touched)
 
 
+def candidate_transition_error(candidate: EmergenceCandidate, target: str) -> str | None:
+    """Why the candidate cannot move to `target` from its status as read, or None when it can.
+    The review services check again under a row lock; the admin asks first, before a note form."""
+    if target in CANDIDATE_TRANSITIONS[candidate.status]:
+        return None
+    return ILLEGAL_TRANSITION.format(candidate=candidate, current=candidate.status, target=target)
+
+
+def composite_skill_id(candidate: EmergenceCandidate) -> str:
+    """The id of the composite skill that deploying the candidate publishes (at most 100 characters)."""
+    return ("composite-" + "-".join(candidate.skills))[:92] + "-" + candidate.signature_hash[:7]
+
+
 def _review(candidate: EmergenceCandidate, target: str, *, reviewer, note: str) -> EmergenceCandidate:
     candidate = EmergenceCandidate.objects.select_for_update().get(pk=candidate.pk)
-    if target not in CANDIDATE_TRANSITIONS[candidate.status]:
-        raise ValidationError(ILLEGAL_TRANSITION.format(candidate=candidate, current=candidate.status, target=target))
+    error = candidate_transition_error(candidate, target)
+    if error:
+        raise ValidationError(error)
     if not note or not note.strip():
         raise ValidationError(NOTE_REQUIRED)
     CandidateReview.objects.create(
@@ -288,7 +304,7 @@ def candidate_reject(*, candidate: EmergenceCandidate, reviewer, note: str) -> E
 def candidate_deploy(*, candidate: EmergenceCandidate, reviewer, note: str) -> EmergenceCandidate:
     """Deploying publishes a composite skill: tier composite, trust level 1, its version naming the members."""
     candidate = _review(candidate, CandidateStatus.DEPLOYED, reviewer=reviewer, note=note)
-    skill_id = ("composite-" + "-".join(candidate.skills))[:92] + "-" + candidate.signature_hash[:7]
+    skill_id = composite_skill_id(candidate)
     skill, _created = Skill.objects.get_or_create(
         skill_id=skill_id,
         defaults={
@@ -296,7 +312,7 @@ def candidate_deploy(*, candidate: EmergenceCandidate, reviewer, note: str) -> E
             "description": f"Composite of {', '.join(candidate.skills)} (emerged in "
             f"{candidate.tier or '-'}/{candidate.element or '-'}/{candidate.realm or '-'}).",
             "tier": Tier.COMPOSITE,
-            "trust_level": 1,
+            "trust_level": COMPOSITE_TRUST_LEVEL,
             "enabled": True,
             "meta": {"members": candidate.skills, "candidate": candidate.signature_hash},
         },

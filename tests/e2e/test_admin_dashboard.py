@@ -47,10 +47,9 @@ def test_the_dashboard_draws_its_charts(browser, live_server, artifacts):
     context.close()
 
 
-def review(page, candidate_pk: int, action: str, note: str) -> str:
-    page.locator(f"input[name=_selected_action][value='{candidate_pk}']").check()
-    page.locator("select[name=action]").select_option(action)
-    page.locator("button[name=index]").click()
+def review(page, verb: str, note: str) -> str:
+    """Clicks the candidate page's button, writes the note on the confirmation page, confirms."""
+    page.locator("ul.object-tools a", has_text=verb).click()
     page.locator("#id_note").fill(note)
     page.locator("input[type=submit].default").click()
     return page.locator("ul.messagelist").inner_text()
@@ -58,12 +57,16 @@ def review(page, candidate_pk: int, action: str, note: str) -> str:
 
 def test_a_candidate_is_approved_then_deployed_in_the_browser(browser, live_server, artifacts):
     candidate = EmergenceCandidateFactory(skills=["pdf-extract", "summarize"], status=CandidateStatus.REVIEW)
-    changelist = "/admin/skills/emergencecandidate/"
-    context, page = admin_page(browser, live_server, changelist)
-    assert "cannot go from review to deployed" in review(page, candidate.pk, "deploy", "too early")
-    assert "Approved 1 candidate(s)." in review(page, candidate.pk, "approve", "useful pair")
-    assert "Deployed 1 candidate(s)." in review(page, candidate.pk, "deploy", "ship it")
-    page.goto(f"{live_server.url}{changelist}{candidate.pk}/change/")
+    candidate_page = f"/admin/skills/emergencecandidate/{candidate.pk}/change/"
+    context, page = admin_page(browser, live_server, "/admin/skills/emergencecandidate/")
+    page.locator("th.field-candidate a", has_text="pdf-extract + summarize").click()
+    assert page.url.endswith(candidate_page)
+    assert page.locator("ul.object-tools a", has_text="Deploy").count() == 0  # not legal from review
+    assert "Approved candidate pdf-extract + summarize." in review(page, "Approve", "useful pair")
+    assert "Deployed candidate pdf-extract + summarize" in review(page, "Deploy", "ship it")
+    page.locator(".deployed-banner a").click()
+    assert "/admin/skills/skill/composite-pdf-extract-summarize-" in page.url
+    page.goto(f"{live_server.url}{candidate_page}")
     assert "useful pair" in page.content() and "ship it" in page.content()
     page.screenshot(path=str(artifacts / "admin-candidate.png"), full_page=True)
     assert EmergenceCandidate.objects.get().status == CandidateStatus.DEPLOYED

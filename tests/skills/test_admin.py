@@ -5,8 +5,7 @@ from django.contrib.messages import get_messages
 from django.db import connection
 
 from skills.ingestion import usage_events_record
-from skills.models import CandidateStatus, EmergenceCandidate, Skill, SkillUnlock, Tier, UsageEvent
-from skills.services import skill_version_publish
+from skills.models import CandidateStatus, EmergenceCandidate, SkillUnlock, Tier, UsageEvent
 from skills.services.emergence import ILLEGAL_TRANSITION
 from tests.factories import EmergenceCandidateFactory, SkillFactory, SkillUnlockFactory, UserFactory
 from tests.skills.telemetry_helpers import event_payload
@@ -27,13 +26,14 @@ def make_candidate(skills=("pdf", "summarize"), status=CandidateStatus.REVIEW, s
 
 
 def run_action(admin_client, action: str, candidates, note: str | None = "looks right"):
-    selected = [str(c.pk) for c in candidates]
-    first = admin_client.post(CHANGELIST, {"action": action, "_selected_action": selected})
+    """A bulk action from the list showing every status (the list opens on "In review")."""
+    selected, url = [str(c.pk) for c in candidates], f"{CHANGELIST}?status=all"
+    first = admin_client.post(url, {"action": action, "_selected_action": selected})
     assert first.status_code == 200 and "Review note" in first.content.decode()
     if note is None:
         return first
     return admin_client.post(
-        CHANGELIST, {"action": action, "_selected_action": selected, "apply": "1", "note": note}, follow=True
+        url, {"action": action, "_selected_action": selected, "apply": "1", "note": note}, follow=True
     )
 
 
@@ -57,11 +57,12 @@ def test_approve_then_deploy_publishes_a_composite_skill(admin_client, staff):
     assert "review history" in history.lower() and "ship it" in history
 
 
-def test_deploy_before_approve_is_refused_with_a_message_naming_the_candidate(admin_client):
+def test_deploy_before_approve_is_refused_at_once_with_a_message_naming_the_candidate(admin_client):
     candidate = make_candidate()
-    response = run_action(admin_client, "deploy", [candidate])
+    url = f"{CHANGELIST}?status=all"
+    response = admin_client.post(url, {"action": "deploy", "_selected_action": [candidate.pk]}, follow=True)
     expected = ILLEGAL_TRANSITION.format(candidate=candidate, current="review", target="deployed")
-    assert expected in messages_of(response)
+    assert expected in messages_of(response) and 'name="note"' not in response.content.decode()
     candidate.refresh_from_db()
     assert candidate.status == CandidateStatus.REVIEW
 
@@ -69,28 +70,31 @@ def test_deploy_before_approve_is_refused_with_a_message_naming_the_candidate(ad
 def test_nothing_goes_after_reject_and_bulk_actions_report_each_candidate(admin_client):
     rejected = make_candidate(("a", "b"), CandidateStatus.REJECTED)
     pending = make_candidate(("c", "d"), CandidateStatus.REVIEW)
-    response = run_action(admin_client, "approve", [rejected, pending])
-    assert any("a + b cannot go from rejected to approved" in m for m in messages_of(response))
+    selected, url = [rejected.pk, pending.pk], f"{CHANGELIST}?status=all"
+    form = admin_client.post(url, {"action": "approve", "_selected_action": selected})
+    assert "Candidate a + b cannot go from rejected to approved." in messages_of(form)
+    assert list(form.context["candidates"]) == [pending]  # the note is asked for the legal one only
+    admin_client.post(url, {"action": "approve", "_selected_action": [pending.pk], "apply": "1", "note": "ok"})
     pending.refresh_from_db()
-    assert pending.status == CandidateStatus.APPROVED
+    rejected.refresh_from_db()
+    assert (pending.status, rejected.status) == (CandidateStatus.APPROVED, CandidateStatus.REJECTED)
 
 
 def test_a_review_needs_a_note(admin_client):
     candidate = make_candidate()
     response = admin_client.post(
-        CHANGELIST, {"action": "approve", "_selected_action": [candidate.pk], "apply": "1", "note": ""}
+        f"{CHANGELIST}?status=all", {"action": "approve", "_selected_action": [candidate.pk], "apply": "1", "note": ""}
     )
     assert "This field is required." in response.content.decode()
     candidate.refresh_from_db()
     assert candidate.status == CandidateStatus.REVIEW
 
 
-def test_the_candidate_list_links_each_skill_and_sorts_by_support(admin_client):
+def test_the_candidate_list_sorts_by_support(admin_client):
     make_candidate(("low", "x"), support=4)
     make_candidate(("high", "y"), support=40)
-    html = admin_client.get(f"{CHANGELIST}?status__exact=review").content.decode()
-    assert html.index("high") < html.index("low")
-    assert 'href="/admin/skills/skill/high/change/"' in html
+    html = admin_client.get(CHANGELIST).content.decode()
+    assert html.index("high + y") < html.index("low + x")
 
 
 def test_the_candidate_list_finds_a_skill_and_filters_by_context(admin_client):
@@ -148,17 +152,6 @@ def test_the_bulk_page_lists_foundational_skills_as_always_unlocked(admin_client
     assert "always unlocked" in html and "basics" in html
 
 
-def test_rollback_makes_the_older_version_current(admin_client):
-    skill = SkillFactory(skill_id="pdf")
-    old = skill_version_publish(skill=skill, version="1.0.0", content="old")
-    skill_version_publish(skill=skill, version="2.0.0", content="new")
-    page = admin_client.get("/admin/skills/skill/pdf/change/").content.decode()
-    assert "Roll back to 1.0.0" in page and "Metrics" in page
-    response = admin_client.post(f"/admin/skills/skill/pdf/rollback/{old.pk}/", follow=True)
-    assert "version 1.0.0 is current" in messages_of(response)[0]
-    assert Skill.objects.get(pk="pdf").versions.get(is_current=True).version == "1.0.0"
-
-
 def test_events_are_read_only_even_for_superusers(admin_client):
     usage_events_record(events=[event_payload(0)], user=None)
     event_id = UsageEvent.objects.get().pk
@@ -207,15 +200,6 @@ def test_a_large_event_log_is_never_counted(admin_client, monkeypatch, django_as
     assert not any("COUNT(" in q["sql"] for q in queries.captured_queries)
     assert response.context["cl"].result_count == 1_000_000
     assert "10000" in response.content.decode()  # the last page's link
-
-
-@pytest.mark.parametrize("n_candidates", [3, 30])
-def test_the_candidate_list_runs_a_fixed_number_of_queries(admin_client, django_assert_num_queries, n_candidates):
-    EmergenceCandidateFactory.create_batch(n_candidates)
-    # session, user, filtered count, total count, the page with its reviewers, tier / element / realm filter choices
-    with django_assert_num_queries(8):
-        response = admin_client.get(f"{CHANGELIST}?status__exact=review&tier=standard")
-    assert len(response.context["cl"].result_list) == n_candidates
 
 
 def test_bulk_revoke_counts_only_the_unlocks_that_existed(admin_client):

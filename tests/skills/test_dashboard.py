@@ -67,7 +67,8 @@ def test_the_skill_filter_keeps_one_skill():
 def test_the_page_runs_a_fixed_number_of_queries(admin_client, django_assert_num_queries, n_events):
     for start in range(0, n_events, 300):
         usage_events_record(events=[event_payload(n) for n in range(start, start + 300)][:n_events], user=None)
-    # session, user, the skill list for the filter, the roll-up rows of the range: never the event log
+    # session, user, the skill list for the filter, the roll-up rows of the range and of the period before
+    # (one query): never the event log
     with django_assert_num_queries(4) as queries:
         first_day = BASE_TIME.date()
         response = admin_client.get(f"{DASHBOARD}?start={first_day}&end={first_day + timedelta(days=364)}&skill=")
@@ -89,8 +90,68 @@ def test_the_page_embeds_its_data_and_loads_chart_js_from_local_static_files(adm
     ("query", "message"),
     [("start=2026-12-01&end=2026-11-01", RANGE_BACKWARDS), ("start=2025-01-01&end=2026-11-01", RANGE_TOO_LONG)],
 )
-def test_a_bad_range_is_refused_with_a_message(admin_client, query, message):
-    assert message in admin_client.get(f"{DASHBOARD}?{query}").content.decode()
+def test_a_bad_range_shows_its_error_and_no_charts(admin_client, query, message):
+    usage_events_record(events=[event("pdf", "2026-11-02")], user=None)
+    response = admin_client.get(f"{DASHBOARD}?{query}")
+    html = response.content.decode()
+    assert message in html and "Correct the range to see the figures." in html
+    assert "<canvas" not in html and "dashboard-data" not in html and response.context["data"] is None
+
+
+def test_the_tiles_compare_each_figure_with_the_previous_period_of_the_same_length():
+    usage_events_record(
+        events=[
+            # the previous five days (Oct 27–31): 4 calls, 2 succeed, 400 tokens, $1.00
+            *[event("pdf", "2026-10-28", tokens_used=100, cost_usd="0.25", latency_ms=100) for _ in range(2)],
+            *[event("pdf", "2026-10-30", "failure", tokens_used=100, cost_usd="0.25", latency_ms=100)
+              for _ in range(2)],
+            # Nov 1–5: 5 calls, 4 succeed, 1,000 tokens, $0.50, slower
+            *[event("pdf", "2026-11-02", tokens_used=200, cost_usd="0.10", latency_ms=200) for _ in range(4)],
+            event("ocr", "2026-11-03", "error", tokens_used=200, cost_usd="0.10", latency_ms=200),
+        ],
+        user=None,
+    )  # fmt: skip
+    tiles = {t["key"]: t for t in dashboard_data(DashboardFilter(date(2026, 11, 1), date(2026, 11, 5)))["tiles"]}
+    assert (tiles["calls"]["value"], tiles["calls"]["change"], tiles["calls"]["direction"]) == ("5", "+25.0 %", "same")
+    assert (tiles["success_rate"]["value"], tiles["success_rate"]["change"]) == ("80.0 %", "+30.0 pt")
+    assert tiles["success_rate"]["direction"] == "better"
+    assert tiles["p95"]["value"] == "198 ms" and tiles["p95"]["direction"] == "worse"  # DDSketch: within 1 % of 200
+    assert (tiles["tokens"]["value"], tiles["tokens"]["change"]) == ("1,000", "+150.0 %")
+    assert (tiles["cost"]["value"], tiles["cost"]["change"], tiles["cost"]["direction"]) == (
+        "$0.50",
+        "-50.0 %",
+        "better",
+    )
+
+
+def test_an_empty_range_says_so_instead_of_drawing_empty_axes(admin_client):
+    usage_events_record(events=[event("pdf", "2026-11-02")], user=None)
+    html = admin_client.get(f"{DASHBOARD}?start=2026-12-01&end=2026-12-31").content.decode()
+    assert "<canvas" not in html and html.count("No events in this range.") == 6
+    assert "nothing to compare with" in html
+
+
+def test_a_bar_leads_to_the_events_of_its_skill_in_the_range(admin_client):
+    usage_events_record(
+        events=[event("pdf", "2026-11-02"), event("pdf", "2026-11-04", "error", error_type="Timeout"),
+                event("pdf", "2026-11-09"), event("ocr", "2026-11-02")],
+        user=None,
+    )  # fmt: skip
+    data = admin_client.get(f"{DASHBOARD}?start=2026-11-01&end=2026-11-05&skill=").context["data"]
+    assert data["skills"] == ["pdf", "ocr"]
+    events = admin_client.get(data["links"]["skills"][0]).context["cl"].result_list
+    assert sorted((e.skill_id, e.occurred_at.day) for e in events) == [("pdf", 2), ("pdf", 4)]
+    errors = admin_client.get(data["links"]["errors"][0]).context["cl"].result_list
+    assert [(e.skill_id, e.error_type) for e in errors] == [("pdf", "Timeout")]
+
+
+def test_quick_ranges_sit_beside_the_dates(admin_client):
+    response = admin_client.get(DASHBOARD)
+    ranges = {r["label"]: r for r in response.context["quick_ranges"]}
+    assert list(ranges) == ["24 h", "7 d", "30 d", "90 d"]
+    assert ranges["30 d"]["selected"] and not ranges["7 d"]["selected"]  # the default range is 30 days
+    week = admin_client.get(f"{DASHBOARD}?{ranges['7 d']['query']}").context["filters"]
+    assert (week.end - week.start).days == 6
 
 
 def test_the_dashboard_is_for_staff_only(client):

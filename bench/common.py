@@ -93,8 +93,8 @@ def truncate_telemetry() -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             "TRUNCATE skills_usageevent, skills_usageeventkey, skills_usageeventpending, skills_skillmetrics, "
-            "skills_sessionskill, skills_skilluserusage, skills_skilldailyusage, skills_feedback, skills_miningsession, skills_miningrun "
-            "RESTART IDENTITY CASCADE"
+            "skills_sessionskill, skills_skilluserusage, skills_skilldailyusage, skills_feedback, "
+            "skills_miningsession, skills_miningrun RESTART IDENTITY CASCADE"
         )
 
 

@@ -43,7 +43,7 @@ def test_the_seeds_check_constraints():
     refused(lambda: SkillDeconstruction.objects.filter(pk=deconstruction.pk).update(deconstruction_data={"x": 1}))
     progress = progress_of(RoadmapFactory())
     refused(lambda: MilestoneProgress.objects.filter(pk=progress.pk).update(status="paused"))
-    activity = PracticeActivityFactory(progress=progress, completed=False)
+    activity = PracticeActivityFactory(progress=progress, reps=0)
     for bad in [{"activity_type": "dancing"}, {"difficulty_rating": 0}, {"difficulty_rating": 6}]:
         refused(lambda bad=bad: PracticeActivity.objects.filter(pk=activity.pk).update(**bad))
 
@@ -54,13 +54,17 @@ def test_timestamps_match_the_status():
     refused(lambda: rows.update(status="in_progress"))  # never started
     refused(lambda: rows.update(status="completed", started_at=timezone.now()))  # no completion time
     refused(lambda: rows.update(started_at=timezone.now()))  # not started, yet a start time
-    refused(lambda: rows.update(practice_completions=1))  # more completions than attempts
+    refused(lambda: rows.update(practice_completions=1))  # completions without any session
 
 
-def test_an_activity_has_a_completion_time_exactly_when_completed():
-    activity = PracticeActivityFactory(completed=True)
-    refused(lambda: PracticeActivity.objects.filter(pk=activity.pk).update(completed_at=None))
-    refused(lambda: PracticeActivity.objects.filter(pk=activity.pk).update(completed=False))
+def test_an_activity_is_completed_with_a_completion_time_exactly_when_it_covered_reps():
+    activity = PracticeActivityFactory(reps=2)
+    rows = PracticeActivity.objects.filter(pk=activity.pk)
+    refused(lambda: rows.update(completed_at=None))
+    refused(lambda: rows.update(completed=False))
+    refused(lambda: rows.update(reps=0))
+    attempt = PracticeActivity.objects.filter(pk=PracticeActivityFactory(progress=activity.milestone_progress, reps=0).pk)
+    refused(lambda: attempt.update(completed=True, completed_at=timezone.now()))
 
 
 def test_deleting_cascades_as_the_seed_says():

@@ -106,12 +106,6 @@ class RoadmapFilter(django_filters.FilterSet):
     def filter_archived(self, queryset, name, value):
         return queryset.archived() if value else queryset.active()
 
-    @property
-    def qs(self):
-        # Archived roadmaps are hidden unless asked for; a detail URL still finds them.
-        queryset = super().qs
-        return queryset.active() if self.form.cleaned_data.get("archived") is None else queryset
-
 
 class RoadmapViewSet(OwnedQuerysetMixin, viewsets.ModelViewSet):
     """The learner's roadmaps; the detail nests levels, milestones and each milestone's progress.
@@ -125,6 +119,13 @@ class RoadmapViewSet(OwnedQuerysetMixin, viewsets.ModelViewSet):
 
     def base_queryset(self):
         return roadmaps_with_progress(Roadmap.objects.order_by("-created_at"))
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        # The list hides archived roadmaps unless asked for them; a detail URL still finds one.
+        if self.action == "list" and not self.request.query_params.get("archived"):
+            queryset = queryset.active()
+        return queryset
 
     def get_serializer_class(self):
         return RoadmapSerializer if self.action == "list" else RoadmapDetailSerializer

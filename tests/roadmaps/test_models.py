@@ -63,8 +63,8 @@ def test_an_activity_is_completed_with_a_completion_time_exactly_when_it_covered
     refused(lambda: rows.update(completed_at=None))
     refused(lambda: rows.update(completed=False))
     refused(lambda: rows.update(reps=0))
-    attempt = PracticeActivity.objects.filter(pk=PracticeActivityFactory(progress=activity.milestone_progress, reps=0).pk)
-    refused(lambda: attempt.update(completed=True, completed_at=timezone.now()))
+    attempt = PracticeActivityFactory(progress=activity.milestone_progress, reps=0)
+    refused(lambda: PracticeActivity.objects.filter(pk=attempt.pk).update(completed=True, completed_at=timezone.now()))
 
 
 def test_deleting_cascades_as_the_seed_says():

@@ -7,8 +7,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from roadmaps.models import MilestoneProgress, PracticeActivity, Roadmap
 from roadmaps.history import practice_streak
+from roadmaps.models import MilestoneProgress, PracticeActivity, Roadmap
 from roadmaps.services import deconstruction_create, practice_activity_log, roadmap_create
 from tests.factories import UserFactory, make_roadmap
 from tests.roadmaps.plans import plan

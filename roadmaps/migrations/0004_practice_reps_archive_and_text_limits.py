@@ -1,6 +1,8 @@
 """Practice counts reps (a session may cover several), so completions may exceed attempts;
 activities logged before a milestone's reset stop counting toward it (`counted`); roadmaps can
-be archived; free-text fields get length limits.
+be archived; free-text fields get length limits. 0005 fills reps and counted from the old rows
+and 0006 ties completed to reps: on PostgreSQL a table cannot be altered in the transaction that
+updated its rows (pending foreign-key trigger events), hence three migrations.
 
 Changing milestoneprogress's constraints makes SQLite rebuild the table, which drops its
 milestone-exists triggers (migration 0002): they are created again after the change, and
@@ -22,18 +24,6 @@ SQLITE_TRIGGERS = [
         "BEFORE UPDATE ON", "BEFORE UPDATE OF milestone_id, deconstruction_id ON"
     ),
 ]
-
-
-def reps_from_completed(apps, schema_editor):
-    """A completed activity covered one rep; of a milestone's activities only the latest
-    `practice_attempts` were counted since its last reset (a reset zeroed the counters)."""
-    PracticeActivity = apps.get_model("roadmaps", "PracticeActivity")
-    MilestoneProgress = apps.get_model("roadmaps", "MilestoneProgress")
-    PracticeActivity.objects.filter(completed=True).update(reps=1)
-    for progress in MilestoneProgress.objects.filter(activities__isnull=False).distinct():
-        newest = progress.activities.order_by("-created_at", "-id").values_list("pk", flat=True)
-        counted = list(newest[: progress.practice_attempts])
-        progress.activities.exclude(pk__in=counted).update(counted=False)
 
 
 class Migration(migrations.Migration):
@@ -128,23 +118,11 @@ class Migration(migrations.Migration):
                 ],
             ),
         ),
-        migrations.RunPython(reps_from_completed, migrations.RunPython.noop),
         migrations.AddConstraint(
             model_name="milestoneprogress",
             constraint=models.CheckConstraint(
                 condition=models.Q(("practice_attempts__gt", 0), ("practice_completions", 0), _connector="OR"),
                 name="progress_completions_need_attempts",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="practiceactivity",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("completed", True), ("reps__gte", 1)),
-                    models.Q(("completed", False), ("reps", 0)),
-                    _connector="OR",
-                ),
-                name="activity_completed_iff_reps",
             ),
         ),
         RunSQLOnSQLite(SQLITE_TRIGGERS, migrations.RunSQL.noop),

@@ -9,14 +9,17 @@ from roadmaps.models import NOTES_MAX_LENGTH, TEXT_TOO_LONG, MilestoneProgress, 
 from roadmaps.serializers import COMPLETED_IS_DERIVED, NOT_CHANGEABLE
 from roadmaps.services import (
     NOT_EDITABLE,
+    deconstruction_create,
     milestone_complete,
     milestone_reset,
     milestone_start,
     practice_activity_delete,
     practice_activity_log,
     practice_activity_update,
+    roadmap_create,
 )
 from tests.factories import UserFactory
+from tests.roadmaps.plans import juggling_plan
 from tests.roadmaps_factories import RoadmapFactory, progress_of
 
 pytestmark = pytest.mark.django_db
@@ -321,3 +324,16 @@ def test_another_learner_cannot_write_notes(client, progress):
     url = f"{roadmap_of(progress).get_absolute_url()}milestones/{progress.pk}/notes/"
     assert client.post(url, {"notes": "mine"}).status_code == 404
     assert MilestoneProgress.objects.get(pk=progress.pk).notes == ""
+
+
+def test_the_practice_form_starts_on_the_milestones_own_practice_type(client):
+    learner = UserFactory()
+    data = juggling_plan()
+    data["levels"][0]["milestones"][1]["practiceType"] = "video"
+    deconstruction, _ = deconstruction_create(owner=learner, user_query="juggle", skill_type="abstract", data=data)
+    roadmap = roadmap_create(owner=learner, title="Juggling", deconstruction=deconstruction)
+    client.force_login(learner)
+    html = client.get(roadmap.get_absolute_url()).content.decode()
+    one_ball = html.split('id="milestone-one-ball"')[1].split("</article>")[0]
+    two_ball = html.split('id="milestone-two-ball"')[1].split("</article>")[0]
+    assert '<option value="drill" selected>' in one_ball and '<option value="video" selected>' in two_ball

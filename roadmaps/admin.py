@@ -84,6 +84,13 @@ class RoadmapAdmin(NoAddAdmin):
     def save_model(self, request, obj: Roadmap, form, change: bool) -> None:
         services.roadmap_update(roadmap=obj, title=obj.title, description=obj.description)
 
+    def delete_model(self, request, obj: Roadmap) -> None:
+        services.roadmap_delete(roadmap=obj)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for roadmap in queryset:
+            services.roadmap_delete(roadmap=roadmap)
+
 
 def _milestone_action(service: Callable, verb: str, description: str):
     def action(modeladmin, request, queryset):
@@ -132,8 +139,15 @@ class PracticeActivityAdmin(NoAddAdmin):
                      "milestone_progress__deconstruction__owner__username"]  # fmt: skip
     list_select_related = ["milestone_progress__deconstruction__owner"]
     date_hierarchy = "created_at"
-    readonly_fields = ["milestone_progress", "activity_type", "completed", "completion_time", "difficulty_rating",
-                       "created_at", "completed_at"]  # fmt: skip
+    readonly_fields = ["milestone_progress", "activity_type", "reps", "completed", "counted", "completion_time",
+                       "difficulty_rating", "created_at", "completed_at"]  # fmt: skip
+
+    def delete_model(self, request, obj: PracticeActivity) -> None:
+        services.practice_activity_delete(activity=obj)  # the milestone is recounted
+
+    def delete_queryset(self, request, queryset) -> None:
+        for activity in queryset:
+            services.practice_activity_delete(activity=activity)
 
     @admin.display(description="milestone", ordering="milestone_progress__milestone_id")
     def milestone(self, activity: PracticeActivity) -> str:

@@ -26,6 +26,7 @@ from .serializers import (
     MilestoneNotesSerializer,
     MilestoneProgressSerializer,
     PracticeActivitySerializer,
+    PracticeActivityUpdateSerializer,
     ProgressSerializer,
     RoadmapCreatedSerializer,
     RoadmapDetailSerializer,
@@ -93,14 +94,38 @@ class DeconstructionViewSet(
         return Response(DeconstructionCreatedSerializer(deconstruction).data, status=status.HTTP_201_CREATED)
 
 
+class RoadmapFilter(django_filters.FilterSet):
+    archived = django_filters.BooleanFilter(
+        method="filter_archived", help_text="true: only archived roadmaps; false or absent: only active ones."
+    )
+
+    class Meta:
+        model = Roadmap
+        fields = ["archived"]
+
+    def filter_archived(self, queryset, name, value):
+        return queryset.archived() if value else queryset.active()
+
+
 class RoadmapViewSet(OwnedQuerysetMixin, viewsets.ModelViewSet):
-    """The learner's roadmaps; the detail nests levels, milestones and each milestone's progress."""
+    """The learner's roadmaps; the detail nests levels, milestones and each milestone's progress.
+    The list shows active roadmaps (`?archived=true` the archived ones); PATCH renames,
+    describes, archives or restores; DELETE removes the roadmap with its progress and practice
+    (unless another roadmap of yours follows the same deconstruction)."""
 
     queryset = Roadmap.objects.none()
+    filterset_class = RoadmapFilter
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
 
     def base_queryset(self):
         return roadmaps_with_progress(Roadmap.objects.order_by("-created_at"))
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        # The list hides archived roadmaps unless asked for them; a detail URL still finds one.
+        if self.action == "list" and not self.request.query_params.get("archived"):
+            queryset = queryset.active()
+        return queryset
 
     def get_serializer_class(self):
         return RoadmapSerializer if self.action == "list" else RoadmapDetailSerializer
@@ -143,6 +168,9 @@ class RoadmapViewSet(OwnedQuerysetMixin, viewsets.ModelViewSet):
         given.is_valid(raise_exception=True)
         services.roadmap_update(roadmap=roadmap, **given.validated_data)
         return Response(RoadmapDetailSerializer(self.base_queryset().get(pk=roadmap.pk)).data)
+
+    def perform_destroy(self, instance):
+        services.roadmap_delete(roadmap=instance)
 
     @extend_schema(responses=ProgressSerializer, examples=[examples.PROGRESS])
     @action(detail=True, methods=["get"])
@@ -234,15 +262,18 @@ class PracticeActivityFilter(django_filters.FilterSet):
 
 class PracticeActivityViewSet(
     OwnedQuerysetMixin, mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
-    viewsets.GenericViewSet,
+    mixins.UpdateModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet,
 ):  # fmt: skip
-    """Practice logged against a milestone: counts attempts and completions, and completes the
-    milestone once reps × sets completions are reached."""
+    """Practice sessions logged against a milestone: each is an attempt, its `reps` are
+    completions, and reps × sets completions complete the milestone (which stays completed
+    when more practice is logged). PATCH corrects a session and DELETE removes it; either
+    recounts the milestone's progress."""
 
     queryset = PracticeActivity.objects.none()
     serializer_class = PracticeActivitySerializer
     filterset_class = PracticeActivityFilter
     owner_lookup = "milestone_progress__deconstruction__owner"
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def base_queryset(self):
         return PracticeActivity.objects.select_related("milestone_progress").order_by("-created_at")
@@ -257,6 +288,23 @@ class PracticeActivityViewSet(
     def perform_create(self, serializer):
         fields = dict(serializer.validated_data)
         serializer.instance = services.practice_activity_log(progress=fields.pop("milestone_progress"), **fields)
+
+    @extend_schema(
+        request=PracticeActivityUpdateSerializer,
+        responses={200: PracticeActivitySerializer, 400: OpenApiResponse(ERRORS, "Field errors.")},
+        examples=[examples.PRACTICE_CORRECTION],
+    )
+    def partial_update(self, request, *args, **kwargs):
+        given = PracticeActivityUpdateSerializer(data=request.data, partial=True)
+        given.is_valid(raise_exception=True)
+        activity = services.practice_activity_update(activity=self.get_object(), **given.validated_data)
+        return Response(PracticeActivitySerializer(activity, context=self.get_serializer_context()).data)
+
+    @extend_schema(responses={204: None})
+    def destroy(self, request, *args, **kwargs):
+        """Deletes the session; the milestone's attempts, completions and status are recounted."""
+        services.practice_activity_delete(activity=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 router.register("deconstructions", DeconstructionViewSet, basename="deconstruction")

@@ -78,18 +78,25 @@ PROGRESS = OpenApiExample(
 )
 PRACTICE = OpenApiExample(
     "A completed set",
-    description="Counts an attempt and, being completed, a completion; reps × sets completions complete the "
+    description="Counts an attempt and its reps as completions; reps × sets completions complete the "
     "milestone, and a not-started milestone starts.",
     request_only=True,
     value={
         "milestone_progress": "0b8f3c52-6f0e-4d7c-9a4e-2f1d5e6a7b8c",
-        "activity_type": "exercise",
+        "activity_type": "drill",
         "title": "Three-ball cascade, set 1",
-        "completed": True,
+        "reps": 1,
         "completion_time": 10,
         "difficulty_rating": 3,
         "user_notes": "Dropped twice on the left hand.",
     },
+)
+PRACTICE_CORRECTION = OpenApiExample(
+    "A corrected count",
+    description="The session covered 3 reps, not 1; the milestone is recounted (and completes if that reaches "
+    "reps × sets, or re-opens if a completion made by practice is no longer reached).",
+    request_only=True,
+    value={"reps": 3, "completion_time": 12},
 )
 ILLEGAL_MOVE = OpenApiExample(
     "An illegal transition",

@@ -4,7 +4,14 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm
 
-from .models import ActivityType, SkillType
+from .models import (
+    DESCRIPTION_MAX_LENGTH,
+    NOTES_MAX_LENGTH,
+    REPS_PER_SESSION_MAX,
+    TITLE_MAX_LENGTH,
+    ActivityType,
+    SkillType,
+)
 
 
 class SignUpForm(UserCreationForm):
@@ -26,10 +33,23 @@ class GoalForm(forms.Form):
     )
 
 
-class PracticeForm(forms.Form):
+class _PerMilestone:
+    def __init__(self, *args, progress_id=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Unique ids on a page with forms for every milestone, so every label points at its field.
+        if progress_id:
+            self.auto_id = f"id_{progress_id.hex[:8]}_%s"
+
+
+class PracticeForm(_PerMilestone, forms.Form):
+    """One session: the learner says how many reps it covered (nothing is assumed)."""
+
     activity_type = forms.ChoiceField(label="Type", choices=ActivityType.choices)
-    title = forms.CharField(label="What did you do?", max_length=255)
-    completion_time = forms.IntegerField(label="Minutes", min_value=0, max_value=24 * 60, required=False)
+    title = forms.CharField(label="What did you do?", max_length=TITLE_MAX_LENGTH)
+    reps = forms.IntegerField(
+        label="Reps covered this session", min_value=0, max_value=REPS_PER_SESSION_MAX, required=False
+    )
+    completion_time = forms.IntegerField(label="Minutes practised", min_value=0, max_value=24 * 60, required=False)
     difficulty_rating = forms.TypedChoiceField(
         label="Difficulty",
         choices=[("", "—")]
@@ -38,11 +58,38 @@ class PracticeForm(forms.Form):
         empty_value=None,
         required=False,
     )
-    user_notes = forms.CharField(label="Notes", widget=forms.Textarea(attrs={"rows": 2}), required=False)
-    completed = forms.BooleanField(label="I completed a full repetition", required=False, initial=True, label_suffix="")
+    user_notes = forms.CharField(
+        label="Notes", widget=forms.Textarea(attrs={"rows": 2}), max_length=NOTES_MAX_LENGTH, required=False
+    )
 
-    def __init__(self, *args, progress_id=None, **kwargs):
+    def __init__(self, *args, milestone=None, **kwargs):
         super().__init__(*args, **kwargs)
-        # Unique ids on a page with one form per milestone, so every label points at its field.
-        if progress_id:
-            self.auto_id = f"id_{progress_id.hex[:8]}_%s"
+        if milestone is not None:
+            self.fields["reps"].help_text = (
+                f"{milestone.reps} rep{'s' if milestone.reps != 1 else ''} a set × {milestone.sets} "
+                f"set{'s' if milestone.sets != 1 else ''} = {milestone.target} to complete this milestone. "
+                "Leave empty for a session that covered none (reading, watching)."
+            )
+
+    def clean_reps(self) -> int:
+        return self.cleaned_data["reps"] or 0
+
+
+class RoadmapForm(forms.Form):
+    title = forms.CharField(label="Title", max_length=TITLE_MAX_LENGTH)
+    description = forms.CharField(
+        label="Description",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=DESCRIPTION_MAX_LENGTH,
+        required=False,
+    )
+
+
+class MilestoneNotesForm(_PerMilestone, forms.Form):
+    notes = forms.CharField(
+        label="Your notes",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=NOTES_MAX_LENGTH,
+        required=False,
+        strip=False,
+    )

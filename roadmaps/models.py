@@ -6,6 +6,7 @@ import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator, MaxValueValidator
 from django.db import models
 from django.db.models import Q
 
@@ -13,6 +14,20 @@ from .choices import ActivityType
 from .plan import plan_errors
 
 UNKNOWN_MILESTONE = "Milestone {milestone!r} is not part of this deconstruction."
+
+# Length limits of the learner's free text, checked by the model (so the services, the
+# admin, the forms and the API refuse the same inputs with the same message).
+TITLE_MAX_LENGTH = 255
+DESCRIPTION_MAX_LENGTH = 2_000
+NOTES_MAX_LENGTH = 10_000
+# Django's own wording, so a form's max_length and the model's validator read alike.
+TEXT_TOO_LONG = "Ensure this value has at most %(limit_value)d characters (it has %(show_value)d)."
+# Reps one practice session can cover: a learner's count, bounded so a typo cannot finish a plan.
+REPS_PER_SESSION_MAX = 10_000
+
+
+def at_most(limit: int) -> MaxLengthValidator:
+    return MaxLengthValidator(limit, message=TEXT_TOO_LONG)
 
 
 class SkillType(models.TextChoices):
@@ -37,6 +52,9 @@ MILESTONE_TRANSITIONS: dict[str, frozenset[str]] = {
     MilestoneStatus.COMPLETED: frozenset({MilestoneStatus.NOT_STARTED}),
     MilestoneStatus.FAILED: frozenset({MilestoneStatus.IN_PROGRESS, MilestoneStatus.NOT_STARTED}),
 }
+# Not a learner's move: editing or deleting practice so that a milestone completed by its
+# reps falls below reps × sets takes the completion back (the counters must agree with the badge).
+RECOUNT_REOPENS: dict[str, str] = {MilestoneStatus.COMPLETED: MilestoneStatus.IN_PROGRESS}
 
 
 # The timestamps each status implies, checked by the database (progress_timestamps_match_status).
@@ -108,6 +126,12 @@ class RoadmapQuerySet(models.QuerySet):
     def for_learner(self, user) -> RoadmapQuerySet:
         return self.filter(owner=user)
 
+    def active(self) -> RoadmapQuerySet:
+        return self.filter(archived_at__isnull=True)
+
+    def archived(self) -> RoadmapQuerySet:
+        return self.filter(archived_at__isnull=False)
+
     def visible_to(self, user) -> RoadmapQuerySet:
         return self if user.is_staff else self.filter(owner=user)
 
@@ -115,12 +139,15 @@ class RoadmapQuerySet(models.QuerySet):
 class Roadmap(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="roadmaps")
-    title = models.CharField(max_length=255)
-    description = models.TextField(blank=True)
+    title = models.CharField(max_length=TITLE_MAX_LENGTH)
+    description = models.TextField(blank=True, validators=[at_most(DESCRIPTION_MAX_LENGTH)])
     deconstruction = models.ForeignKey(
         SkillDeconstruction, null=True, blank=True, on_delete=models.SET_NULL, related_name="roadmaps"
     )
     is_deconstructed = models.BooleanField(default=False)
+    archived_at = models.DateTimeField(
+        null=True, blank=True, help_text="Set while archived: hidden from the learner's list, restorable."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -153,7 +180,7 @@ class MilestoneProgress(models.Model):
     completed_at = models.DateTimeField(null=True, blank=True)
     practice_attempts = models.PositiveIntegerField(default=0)
     practice_completions = models.PositiveIntegerField(default=0)
-    notes = models.TextField(blank=True)
+    notes = models.TextField(blank=True, validators=[at_most(NOTES_MAX_LENGTH)])
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -165,9 +192,11 @@ class MilestoneProgress(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["deconstruction", "milestone_id"], name="progress_unique_milestone"),
             models.CheckConstraint(condition=Q(status__in=MilestoneStatus.values), name="progress_status_valid"),
+            # Completions are reps (a session may cover many), attempts are sessions: no
+            # completion without a session.
             models.CheckConstraint(
-                condition=Q(practice_completions__lte=models.F("practice_attempts")),
-                name="progress_completions_within_attempts",
+                condition=Q(practice_attempts__gt=0) | Q(practice_completions=0),
+                name="progress_completions_need_attempts",
             ),
             models.CheckConstraint(
                 condition=_NOT_STARTED_TIMES | _UNDERWAY_TIMES | _COMPLETED_TIMES,
@@ -197,12 +226,20 @@ class PracticeActivity(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     milestone_progress = models.ForeignKey(MilestoneProgress, on_delete=models.CASCADE, related_name="activities")
     activity_type = models.CharField(max_length=50, choices=ActivityType.choices)
-    title = models.CharField(max_length=255)
-    description = models.TextField(blank=True)
-    completed = models.BooleanField(default=False)
+    title = models.CharField(max_length=TITLE_MAX_LENGTH)
+    description = models.TextField(blank=True, validators=[at_most(DESCRIPTION_MAX_LENGTH)])
+    reps = models.PositiveIntegerField(
+        default=0,
+        validators=[MaxValueValidator(REPS_PER_SESSION_MAX)],
+        help_text="Reps of the milestone's do-this-now this session covered (its completions).",
+    )
+    completed = models.BooleanField(default=False, help_text="Covered at least one rep (kept from reps).")
+    counted = models.BooleanField(
+        default=True, help_text="Counts toward the milestone's progress; false once the milestone was reset after it."
+    )
     completion_time = models.PositiveIntegerField(null=True, blank=True, help_text="Minutes spent.")
     difficulty_rating = models.PositiveSmallIntegerField(null=True, blank=True, help_text="1 (easy) to 5 (hard).")
-    user_notes = models.TextField(blank=True)
+    user_notes = models.TextField(blank=True, validators=[at_most(NOTES_MAX_LENGTH)])
     created_at = models.DateTimeField(auto_now_add=True)
     completed_at = models.DateTimeField(null=True, blank=True)
 
@@ -220,6 +257,10 @@ class PracticeActivity(models.Model):
             models.CheckConstraint(
                 condition=Q(completed=True, completed_at__isnull=False) | Q(completed=False, completed_at__isnull=True),
                 name="activity_completed_at_iff_completed",
+            ),
+            models.CheckConstraint(
+                condition=Q(completed=True, reps__gte=1) | Q(completed=False, reps=0),
+                name="activity_completed_iff_reps",
             ),
         ]
         indexes = [

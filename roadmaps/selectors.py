@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
 
-from django.db.models import Max, Prefetch, QuerySet
-from django.db.models.functions import TruncDate
-from django.utils import timezone
+from django.db.models import Max, Prefetch, QuerySet, Sum
+from django.db.models.functions import Coalesce
 
 from .models import (
     MILESTONE_TRANSITIONS,
@@ -87,7 +85,9 @@ class RoadmapView:
 
     @property
     def next_milestone(self) -> MilestoneView | None:
-        return next((m for m in self.milestones if not m.done), None)
+        """The milestone to continue with: the first one underway, else the first not done."""
+        underway = next((m for m in self.milestones if m.status == MilestoneStatus.IN_PROGRESS), None)
+        return underway or next((m for m in self.milestones if not m.done), None)
 
 
 def roadmaps_with_progress(queryset: QuerySet[Roadmap], *, with_activities: bool = False) -> QuerySet[Roadmap]:
@@ -139,21 +139,40 @@ def roadmap_progress(roadmap: Roadmap) -> dict:
     }
 
 
-def last_practice_by_roadmap(roadmaps: list[Roadmap]) -> dict:
-    """Roadmap id → time of its latest practice activity, in one query."""
+@dataclass(frozen=True)
+class PracticeTotals:
+    last: object  # datetime of the latest session
+    minutes: int
+
+
+def practice_by_roadmap(roadmaps: list[Roadmap]) -> dict:
+    """Roadmap id → its latest practice and the minutes logged on it, in one query."""
     rows = (
         PracticeActivity.objects.filter(milestone_progress__deconstruction__roadmaps__in=roadmaps)
         .values("milestone_progress__deconstruction__roadmaps")
-        .annotate(last=Max("created_at"))
+        .annotate(last=Max("created_at"), minutes=Coalesce(Sum("completion_time"), 0))
     )
-    return {row["milestone_progress__deconstruction__roadmaps"]: row["last"] for row in rows}
+    return {
+        row["milestone_progress__deconstruction__roadmaps"]: PracticeTotals(row["last"], row["minutes"]) for row in rows
+    }
+
+
+# The practice form starts on the milestone's own type; a plan without one falls back on the
+# likeliest type for the kind of skill.
+DEFAULT_PRACTICE_TYPE = {SkillType.PHYSICAL: ActivityType.EXERCISE}
+
+
+def practice_type_for(milestone: Milestone, skill_type: str) -> str:
+    return milestone.practice_type or DEFAULT_PRACTICE_TYPE.get(skill_type, ActivityType.OTHER)
 
 
 @dataclass
 class MilestoneCard:
     item: MilestoneView
     form: object
+    notes_form: object
     activities: list
+    notices: list = field(default_factory=list)
 
     @property
     def actions(self) -> list[str]:
@@ -167,63 +186,56 @@ class MilestoneCard:
         }
         return [names[status] for status in names if status in allowed]
 
+    @property
+    def minutes_logged(self) -> int:
+        return sum(activity.completion_time or 0 for activity in self.activities)
+
+    @property
+    def reps_to_go(self) -> int:
+        return max(self.item.milestone.target - self.item.completions, 0)
+
 
 @dataclass
 class RoadmapPage:
     view: RoadmapView
     cards: dict[str, MilestoneCard]
+    rename_form: object
 
     def levels(self):
         """(level, its milestone cards) in order, for the template."""
         return [(level, [self.cards[m.milestone.id] for m in level.milestones]) for level in self.view.levels]
 
+    @property
+    def minutes_logged(self) -> int:
+        return sum(card.minutes_logged for card in self.cards.values())
 
-def roadmap_page(roadmap: Roadmap, bound_form: tuple | None = None) -> RoadmapPage:
-    """The roadmap page: levels, milestones, a practice form and the history of each milestone."""
-    from .forms import PracticeForm
+    @property
+    def sessions_logged(self) -> int:
+        return sum(len(card.activities) for card in self.cards.values())
 
+
+def roadmap_page(roadmap: Roadmap, bound: dict | None = None, notices: dict | None = None) -> RoadmapPage:
+    """The roadmap page: levels, milestones with their practice and notes forms, the history of
+    each milestone. `bound` holds forms being redisplayed with errors, keyed ("practice" |
+    "notes", progress id) or "rename"; `notices` the messages for each milestone id."""
+    from .forms import MilestoneNotesForm, PracticeForm, RoadmapForm
+
+    bound, notices = bound or {}, notices or {}
     view = roadmap_view(roadmap)
-    # A physical goal is practised physically; the form starts on the likeliest type.
-    initial = {}
-    if roadmap.deconstruction.skill_type == SkillType.PHYSICAL:
-        initial = {"activity_type": ActivityType.EXERCISE}
+    skill_type = roadmap.deconstruction.skill_type if roadmap.deconstruction else ""
     cards = {}
     for item in view.milestones:
-        progress = item.progress
-        if bound_form and progress and bound_form[0] == progress.pk:
-            form = bound_form[1]
-        else:
-            form = PracticeForm(progress_id=progress.pk if progress else None, initial=initial)
+        progress, milestone = item.progress, item.milestone
+        key = progress.pk if progress else None
+        form = bound.get(("practice", key)) or PracticeForm(
+            milestone=milestone, progress_id=key, initial={"activity_type": practice_type_for(milestone, skill_type)}
+        )
+        notes_form = bound.get(("notes", key)) or MilestoneNotesForm(
+            progress_id=key, initial={"notes": progress.notes if progress else ""}
+        )
         activities = list(progress.activities.all()) if progress else []
-        cards[item.milestone.id] = MilestoneCard(item=item, form=form, activities=activities)
-    return RoadmapPage(view=view, cards=cards)
-
-
-def practice_history(user, limit: int = 50) -> list[PracticeActivity]:
-    """The learner's latest practice across all roadmaps."""
-    return list(
-        PracticeActivity.objects.filter(milestone_progress__deconstruction__owner=user)
-        .select_related("milestone_progress__deconstruction")
-        .order_by("-created_at")[:limit]
+        cards[milestone.id] = MilestoneCard(item, form, notes_form, activities, notices.get(milestone.id, []))
+    rename_form = bound.get("rename") or RoadmapForm(
+        initial={"title": roadmap.title, "description": roadmap.description}
     )
-
-
-def practice_streak(user, today: date | None = None) -> int:
-    """Consecutive days with practice, ending today (or yesterday, when today has none yet)."""
-    today = today or timezone.localdate()
-    days = list(
-        PracticeActivity.objects.filter(milestone_progress__deconstruction__owner=user)
-        .annotate(day=TruncDate("created_at"))
-        .values_list("day", flat=True)
-        .distinct()
-        .order_by("-day")[:366]
-    )
-    if not days or days[0] < today - timedelta(days=1):
-        return 0
-    streak, expected = 0, days[0]
-    for day in days:
-        if day != expected:
-            break
-        streak += 1
-        expected = day - timedelta(days=1)
-    return streak
+    return RoadmapPage(view=view, cards=cards, rename_form=rename_form)

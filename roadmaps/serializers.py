@@ -5,8 +5,21 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from .models import ActivityType, MilestoneProgress, PracticeActivity, Roadmap, SkillDeconstruction, SkillType
+from .models import (
+    NOTES_MAX_LENGTH,
+    REPS_PER_SESSION_MAX,
+    ActivityType,
+    MilestoneProgress,
+    PracticeActivity,
+    Roadmap,
+    SkillDeconstruction,
+    SkillType,
+)
 from .selectors import roadmap_progress, roadmap_view
+from .services import EDITABLE_FIELDS
+
+COMPLETED_IS_DERIVED = "is worked out from reps; send reps, how many reps this session covered"
+NOT_CHANGEABLE = "cannot be changed on a logged session; delete it and log it again"
 
 
 class DeconstructionInputSerializer(serializers.Serializer):
@@ -32,7 +45,7 @@ class DeconstructionCreatedSerializer(DeconstructionSerializer):
 
 
 class MilestoneNotesSerializer(serializers.Serializer):
-    notes = serializers.CharField(allow_blank=True, max_length=10_000, trim_whitespace=False)
+    notes = serializers.CharField(allow_blank=True, max_length=NOTES_MAX_LENGTH, trim_whitespace=False)
 
 
 class MilestoneProgressSerializer(serializers.ModelSerializer):
@@ -96,9 +109,9 @@ class RoadmapSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Roadmap
-        fields = ["id", "title", "description", "deconstruction", "is_deconstructed", "progress", "created_at",
-                  "updated_at"]  # fmt: skip
-        read_only_fields = ["deconstruction", "is_deconstructed"]
+        fields = ["id", "title", "description", "deconstruction", "is_deconstructed", "archived_at", "progress",
+                  "created_at", "updated_at"]  # fmt: skip
+        read_only_fields = ["deconstruction", "is_deconstructed", "archived_at"]
 
     @extend_schema_field(ProgressSerializer)
     def get_progress(self, roadmap: Roadmap) -> dict:
@@ -175,14 +188,32 @@ class RoadmapInputSerializer(serializers.Serializer):
 class RoadmapUpdateSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=255, required=False)
     description = serializers.CharField(required=False, allow_blank=True)
+    archived = serializers.BooleanField(
+        required=False, help_text="true archives (hidden from the default list), false restores."
+    )
+
+
+def _refuse_fields(serializer: serializers.Serializer, refused: dict[str, str]) -> None:
+    """Fields the server owns are refused by name rather than silently ignored."""
+    sent = serializer.initial_data if isinstance(serializer.initial_data, dict) else {}
+    errors = {name: [message] for name, message in refused.items() if name in sent}
+    if errors:
+        raise serializers.ValidationError(errors)
 
 
 class PracticeActivitySerializer(serializers.ModelSerializer):
     milestone_progress = serializers.PrimaryKeyRelatedField(queryset=MilestoneProgress.objects.none())
     milestone_id = serializers.CharField(source="milestone_progress.milestone_id", read_only=True)
     activity_type = serializers.ChoiceField(choices=ActivityType.choices)
+    reps = serializers.IntegerField(
+        min_value=0, max_value=REPS_PER_SESSION_MAX, required=False, default=0,
+        help_text="Reps of the milestone's do-this-now this session covered; they count as completions.",
+    )  # fmt: skip
     difficulty_rating = serializers.IntegerField(min_value=1, max_value=5, required=False, allow_null=True)
     completion_time = serializers.IntegerField(min_value=0, max_value=24 * 60, required=False, allow_null=True)
+    progress = MilestoneProgressSerializer(
+        source="milestone_progress", read_only=True, help_text="The milestone's progress after this write."
+    )
 
     class Meta:
         model = PracticeActivity
@@ -193,14 +224,17 @@ class PracticeActivitySerializer(serializers.ModelSerializer):
             "activity_type",
             "title",
             "description",
+            "reps",
             "completed",
+            "counted",
             "completion_time",
             "difficulty_rating",
             "user_notes",
             "created_at",
             "completed_at",
+            "progress",
         ]
-        read_only_fields = ["id", "created_at", "completed_at"]
+        read_only_fields = ["id", "completed", "counted", "created_at", "completed_at"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -210,3 +244,25 @@ class PracticeActivitySerializer(serializers.ModelSerializer):
             self.fields["milestone_progress"].queryset = MilestoneProgress.objects.filter(
                 deconstruction__owner=request.user
             )
+
+    def validate(self, attrs):
+        _refuse_fields(self, {"completed": COMPLETED_IS_DERIVED})
+        return attrs
+
+
+class PracticeActivityUpdateSerializer(serializers.ModelSerializer):
+    """PATCH: any of the session's own fields; the milestone's progress is recounted."""
+
+    activity_type = serializers.ChoiceField(choices=ActivityType.choices, required=False)
+    reps = serializers.IntegerField(min_value=0, max_value=REPS_PER_SESSION_MAX, required=False)
+    difficulty_rating = serializers.IntegerField(min_value=1, max_value=5, required=False, allow_null=True)
+    completion_time = serializers.IntegerField(min_value=0, max_value=24 * 60, required=False, allow_null=True)
+
+    class Meta:
+        model = PracticeActivity
+        fields = list(EDITABLE_FIELDS)
+        extra_kwargs = {"title": {"required": False}}
+
+    def validate(self, attrs):
+        _refuse_fields(self, {"completed": COMPLETED_IS_DERIVED, "milestone_progress": NOT_CHANGEABLE})
+        return attrs

@@ -12,6 +12,8 @@ import uuid
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Count, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from skills.ingestion import usage_events_record
@@ -19,6 +21,7 @@ from skills.ingestion import usage_events_record
 from .deconstruction import Generated, get_generator
 from .models import (
     MILESTONE_TRANSITIONS,
+    RECOUNT_REOPENS,
     UNKNOWN_MILESTONE,
     MilestoneProgress,
     MilestoneStatus,
@@ -31,12 +34,12 @@ from .plan import milestones_of, validate_plan
 
 ILLEGAL_TRANSITION = "Milestone {milestone} cannot go from {current} to {target}."
 NOT_YOUR_DECONSTRUCTION = "No deconstruction of yours has this id."
-COMPLETED_MILESTONE = "Milestone {milestone} is already completed; reset it to practise it again."
 QUERY_REQUIRED = "Describe what you want to learn."
 BAD_SKILL_TYPE = f"must be one of {', '.join(SkillType.values)}"
 TITLE_MAX_LENGTH = Roadmap._meta.get_field("title").max_length
 TITLE_TOO_LONG = f"must be at most {TITLE_MAX_LENGTH} characters"
 GENERATION_WORKFLOW = "roadmaps/deconstruct"
+NOT_EDITABLE = "cannot be changed on a logged session"
 
 
 def _log_generation(owner, generated: Generated, deconstruction: SkillDeconstruction) -> None:
@@ -163,14 +166,29 @@ def roadmap_create_from_goal(*, owner, user_query: str, skill_type: str, title: 
 
 
 @transaction.atomic
-def roadmap_update(*, roadmap: Roadmap, title: str | None = None, description: str | None = None) -> Roadmap:
+def roadmap_update(
+    *, roadmap: Roadmap, title: str | None = None, description: str | None = None, archived: bool | None = None
+) -> Roadmap:
+    """Rename, describe, archive (hidden from the learner's list) or restore a roadmap."""
     if title is not None:
         roadmap.title = title
     if description is not None:
         roadmap.description = description
+    if archived is not None and archived != (roadmap.archived_at is not None):
+        roadmap.archived_at = timezone.now() if archived else None
     roadmap.full_clean()
     roadmap.save()
     return roadmap
+
+
+@transaction.atomic
+def roadmap_delete(*, roadmap: Roadmap) -> None:
+    """The roadmap, and its deconstruction with its progress and practice when no other
+    roadmap follows that plan: a deleted roadmap leaves nothing in the learner's history."""
+    deconstruction_id = roadmap.deconstruction_id
+    roadmap.delete()
+    if deconstruction_id is not None and not Roadmap.objects.filter(deconstruction_id=deconstruction_id).exists():
+        SkillDeconstruction.objects.filter(pk=deconstruction_id).delete()
 
 
 def _locked(progress: MilestoneProgress) -> MilestoneProgress:
@@ -194,6 +212,8 @@ def _move(progress: MilestoneProgress, target: str) -> MilestoneProgress:
     if target == MilestoneStatus.NOT_STARTED:
         progress.started_at = progress.completed_at = None
         progress.practice_attempts = progress.practice_completions = 0
+        # The history stays, but no longer counts: a recount after an edit must not bring it back.
+        progress.activities.filter(counted=True).update(counted=False)
     progress.status = target
     progress.save()
     return progress
@@ -224,6 +244,7 @@ def milestone_notes_update(*, progress: MilestoneProgress, notes: str) -> Milest
     """The learner's notes on a milestone; its status and counters are left alone."""
     progress = _locked(progress)
     progress.notes = notes
+    progress.clean_fields(exclude=[f.name for f in MilestoneProgress._meta.fields if f.name != "notes"])
     progress.save(update_fields=["notes", "updated_at"])
     return progress
 
@@ -236,6 +257,13 @@ def milestone_of(progress: MilestoneProgress):
     raise ValidationError({"milestone_id": [UNKNOWN_MILESTONE.format(milestone=progress.milestone_id)]})
 
 
+def _complete_if_reached(progress: MilestoneProgress) -> None:
+    if progress.status != MilestoneStatus.COMPLETED and progress.practice_completions >= milestone_of(progress).target:
+        if progress.status != MilestoneStatus.IN_PROGRESS:
+            _move(progress, MilestoneStatus.IN_PROGRESS)
+        _move(progress, MilestoneStatus.COMPLETED)
+
+
 @transaction.atomic
 def practice_activity_log(
     *,
@@ -243,35 +271,94 @@ def practice_activity_log(
     activity_type: str,
     title: str,
     description: str = "",
-    completed: bool = False,
+    reps: int = 0,
     completion_time: int | None = None,
     difficulty_rating: int | None = None,
     user_notes: str = "",
 ) -> PracticeActivity:
-    """Logs practice: a not-started (or failed) milestone starts, every activity is an attempt,
-    a completed one a completion, and reaching reps × sets completions completes the milestone."""
+    """Logs a session that covered `reps` reps: a not-started (or failed) milestone starts,
+    the session is an attempt, its reps are completions, and reaching reps × sets completes
+    the milestone. A completed milestone stays completed: the learner may keep practising."""
     progress = _locked(progress)
-    if progress.status == MilestoneStatus.COMPLETED:
-        raise ValidationError({"milestone_progress": [COMPLETED_MILESTONE.format(milestone=progress.milestone_id)]})
-    now = timezone.now()
     activity = PracticeActivity(
         milestone_progress=progress,
         activity_type=activity_type,
         title=title,
         description=description,
-        completed=completed,
+        reps=reps,
+        completed=reps > 0,
         completion_time=completion_time,
         difficulty_rating=difficulty_rating,
         user_notes=user_notes,
-        completed_at=now if completed else None,
+        completed_at=timezone.now() if reps > 0 else None,
     )
     activity.full_clean()
     activity.save()
-    if progress.status != MilestoneStatus.IN_PROGRESS:
+    if progress.status in (MilestoneStatus.NOT_STARTED, MilestoneStatus.FAILED):
         _move(progress, MilestoneStatus.IN_PROGRESS)
     progress.practice_attempts += 1
-    progress.practice_completions += int(completed)
+    progress.practice_completions += reps
     progress.save(update_fields=["practice_attempts", "practice_completions", "updated_at"])
-    if progress.practice_completions >= milestone_of(progress).target:
-        _move(progress, MilestoneStatus.COMPLETED)
+    _complete_if_reached(progress)
     return activity
+
+
+def _recount(progress: MilestoneProgress) -> MilestoneProgress:
+    """Counters from the counted activities; a completion the recount no longer reaches is
+    taken back, one it now reaches is made (a completion by the learner's button stays)."""
+    target = milestone_of(progress).target
+    reached_before = progress.practice_completions >= target
+    totals = progress.activities.filter(counted=True).aggregate(
+        attempts=Count("id"), completions=Coalesce(Sum("reps"), 0)
+    )
+    progress.practice_attempts, progress.practice_completions = totals["attempts"], totals["completions"]
+    progress.save(update_fields=["practice_attempts", "practice_completions", "updated_at"])
+    if reached_before and progress.practice_completions < target and progress.status in RECOUNT_REOPENS:
+        progress.status, progress.completed_at = RECOUNT_REOPENS[progress.status], None
+        progress.save(update_fields=["status", "completed_at", "updated_at"])
+    elif progress.status != MilestoneStatus.NOT_STARTED:
+        _complete_if_reached(progress)
+    return progress
+
+
+def _locked_activity(activity: PracticeActivity) -> PracticeActivity:
+    """The activity with its milestone locked first (the order practice_activity_log takes)."""
+    progress = _locked(activity.milestone_progress)
+    activity = PracticeActivity.objects.select_for_update().get(pk=activity.pk)
+    activity.milestone_progress = progress
+    return activity
+
+
+EDITABLE_FIELDS = ("activity_type", "title", "description", "reps", "completion_time", "difficulty_rating",
+                   "user_notes")  # fmt: skip
+
+
+@transaction.atomic
+def practice_activity_update(*, activity: PracticeActivity, **changes) -> PracticeActivity:
+    """Corrects a logged session (any of EDITABLE_FIELDS); the milestone's counters and
+    status are recounted from its activities."""
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError({name: [NOT_EDITABLE] for name in sorted(unknown)})
+    activity = _locked_activity(activity)
+    for name, value in changes.items():
+        setattr(activity, name, value)
+    activity.completed = activity.reps > 0
+    if not activity.completed:
+        activity.completed_at = None
+    elif activity.completed_at is None:
+        activity.completed_at = activity.created_at
+    activity.full_clean()
+    activity.save()
+    if activity.counted:
+        _recount(activity.milestone_progress)
+    return activity
+
+
+@transaction.atomic
+def practice_activity_delete(*, activity: PracticeActivity) -> MilestoneProgress:
+    """Deletes a logged session and recounts its milestone; returns the milestone's progress."""
+    activity = _locked_activity(activity)
+    progress, counted = activity.milestone_progress, activity.counted
+    activity.delete()
+    return _recount(progress) if counted else progress

@@ -9,19 +9,18 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_POST
 
 from . import services
-from .forms import GoalForm, PracticeForm, SignUpForm
-from .models import MilestoneProgress, Roadmap
-from .selectors import (
-    last_practice_by_roadmap,
-    practice_history,
-    practice_streak,
-    roadmap_page,
-    roadmap_view,
-    roadmaps_with_progress,
-)
+from .forms import GoalForm, MilestoneNotesForm, PracticeForm, RoadmapForm, SignUpForm
+from .history import practice_page
+from .models import MilestoneProgress, PracticeActivity, Roadmap
+from .selectors import practice_by_roadmap, roadmap_page, roadmap_view, roadmaps_with_progress
+
+# A message about one milestone carries this tag and its milestone id; the roadmap page shows
+# it beside that milestone (elsewhere it shows at the top like any message).
+MILESTONE_TAG = "milestone:"
 
 MILESTONE_ACTIONS = {
     "start": services.milestone_start,
@@ -45,10 +44,11 @@ def signup(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def roadmap_list(request: HttpRequest, goal_form: GoalForm | None = None) -> HttpResponse:
-    roadmaps = list(roadmaps_with_progress(Roadmap.objects.for_learner(request.user)))
-    last_practice = last_practice_by_roadmap(roadmaps)
-    cards = [(roadmap, roadmap_view(roadmap), last_practice.get(roadmap.pk)) for roadmap in roadmaps]
-    context = {"cards": cards, "goal_form": goal_form or GoalForm()}
+    roadmaps = list(roadmaps_with_progress(Roadmap.objects.for_learner(request.user).active()))
+    practice = practice_by_roadmap(roadmaps)
+    cards = [(roadmap, roadmap_view(roadmap), practice.get(roadmap.pk)) for roadmap in roadmaps]
+    archived = Roadmap.objects.for_learner(request.user).archived().count()
+    context = {"cards": cards, "goal_form": goal_form or GoalForm(), "archived": archived}
     return render(request, "roadmaps/list.html", context, status=400 if goal_form else 200)
 
 
@@ -69,16 +69,39 @@ def roadmap_create(request: HttpRequest) -> HttpResponse:
     return redirect(roadmap)
 
 
+@login_required
+def roadmap_archived(request: HttpRequest) -> HttpResponse:
+    roadmaps = Roadmap.objects.for_learner(request.user).archived().order_by("-archived_at")
+    return render(request, "roadmaps/archived.html", {"roadmaps": roadmaps})
+
+
 def _own_roadmap(request: HttpRequest, roadmap_id, *, with_activities: bool = False) -> Roadmap:
     """The learner's own roadmap, or 404 (another learner's roadmap does not exist for them)."""
     roadmaps = roadmaps_with_progress(Roadmap.objects.for_learner(request.user), with_activities=with_activities)
     return get_object_or_404(roadmaps, pk=roadmap_id)
 
 
+def _notices(request: HttpRequest) -> tuple[list, dict[str, list]]:
+    """This request's messages: (the general ones, milestone id → the ones about it)."""
+    general, by_milestone = [], {}
+    for message in messages.get_messages(request):
+        tag = next((t for t in message.extra_tags.split() if t.startswith(MILESTONE_TAG)), None)
+        if tag:
+            by_milestone.setdefault(tag.removeprefix(MILESTONE_TAG), []).append(message)
+        else:
+            general.append(message)
+    return general, by_milestone
+
+
 @login_required
-def roadmap_detail(request: HttpRequest, roadmap_id, bound_form: tuple | None = None) -> HttpResponse:
-    page = roadmap_page(_own_roadmap(request, roadmap_id, with_activities=True), bound_form=bound_form)
-    return render(request, "roadmaps/detail.html", {"page": page, "roadmap": page.view.roadmap})
+def roadmap_detail(request: HttpRequest, roadmap_id, bound: dict | None = None, status: int = 200) -> HttpResponse:
+    general, by_milestone = _notices(request)
+    roadmap = _own_roadmap(request, roadmap_id, with_activities=True)
+    page = roadmap_page(roadmap, bound=bound, notices=by_milestone)
+    # Messages about a milestone of another roadmap still show, at the top.
+    general += [m for milestone_id, found in by_milestone.items() if milestone_id not in page.cards for m in found]
+    context = {"page": page, "roadmap": roadmap, "messages": general}
+    return render(request, "roadmaps/detail.html", context, status=status)
 
 
 def _own_progress(request: HttpRequest, roadmap: Roadmap, progress_id) -> MilestoneProgress:
@@ -87,8 +110,16 @@ def _own_progress(request: HttpRequest, roadmap: Roadmap, progress_id) -> Milest
     return get_object_or_404(MilestoneProgress, pk=progress_id, deconstruction_id=roadmap.deconstruction_id)
 
 
-def _back_to(roadmap: Roadmap, progress: MilestoneProgress) -> HttpResponse:
-    return redirect(f"{reverse('roadmaps:detail', args=[roadmap.pk])}#milestone-{progress.milestone_id}")
+def _back_to(roadmap_id, progress: MilestoneProgress) -> HttpResponse:
+    return redirect(f"{reverse('roadmaps:detail', args=[roadmap_id])}#milestone-{progress.milestone_id}")
+
+
+def _notify(request: HttpRequest, progress: MilestoneProgress, level: int, text: str) -> None:
+    messages.add_message(request, level, text, extra_tags=f"{MILESTONE_TAG}{progress.milestone_id}")
+
+
+def _refusal(error: ValidationError) -> str:
+    return " ".join(error.messages)
 
 
 @login_required
@@ -99,10 +130,17 @@ def milestone_action(request: HttpRequest, roadmap_id, progress_id, action: str)
     roadmap = _own_roadmap(request, roadmap_id)
     progress = _own_progress(request, roadmap, progress_id)
     try:
-        MILESTONE_ACTIONS[action](progress=progress)
+        moved = MILESTONE_ACTIONS[action](progress=progress)
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    return _back_to(roadmap, progress)
+        _notify(request, progress, messages.ERROR, _refusal(error))
+    else:
+        _notify(request, progress, messages.SUCCESS, f"{moved.get_status_display()}.")
+    return _back_to(roadmap.pk, progress)
+
+
+def _progress_line(progress: MilestoneProgress) -> str:
+    target = services.milestone_of(progress).target
+    return f"{progress.practice_completions} of {target} reps done; {progress.get_status_display().lower()}"
 
 
 @login_required
@@ -110,19 +148,122 @@ def milestone_action(request: HttpRequest, roadmap_id, progress_id, action: str)
 def practice_log(request: HttpRequest, roadmap_id, progress_id) -> HttpResponse:
     roadmap = _own_roadmap(request, roadmap_id)
     progress = _own_progress(request, roadmap, progress_id)
-    form = PracticeForm(request.POST, progress_id=progress.pk)
+    form = PracticeForm(request.POST, progress_id=progress.pk, milestone=services.milestone_of(progress))
     if not form.is_valid():
-        return roadmap_detail(request, roadmap_id, bound_form=(progress.pk, form))
+        return roadmap_detail(request, roadmap_id, bound={("practice", progress.pk): form})
     try:
-        services.practice_activity_log(progress=progress, **form.cleaned_data)
+        activity = services.practice_activity_log(progress=progress, **form.cleaned_data)
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        _notify(request, progress, messages.ERROR, _refusal(error))
     else:
-        messages.success(request, f"Practice logged: {form.cleaned_data['title']}")
-    return _back_to(roadmap, progress)
+        progress = activity.milestone_progress
+        _notify(request, progress, messages.SUCCESS, f"Practice logged: {activity.title} ({_progress_line(progress)}).")
+    return _back_to(roadmap.pk, progress)
+
+
+@login_required
+@require_POST
+def milestone_notes(request: HttpRequest, roadmap_id, progress_id) -> HttpResponse:
+    roadmap = _own_roadmap(request, roadmap_id)
+    progress = _own_progress(request, roadmap, progress_id)
+    form = MilestoneNotesForm(request.POST, progress_id=progress.pk)
+    if not form.is_valid():
+        return roadmap_detail(request, roadmap_id, bound={("notes", progress.pk): form})
+    services.milestone_notes_update(progress=progress, notes=form.cleaned_data["notes"])
+    _notify(request, progress, messages.SUCCESS, "Notes saved.")
+    return _back_to(roadmap.pk, progress)
+
+
+@login_required
+@require_POST
+def roadmap_rename(request: HttpRequest, roadmap_id) -> HttpResponse:
+    roadmap = _own_roadmap(request, roadmap_id)
+    form = RoadmapForm(request.POST)
+    if not form.is_valid():
+        return roadmap_detail(request, roadmap_id, bound={"rename": form}, status=400)
+    services.roadmap_update(roadmap=roadmap, **form.cleaned_data)
+    messages.success(request, f"Saved “{roadmap.title}”.")
+    return redirect(roadmap)
+
+
+@login_required
+@require_POST
+def roadmap_archive(request: HttpRequest, roadmap_id, archived: bool) -> HttpResponse:
+    roadmap = services.roadmap_update(roadmap=_own_roadmap(request, roadmap_id), archived=archived)
+    if archived:
+        messages.success(request, f"Archived “{roadmap.title}”: it is under Archived roadmaps, ready to restore.")
+        return redirect("roadmaps:list")
+    messages.success(request, f"Restored “{roadmap.title}”.")
+    return redirect(roadmap)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def roadmap_delete(request: HttpRequest, roadmap_id) -> HttpResponse:
+    """A confirmation page; its POST deletes the roadmap and its practice."""
+    roadmap = _own_roadmap(request, roadmap_id, with_activities=True)
+    if request.method == "POST":
+        title = roadmap.title
+        services.roadmap_delete(roadmap=roadmap)
+        messages.success(request, f"Deleted “{title}” and its practice log.")
+        return redirect("roadmaps:list")
+    page = roadmap_page(roadmap)
+    return render(request, "roadmaps/delete.html", {"roadmap": roadmap, "page": page})
+
+
+def _own_activity(request: HttpRequest, activity_id) -> PracticeActivity:
+    activities = PracticeActivity.objects.filter(milestone_progress__deconstruction__owner=request.user)
+    return get_object_or_404(activities.select_related("milestone_progress__deconstruction"), pk=activity_id)
+
+
+def _safe_next(request: HttpRequest) -> str:
+    """The page the learner came from, when it is a page of this site; else ""."""
+    target = request.POST.get("next") or request.GET.get("next", "")
+    safe = url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure())
+    return target if safe else ""
+
+
+def _after_edit(request: HttpRequest, activity: PracticeActivity) -> HttpResponse:
+    """Back where the learner came from, else to the milestone on its roadmap."""
+    target = _safe_next(request)
+    if target:
+        return redirect(target)
+    roadmap = activity.milestone_progress.deconstruction.roadmaps.order_by("created_at").first()
+    return _back_to(roadmap.pk, activity.milestone_progress) if roadmap else redirect("roadmaps:history")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def practice_edit(request: HttpRequest, activity_id) -> HttpResponse:
+    activity = _own_activity(request, activity_id)
+    milestone = services.milestone_of(activity.milestone_progress)
+    fields = {name: getattr(activity, name) for name in PracticeForm.base_fields}
+    form = PracticeForm(request.POST or None, initial=fields, milestone=milestone)
+    if request.method == "POST" and form.is_valid():
+        try:
+            activity = services.practice_activity_update(activity=activity, **form.cleaned_data)
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            progress = activity.milestone_progress
+            _notify(
+                request, progress, messages.SUCCESS, f"Practice updated: {activity.title} ({_progress_line(progress)})."
+            )
+            return _after_edit(request, activity)
+    context = {"form": form, "activity": activity, "milestone": milestone, "next": _safe_next(request)}
+    return render(request, "roadmaps/practice_edit.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def practice_delete(request: HttpRequest, activity_id) -> HttpResponse:
+    activity = _own_activity(request, activity_id)
+    progress = services.practice_activity_delete(activity=activity)
+    _notify(request, progress, messages.SUCCESS, f"Practice deleted: {activity.title} ({_progress_line(progress)}).")
+    return _after_edit(request, activity)
 
 
 @login_required
 def history(request: HttpRequest) -> HttpResponse:
-    activities = practice_history(request.user)
-    return render(request, "roadmaps/history.html", {"activities": activities, "streak": practice_streak(request.user)})
+    return render(request, "roadmaps/history.html", {"page": practice_page(request.user)})

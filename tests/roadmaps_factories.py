@@ -64,7 +64,7 @@ class PracticeActivityFactory(factory.django.DjangoModelFactory):
     progress = factory.LazyFunction(lambda: progress_of(RoadmapFactory()))
     activity_type = "exercise"
     title = factory.Sequence(lambda n: f"Set {n}")
-    completed = True
+    reps = 1
     completion_time = 10
     difficulty_rating = 3
 

@@ -110,3 +110,26 @@ def test_deconstructions_are_view_only_and_progress_notes_are_editable(admin_cli
     assert response.status_code == 302
     progress.refresh_from_db()
     assert (progress.notes, progress.status) == ("Keep the elbows in.", "not_started")
+
+
+def test_deleting_practice_in_the_admin_recounts_its_milestone(admin_client):
+    progress = progress_of(RoadmapFactory(deconstruction__reps=2))
+    first, second = PracticeActivityFactory(progress=progress), PracticeActivityFactory(progress=progress)
+    assert MilestoneProgress.objects.get(pk=progress.pk).status == MilestoneStatus.COMPLETED
+    response = admin_client.post(f"/admin/roadmaps/practiceactivity/{second.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    progress.refresh_from_db()
+    assert (progress.status, progress.practice_attempts, progress.practice_completions) == ("in_progress", 1, 1)
+    admin_client.post(
+        "/admin/roadmaps/practiceactivity/",
+        {"action": "delete_selected", "_selected_action": [str(first.pk)], "post": "yes"},
+    )
+    progress.refresh_from_db()
+    assert (progress.practice_attempts, progress.practice_completions) == (0, 0)
+
+
+def test_deleting_a_roadmap_in_the_admin_takes_its_practice_too(admin_client):
+    roadmap = RoadmapFactory()
+    PracticeActivityFactory(progress=progress_of(roadmap))
+    admin_client.post(f"/admin/roadmaps/roadmap/{roadmap.pk}/delete/", {"post": "yes"})
+    assert not SkillDeconstruction.objects.exists() and not MilestoneProgress.objects.exists()

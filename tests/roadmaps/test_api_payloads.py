@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 
 from roadmaps.models import MilestoneProgress, PracticeActivity, Roadmap, SkillDeconstruction
 from roadmaps.plan import BAD_DIFFICULTY, DUPLICATE_ID, LEVELS_OUT_OF_ORDER, MUST_BE_COUNT, MUST_BE_OBJECT, MUST_BE_TEXT
-from roadmaps.services import COMPLETED_MILESTONE
+from roadmaps.serializers import COMPLETED_IS_DERIVED
 from skills.models import UsageEvent
 from tests.factories import UserFactory
 from tests.roadmaps.plans import broken
@@ -90,17 +90,27 @@ def test_practice_for_a_milestone_not_yours_gets_400(progress, milestone_progres
     assert PracticeActivity.objects.count() == before
 
 
-def test_practice_on_a_completed_milestone_gets_400_and_moves_nothing(progress):
-    PracticeActivityFactory(progress=progress, completed=True)  # reps 1 × sets 1: completed
+def test_practice_on_a_completed_milestone_is_logged_and_keeps_it_completed(progress):
+    PracticeActivityFactory(progress=progress, reps=1)  # reps 1 × sets 1: completed
     response = client_for(progress.deconstruction.owner).post(
         "/api/practice-activities/",
-        {"milestone_progress": str(progress.pk), "activity_type": "reading", "title": "again", "completed": True},
+        {"milestone_progress": str(progress.pk), "activity_type": "reading", "title": "again", "reps": 2},
         format="json",
     )
-    assert response.status_code == 400
-    assert response.data["milestone_progress"] == [COMPLETED_MILESTONE.format(milestone="m1-1")]
+    assert response.status_code == 201
+    assert response.data["progress"]["status"] == "completed" and response.data["progress"]["practice_completions"] == 3
     progress.refresh_from_db()
-    assert (progress.practice_attempts, progress.practice_completions, PracticeActivity.objects.count()) == (1, 1, 1)
+    assert (progress.status, progress.practice_attempts, progress.practice_completions) == ("completed", 2, 3)
+
+
+def test_practice_that_says_completed_instead_of_reps_gets_400_and_writes_nothing(progress):
+    response = client_for(progress.deconstruction.owner).post(
+        "/api/practice-activities/",
+        {"milestone_progress": str(progress.pk), "activity_type": "reading", "title": "x", "completed": True},
+        format="json",
+    )
+    assert response.status_code == 400 and response.data["completed"] == [COMPLETED_IS_DERIVED]
+    assert not PracticeActivity.objects.exists()
 
 
 @pytest.mark.parametrize("payload, field", [({"title": ""}, "title"), ({"title": "x" * 256}, "title")])
@@ -129,8 +139,8 @@ def test_a_token_authenticates_and_no_credentials_get_401_with_a_challenge():
 
 def test_practice_activities_name_their_milestone_and_filter_by_roadmap_and_plan_id():
     roadmap = RoadmapFactory(deconstruction__milestones_per_level=2)
-    PracticeActivityFactory(progress=progress_of(roadmap, "m1-2"), completed=False)
-    PracticeActivityFactory(progress=progress_of(roadmap, "m2-1"), completed=False)
+    PracticeActivityFactory(progress=progress_of(roadmap, "m1-2"), reps=0)
+    PracticeActivityFactory(progress=progress_of(roadmap, "m2-1"), reps=0)
     PracticeActivityFactory()  # another learner's roadmap
     client = client_for(roadmap.owner)
     listed = client.get(f"/api/practice-activities/?roadmap={roadmap.pk}").data

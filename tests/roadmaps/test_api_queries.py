@@ -21,7 +21,7 @@ def learner(request):
     owner = UserFactory()
     for _ in range(3):
         roadmap = RoadmapFactory(owner=owner, deconstruction__milestones_per_level=request.param)
-        PracticeActivityFactory.create_batch(2, progress=progress_of(roadmap), completed=False)
+        PracticeActivityFactory.create_batch(2, progress=progress_of(roadmap), reps=0)
     RoadmapFactory()  # someone else's
     return owner
 

@@ -1,5 +1,7 @@
 """The invariants the database keeps, whatever code writes (seed 003's constraints and ours)."""
 
+from datetime import timedelta
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
@@ -7,6 +9,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from roadmaps.models import UNKNOWN_MILESTONE, MilestoneProgress, PracticeActivity, Roadmap, SkillDeconstruction
+from tests.roadmaps.plans import plan
 from tests.roadmaps_factories import PracticeActivityFactory, RoadmapFactory, SkillDeconstructionFactory, progress_of
 
 pytestmark = pytest.mark.django_db
@@ -43,7 +46,7 @@ def test_the_seeds_check_constraints():
     refused(lambda: SkillDeconstruction.objects.filter(pk=deconstruction.pk).update(deconstruction_data={"x": 1}))
     progress = progress_of(RoadmapFactory())
     refused(lambda: MilestoneProgress.objects.filter(pk=progress.pk).update(status="paused"))
-    activity = PracticeActivityFactory(progress=progress, completed=False)
+    activity = PracticeActivityFactory(progress=progress, reps=0)
     for bad in [{"activity_type": "dancing"}, {"difficulty_rating": 0}, {"difficulty_rating": 6}]:
         refused(lambda bad=bad: PracticeActivity.objects.filter(pk=activity.pk).update(**bad))
 
@@ -54,13 +57,17 @@ def test_timestamps_match_the_status():
     refused(lambda: rows.update(status="in_progress"))  # never started
     refused(lambda: rows.update(status="completed", started_at=timezone.now()))  # no completion time
     refused(lambda: rows.update(started_at=timezone.now()))  # not started, yet a start time
-    refused(lambda: rows.update(practice_completions=1))  # more completions than attempts
+    refused(lambda: rows.update(practice_completions=1))  # completions without any session
 
 
-def test_an_activity_has_a_completion_time_exactly_when_completed():
-    activity = PracticeActivityFactory(completed=True)
-    refused(lambda: PracticeActivity.objects.filter(pk=activity.pk).update(completed_at=None))
-    refused(lambda: PracticeActivity.objects.filter(pk=activity.pk).update(completed=False))
+def test_an_activity_is_completed_with_a_completion_time_exactly_when_it_covered_reps():
+    activity = PracticeActivityFactory(reps=2)
+    rows = PracticeActivity.objects.filter(pk=activity.pk)
+    refused(lambda: rows.update(completed_at=None))
+    refused(lambda: rows.update(completed=False))
+    refused(lambda: rows.update(reps=0))
+    attempt = PracticeActivityFactory(progress=activity.milestone_progress, reps=0)
+    refused(lambda: PracticeActivity.objects.filter(pk=attempt.pk).update(completed=True, completed_at=timezone.now()))
 
 
 def test_deleting_cascades_as_the_seed_says():
@@ -92,3 +99,36 @@ def test_the_migrations_reverse_and_apply_again():
     executor.migrate(executor.loader.graph.leaf_nodes("roadmaps"))
     assert "roadmaps_roadmap" in connection.introspection.table_names()
     test_the_database_refuses_a_progress_row_for_a_milestone_not_in_the_plan()  # the trigger is back
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_reps_migration_counts_one_rep_a_completed_activity_and_only_sessions_since_a_reset():
+    executor = MigrationExecutor(connection)
+    before = [("roadmaps", "0003_practice_types")]
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps
+    owner = old.get_model("auth", "User").objects.create(username="old-learner")
+    deconstruction = old.get_model("roadmaps", "SkillDeconstruction").objects.create(
+        owner=owner, user_query="x", skill_name="x", skill_type="physical", deconstruction_data=plan()
+    )
+    progress_model, activity_model = (
+        old.get_model("roadmaps", "MilestoneProgress"),
+        old.get_model("roadmaps", "PracticeActivity"),
+    )
+    now = timezone.now()
+    reset = progress_model.objects.create(
+        deconstruction=deconstruction, milestone_id="m1-1", status="in_progress", started_at=now,
+        practice_attempts=1, practice_completions=1,
+    )  # fmt: skip
+    for n, completed in enumerate([True, False, True]):  # two before the reset, the last one after
+        activity_model.objects.create(
+            milestone_progress=reset, activity_type="exercise", title=f"{n}", completed=completed,
+            completed_at=now if completed else None, created_at=now,
+        )  # fmt: skip
+    activity_model.objects.filter(title__in=["0", "1"]).update(created_at=now - timedelta(days=1))
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes("roadmaps"))
+    rows = {a.title: (a.reps, a.counted) for a in PracticeActivity.objects.all()}
+    assert rows == {"0": (1, False), "1": (0, False), "2": (1, True)}
+    progress = MilestoneProgress.objects.get(pk=reset.pk)
+    assert (progress.practice_attempts, progress.practice_completions) == (1, 1)

@@ -10,7 +10,6 @@ from rest_framework.test import APIClient
 from roadmaps.models import MILESTONE_TRANSITIONS, MilestoneProgress, MilestoneStatus, PracticeActivity, Roadmap
 from roadmaps.selectors import roadmap_progress
 from roadmaps.services import (
-    COMPLETED_MILESTONE,
     ILLEGAL_TRANSITION,
     milestone_complete,
     milestone_fail,
@@ -69,9 +68,9 @@ def test_a_restart_after_failing_keeps_the_first_start_time():
 @pytest.mark.parametrize("reps, sets", [(1, 1), (3, 1), (1, 3), (2, 3)])
 def test_reps_times_sets_completions_complete_the_milestone_and_attempts_do_not(reps, sets):
     progress = progress_of(RoadmapFactory(deconstruction__reps=reps, deconstruction__sets=sets))
-    PracticeActivityFactory.create_batch(3, progress=progress, completed=False)  # attempts only
+    PracticeActivityFactory.create_batch(3, progress=progress, reps=0)  # attempts only
     for done in range(1, reps * sets + 1):
-        PracticeActivityFactory(progress=progress, completed=True)
+        PracticeActivityFactory(progress=progress, reps=1)
         progress.refresh_from_db()
         expected = MilestoneStatus.COMPLETED if done == reps * sets else MilestoneStatus.IN_PROGRESS
         assert (progress.status, progress.practice_completions, progress.practice_attempts) == (
@@ -85,7 +84,7 @@ def test_reps_times_sets_completions_complete_the_milestone_and_attempts_do_not(
 @pytest.mark.django_db
 def test_practice_restarts_a_failed_milestone_and_a_reset_starts_the_count_again():
     progress = progress_in(MilestoneStatus.FAILED)
-    PracticeActivityFactory(progress=progress, completed=True)
+    PracticeActivityFactory(progress=progress, reps=1)
     progress.refresh_from_db()
     assert (progress.status, progress.practice_completions) == (MilestoneStatus.IN_PROGRESS, 1)
     progress = milestone_reset(progress=progress)
@@ -140,7 +139,7 @@ def test_concurrent_practice_counts_exactly_and_completes_once():
                 "milestone_progress": str(progress.pk),
                 "activity_type": "reading",
                 "title": "x",
-                "completed": True,
+                "reps": 1,
             }
             statuses.append(client.post("/api/practice-activities/", payload, format="json").status_code)
         finally:
@@ -152,14 +151,22 @@ def test_concurrent_practice_counts_exactly_and_completes_once():
     for thread in threads:
         thread.join()
     progress.refresh_from_db()
-    assert sorted(statuses) == [201] * 4 + [400] * 4  # the milestone's lock orders them
-    assert (progress.status, progress.practice_attempts, progress.practice_completions) == ("completed", 4, 4)
-    assert PracticeActivity.objects.count() == 4
+    assert statuses == [201] * THREADS  # practice after completion is still logged
+    # the milestone's lock orders them: every rep counted, completed once (by the 4th)
+    assert (progress.status, progress.practice_attempts, progress.practice_completions) == (
+        "completed", THREADS, THREADS,
+    )  # fmt: skip
+    fourth, fifth = PracticeActivity.objects.order_by("created_at")[3:5]
+    assert fourth.created_at < progress.completed_at < fifth.created_at
 
 
 @pytest.mark.django_db
-def test_practice_after_completion_is_refused_naming_the_milestone():
+def test_practice_after_completion_is_logged_and_does_not_reopen_the_milestone():
     progress = progress_of(RoadmapFactory(deconstruction__reps=1))
     PracticeActivityFactory(progress=progress)
-    with pytest.raises(ValidationError, match=COMPLETED_MILESTONE.format(milestone="m1-1")):
-        practice_activity_log(progress=progress, activity_type="reading", title="again")
+    completed_at = MilestoneProgress.objects.get(pk=progress.pk).completed_at
+    practice_activity_log(progress=progress, activity_type="reading", title="again")
+    practice_activity_log(progress=progress, activity_type="drill", title="more", reps=4)
+    progress.refresh_from_db()
+    assert (progress.status, progress.completed_at) == (MilestoneStatus.COMPLETED, completed_at)
+    assert (progress.practice_attempts, progress.practice_completions) == (3, 5)

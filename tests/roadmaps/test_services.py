@@ -12,7 +12,6 @@ from roadmaps.models import MilestoneProgress, MilestoneStatus, PracticeActivity
 from roadmaps.selectors import roadmap_progress
 from roadmaps.services import (
     BAD_SKILL_TYPE,
-    COMPLETED_MILESTONE,
     GENERATION_WORKFLOW,
     QUERY_REQUIRED,
     TITLE_TOO_LONG,
@@ -37,11 +36,9 @@ def progress_of(roadmap, milestone_id: str) -> MilestoneProgress:
     return roadmap.deconstruction.progress.get(milestone_id=milestone_id)
 
 
-def practise(progress, *, completed: bool = True, times: int = 1) -> None:
+def practise(progress, *, reps: int = 1, times: int = 1) -> None:
     for n in range(times):
-        practice_activity_log(
-            progress=progress, activity_type="exercise", title=f"set {n}", completed=completed
-        )
+        practice_activity_log(progress=progress, activity_type="exercise", title=f"set {n}", reps=reps)
 
 
 def test_a_roadmap_from_a_goal_has_one_progress_row_per_milestone_and_logs_the_generation():
@@ -91,7 +88,7 @@ def test_transitions_follow_the_rules_and_keep_timestamps():
 
 def test_practice_starts_a_milestone_and_counts_attempts_and_completions():
     progress = progress_of(make_roadmap(UserFactory()), "m1-2")  # reps 3 × sets 1
-    practise(progress, completed=False)
+    practise(progress, reps=0)
     progress.refresh_from_db()
     assert (progress.status, progress.practice_attempts, progress.practice_completions) == ("in_progress", 1, 0)
     practise(progress, times=2)
@@ -112,9 +109,10 @@ def test_reaching_reps_times_sets_completions_completes_the_milestone():
     practise(progress)
     progress.refresh_from_db()
     assert progress.status == MilestoneStatus.COMPLETED and progress.practice_completions == 4
-    with pytest.raises(ValidationError, match=COMPLETED_MILESTONE.format(milestone="m1-1")):
-        practise(progress)
-    assert PracticeActivity.objects.count() == 4
+    practise(progress)  # more practice after completion is logged and keeps it completed
+    progress.refresh_from_db()
+    assert (progress.status, progress.practice_completions) == (MilestoneStatus.COMPLETED, 5)
+    assert PracticeActivity.objects.count() == 5
 
 
 def test_progress_is_weighted_by_minutes_per_level_and_overall():

@@ -55,10 +55,11 @@ _last_fold = float("-inf")  # this process's, by time.monotonic()
 
 def fold_when_due(*, using: str = DEFAULT_DB_ALIAS) -> None:
     """Folds the queue if this process has not in the last INGEST_FOLD_INTERVAL_SECONDS: under a
-    steady stream of posts one request in many pays for a fold, which takes all queued events."""
+    steady stream of posts one request in many pays for a fold, which takes all queued events.
+    A negative interval leaves folding to the scheduled job and `fold_usage`."""
     global _last_fold
-    now = time.monotonic()
-    if now - _last_fold < settings.INGEST_FOLD_INTERVAL_SECONDS:
+    interval, now = settings.INGEST_FOLD_INTERVAL_SECONDS, time.monotonic()
+    if interval < 0 or now - _last_fold < interval:
         return
     _last_fold = now
     usage_rollups_fold(using=using, max_events=FOLD_WHEN_DUE)

@@ -1,13 +1,15 @@
 """The admin in headless Chromium: the dashboard draws its charts from local files only,
 and a candidate goes from review to deployed through the real changelist."""
 
+from datetime import timedelta
+
 import pytest
 
 from skills.ingestion import usage_events_record
 from skills.models import CandidateStatus, EmergenceCandidate
 from tests.e2e.conftest import OffMachineRequests
 from tests.factories import EmergenceCandidateFactory, UserFactory
-from tests.skills.telemetry_helpers import event_payload
+from tests.skills.telemetry_helpers import BASE_TIME, event_payload
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -31,7 +33,8 @@ def test_the_dashboard_draws_its_charts(browser, live_server, artifacts):
     context, page = admin_page(browser, live_server, "/admin/")
     outside = OffMachineRequests()
     outside.watch(page, live_server.url)
-    page.goto(f"{live_server.url}/admin/skills/dashboard/?start=2026-10-25&end=2027-01-31")
+    first = BASE_TIME.date()
+    page.goto(f"{live_server.url}/admin/skills/dashboard/?start={first}&end={first + timedelta(days=60)}")
     page.locator("body[data-charts-drawn=true]").wait_for()
     for chart in CHARTS:
         # a drawn canvas has coloured pixels; an empty one is fully transparent

@@ -5,9 +5,10 @@ from datetime import UTC, datetime, timedelta
 
 from skills.models import SessionSkill, SkillDailyUsage, SkillMetrics, SkillUserUsage, UsageEvent
 
-# Far enough back that event n (5 hours after event n - 1) is not in the future for n < 4,500,
-# and within the retention window (EVENTS_MAX_AGE_DAYS).
-BASE_TIME = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0) - timedelta(days=940)
+# Recent (the dashboard's default range shows it), and far enough back that event n (2 hours
+# after event n - 1) is not in the future for n < 1,200.
+BASE_TIME = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0) - timedelta(days=100)
+HOURS_APART = 2
 
 
 def event_payload(n: int = 0, **overrides) -> dict:
@@ -26,7 +27,7 @@ def event_payload(n: int = 0, **overrides) -> dict:
         "tokens_saved": 10 + n % 5,
         "cost_usd": f"0.{n % 10:02d}1000",
         "state_snapshot": {"tier": "standard", "element": "water", "realm": "code"},
-        "occurred_at": (BASE_TIME + timedelta(hours=n * 5)).isoformat(),
+        "occurred_at": (BASE_TIME + timedelta(hours=n * HOURS_APART)).isoformat(),
     }
     payload.update(overrides)
     return payload

@@ -9,7 +9,7 @@ from skills.ingestion import usage_events_record
 from skills.ingestion.events import BATCH_TOO_LARGE
 from skills.models import Skill, SkillMetrics, UsageEvent
 from tests.factories import UserFactory
-from tests.skills.telemetry_helpers import BASE_TIME, aggregates_snapshot, event_payload
+from tests.skills.telemetry_helpers import BASE_TIME, HOURS_APART, aggregates_snapshot, event_payload
 
 pytestmark = pytest.mark.django_db
 
@@ -95,7 +95,7 @@ def test_events_list_shows_only_the_callers_events_with_filters(user, user_clien
     assert listed("?skill=theirs") == []
     assert len(listed("?outcome=success")) == 3
     assert len(listed("?session=session-1")) == 1
-    after = (BASE_TIME + timedelta(hours=8)).isoformat().replace("+00:00", "Z")
+    after = (BASE_TIME + timedelta(hours=1.5 * HOURS_APART)).isoformat().replace("+00:00", "Z")
     assert len(listed(f"?occurred_after={after}")) == 4
 
 

@@ -5,7 +5,9 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from roadmaps.models import Roadmap
+from skills.ingestion import usage_events_record
 from skills.models import Skill, SkillMetrics, SkillUnlock, SkillVersion, UsageEvent
+from tests.skills.telemetry_helpers import event_payload
 
 pytestmark = pytest.mark.django_db
 
@@ -51,3 +53,11 @@ def test_manage_partitions_explains_itself_on_sqlite_and_works_on_postgres(capsy
         assert out.startswith("partitions created:")
     else:
         assert "PostgreSQL feature" in out
+
+
+def test_fold_usage_folds_the_queued_events(settings, capsys):
+    settings.INGEST_FOLD_INTERVAL_SECONDS = -1  # no fold after a post
+    usage_events_record(events=[event_payload(n) for n in range(4)], user=None)
+    call_command("fold_usage")
+    assert capsys.readouterr().out.startswith("folded 4 event(s); roll-ups as of ")
+    assert sum(SkillMetrics.objects.values_list("total_invocations", flat=True)) == 4

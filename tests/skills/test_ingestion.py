@@ -167,9 +167,8 @@ def test_recording_inside_a_callers_transaction_leaves_it_as_it_was():
 
 
 def test_a_single_event_is_recorded_in_queries_django_sees(user, settings):
-    settings.INGEST_FOLD_INTERVAL_SECONDS = 3600  # folding is counted below, on its own
+    settings.INGEST_FOLD_INTERVAL_SECONDS = -1  # no fold after a post
     SkillFactory(skill_id="pdf")
-    usage_rollups_fold()
     with CaptureQueriesContext(connection) as queries:
         usage_events_record(events=[event_payload(0, skill_id="pdf")], user=user)
     statements = [q["sql"].split()[0] for q in queries.captured_queries]
@@ -180,7 +179,7 @@ def test_a_single_event_is_recorded_in_queries_django_sees(user, settings):
 
 @pytest.mark.postgres
 def test_a_copied_batch_is_in_the_query_log_too(user, settings):
-    settings.INGEST_FOLD_INTERVAL_SECONDS = 3600
+    settings.INGEST_FOLD_INTERVAL_SECONDS = -1
     with CaptureQueriesContext(connection) as queries:
         usage_events_record(events=[event_payload(n) for n in range(50)], user=user)
     copies = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("COPY")]
@@ -188,8 +187,7 @@ def test_a_copied_batch_is_in_the_query_log_too(user, settings):
 
 
 def test_events_wait_in_the_queue_until_a_fold_and_reads_say_how_fresh_they_are(user, settings):
-    settings.INGEST_FOLD_INTERVAL_SECONDS = 3600
-    usage_rollups_fold()  # this process's fold is now not due for an hour
+    settings.INGEST_FOLD_INTERVAL_SECONDS = -1  # no fold after a post
     usage_events_record(events=[event_payload(n) for n in range(5)], user=user)
     assert UsageEventPending.objects.count() == 5
     assert not SkillMetrics.objects.exists()

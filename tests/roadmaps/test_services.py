@@ -39,7 +39,9 @@ def progress_of(roadmap, milestone_id: str) -> MilestoneProgress:
 
 def practise(progress, *, completed: bool = True, times: int = 1) -> None:
     for n in range(times):
-        practice_activity_log(progress=progress, activity_type="exercise", title=f"set {n}", completed=completed)
+        practice_activity_log(
+            progress=progress, activity_type="exercise", title=f"set {n}", completed=completed
+        )
 
 
 def test_a_roadmap_from_a_goal_has_one_progress_row_per_milestone_and_logs_the_generation():

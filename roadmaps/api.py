@@ -85,9 +85,10 @@ class DeconstructionViewSet(
         deconstruction, warnings = services.deconstruction_create(
             owner=request.user,
             user_query=fields["user_query"],
-            skill_type=fields["skill_type"],
+            skill_type=fields.get("skill_type", ""),
             skill_name=fields.get("skill_name", ""),
             data=fields.get("deconstruction_data"),
+            catalog_entry=fields.get("catalog_entry", ""),
         )
         deconstruction.warnings = warnings
         return Response(DeconstructionCreatedSerializer(deconstruction).data, status=status.HTTP_201_CREATED)
@@ -107,8 +108,17 @@ class RoadmapViewSet(OwnedQuerysetMixin, viewsets.ModelViewSet):
 
     @extend_schema(
         request=RoadmapInputSerializer,
-        responses={201: RoadmapCreatedSerializer, 400: OpenApiResponse(ERRORS, "Field errors.")},
-        examples=[examples.FROM_A_GOAL, examples.FROM_A_DECONSTRUCTION],
+        responses={
+            201: RoadmapCreatedSerializer,
+            400: OpenApiResponse(ERRORS, "Field errors."),
+            409: OpenApiResponse(ERRORS, "A roadmap for this goal exists; send confirm: true to start another."),
+        },
+        examples=[
+            examples.FROM_A_GOAL,
+            examples.FROM_A_CATALOG_ENTRY,
+            examples.FROM_A_DECONSTRUCTION,
+            examples.GOAL_ALREADY_STARTED,
+        ],
     )
     def create(self, request, *args, **kwargs):
         given = RoadmapInputSerializer(data=request.data)
@@ -126,12 +136,18 @@ class RoadmapViewSet(OwnedQuerysetMixin, viewsets.ModelViewSet):
                 deconstruction=deconstruction,
             )
         else:
-            roadmap, warnings = services.roadmap_create_from_goal(
-                owner=request.user,
-                user_query=fields["user_query"],
-                skill_type=fields["skill_type"],
-                title=fields.get("title", ""),
-            )
+            try:
+                roadmap, warnings = services.roadmap_create_from_goal(
+                    owner=request.user,
+                    user_query=fields["user_query"],
+                    skill_type=fields.get("skill_type", ""),
+                    title=fields.get("title", ""),
+                    catalog_entry=fields.get("catalog_entry", ""),
+                    confirm=fields["confirm"],
+                )
+            except services.GoalAlreadyStarted as already:
+                body = {**already.message_dict, "existing_roadmap": str(already.roadmap.pk)}
+                return Response(body, status=status.HTTP_409_CONFLICT)
         roadmap = self.base_queryset().get(pk=roadmap.pk)
         roadmap.warnings = warnings
         return Response(RoadmapCreatedSerializer(roadmap).data, status=status.HTTP_201_CREATED)

@@ -223,3 +223,51 @@ def milestones_of(data: dict) -> Iterator[Milestone]:
                 prerequisites=tuple(m.get("prerequisites", ())),
                 unlocks_skills=tuple(m.get("unlocks_skills", ())),
             )
+
+
+def _object(properties: dict) -> dict:
+    # Strict structured output: every property required, nothing else allowed.
+    return {"type": "object", "properties": properties, "required": list(properties), "additionalProperties": False}
+
+
+_TEXT = {"type": "string", "minLength": 1}
+_COUNT = {"type": "integer", "minimum": 1}
+
+# The plan's shape as JSON Schema, for engines that can be held to it (an LLM's structured
+# output). Narrower than the validator on purpose: an engine always gives practiceType and
+# prerequisites (possibly empty) and never invents unlocks_skills.
+PLAN_JSON_SCHEMA = _object(
+    {
+        "levels": {
+            "type": "array",
+            "minItems": 1,
+            "items": _object(
+                {
+                    "level": _COUNT,
+                    "title": _TEXT,
+                    "description": _TEXT,
+                    "milestones": {
+                        "type": "array",
+                        "minItems": 1,
+                        "items": _object(
+                            {
+                                "id": {"type": "string", "minLength": 1, "maxLength": 100},
+                                "title": _TEXT,
+                                "description": _TEXT,
+                                "doThisNow": _object(
+                                    {"prompt": _TEXT, "reps": _COUNT, "sets": _COUNT, "successCriteria": _TEXT}
+                                ),
+                                "estimatedTime": _COUNT,
+                                "icon": _TEXT,
+                                "practiceType": {"type": "string", "enum": list(ActivityType.values)},
+                                "prerequisites": {"type": "array", "items": {"type": "string"}},
+                            }
+                        ),
+                    },
+                }
+            ),
+        },
+        "totalEstimatedTime": _COUNT,
+        "difficulty": {"type": "string", "enum": list(DIFFICULTIES)},
+    }
+)

@@ -25,7 +25,7 @@ from . import CatalogEntry, catalog
 # level words. Kept short on purpose: a word that names a skill must never be here.
 STOPWORDS = frozenset(
     "a about an and as at basic basics be become beginner beginners better can course do doing for from "
-    "get getting go good how i i'd id im i'm in into is it learn learning like main master me more my "
+    "get getting good how i i'd id im i'm in into is it learn learning like main master me more my "
     "of on or please practice practise proper properly really some start started starting teach the "
     "to up wanna want way well with would you your".split()
 )
@@ -36,6 +36,7 @@ _WORD = re.compile(r"[a-z0-9+#']+")
 
 WORD_SIMILARITY = 80  # rapidfuzz ratio for two stems to count as the same word (one typo in five letters)
 MIN_COVERAGE = 0.5  # share of the goal's words the entry must account for
+COMMON_NAME_ENTRIES = 3  # a word in the names of this many entries ("play", "speak") says nothing on its own
 KEYWORD_WEIGHT = 0.6  # a keyword hit counts less than a hit on the skill's name
 
 
@@ -48,11 +49,12 @@ def stem(word: str) -> str:
     return word
 
 
-def content_words(text: str) -> list[str]:
+def content_words(text: str, keep_common: bool = False) -> list[str]:
     """The stems of the words that carry meaning, in order, without repeats."""
     words = [w.strip("'") for w in _WORD.findall(text.lower().replace("’", "'"))]
     stems = [stem(w) for w in words if w and w not in STOPWORDS]
-    return list(dict.fromkeys(s for s in stems if s))
+    common = frozenset() if keep_common else _common_words()
+    return list(dict.fromkeys(s for s in stems if s and s not in common))
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,17 @@ class _Index:
 class Match:
     entry: CatalogEntry
     score: float  # 0–100: how much of the goal the entry accounts for, and how well
+
+
+@functools.cache
+def _common_words() -> frozenset[str]:
+    """Words in the names of several entries: "play" (guitar, piano, chess…) must not make
+    "play the harmonica" a guitar goal, so they are dropped from goals like stopwords."""
+    seen: dict[str, int] = {}
+    for entry in catalog().values():
+        for word in {w for name in (entry.title, *entry.aliases) for w in content_words(name, keep_common=True)}:
+            seen[word] = seen.get(word, 0) + 1
+    return frozenset(word for word, count in seen.items() if count >= COMMON_NAME_ENTRIES)
 
 
 @functools.cache

@@ -104,12 +104,15 @@ def _hit(word: str, vocabulary: frozenset[str]) -> float:
 
 
 def _score(words: list[str], item: _Index) -> tuple[float, float, bool]:
-    """(score, coverage, whether a name word was hit) of one entry for the goal's words."""
+    """(score, coverage, whether the entry is named) of one entry for the goal's words. An entry
+    is named by a word of its names, or by two of its keywords with nothing else in the goal
+    ("hiragana and katakana")."""
     name_hits = [_hit(w, item.name_words) for w in words]
     keyword_hits = [0.0 if n else _hit(w, item.keyword_words) for w, n in zip(words, name_hits, strict=True)]
     weighted = sum(n / 100 if n else KEYWORD_WEIGHT * k / 100 for n, k in zip(name_hits, keyword_hits, strict=True))
     covered = sum(1 for n, k in zip(name_hits, keyword_hits, strict=True) if n or k)
-    return 100 * weighted / len(words), covered / len(words), any(name_hits)
+    named = any(name_hits) or (covered == len(words) >= 2)
+    return 100 * weighted / len(words), covered / len(words), named
 
 
 def _phrase(goal: str, item: _Index) -> float:

@@ -27,6 +27,27 @@ class CatalogSuggestionSerializer(serializers.Serializer):
     title = serializers.CharField()
 
 
+class CatalogEntrySerializer(serializers.Serializer):
+    """A catalog entry as listed: what it teaches and how long it takes, without the plan."""
+
+    id = serializers.CharField()
+    title = serializers.CharField()
+    domain = serializers.CharField()
+    domain_label = serializers.CharField()
+    kind = serializers.ChoiceField(choices=SkillType.choices)
+    stage = serializers.CharField(help_text="Where the plan takes the learner, e.g. 'A0 → A2 (CEFR)'.")
+    difficulty = serializers.CharField()
+    aliases = serializers.ListField(child=serializers.CharField())
+    keywords = serializers.ListField(child=serializers.CharField())
+    practice_types = serializers.ListField(child=serializers.ChoiceField(choices=ActivityType.choices))
+    total_minutes = serializers.IntegerField()
+    levels_count = serializers.IntegerField()
+
+
+class CatalogEntryDetailSerializer(CatalogEntrySerializer):
+    plan = serializers.JSONField(help_text="The full plan, in the shape POST /api/deconstructions/ accepts.")
+
+
 class DeconstructionSerializer(serializers.ModelSerializer):
     is_generic = serializers.BooleanField(read_only=True, help_text="Made by an engine, not an expert plan.")
 

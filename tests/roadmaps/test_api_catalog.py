@@ -52,7 +52,8 @@ def test_the_detail_is_the_full_plan(api, django_assert_num_queries):
 
 def test_a_catalog_plan_can_be_posted_back_as_a_deconstruction(api):
     plan = api.get("/api/plan-catalog/juggling/").data["plan"]
-    posted = api.post("/api/deconstructions/", {"user_query": "my juggling", "deconstruction_data": plan}, format="json")
+    body = {"user_query": "my juggling", "deconstruction_data": plan}
+    posted = api.post("/api/deconstructions/", body, format="json")
     assert posted.status_code == 201 and posted.data["deconstruction_data"] == plan
 
 

@@ -136,3 +136,13 @@ def test_the_page_asks_to_confirm_a_second_roadmap_for_the_same_goal(page, learn
     assert 'name="confirm" value="on"' in html and Roadmap.objects.count() == 1
     confirmed = page.post("/roadmaps/new/", {"user_query": "knit a hat", "confirm": "on"})
     assert confirmed.status_code == 302 and Roadmap.objects.filter(owner=learner).count() == 2
+
+
+def test_the_admin_lists_deconstructions_by_origin(client, learner):
+    roadmap_create_from_goal(owner=learner, user_query="learn to juggle")
+    roadmap_create_from_goal(owner=learner, user_query="asdf qwer")
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    catalog_only = client.get("/admin/roadmaps/skilldeconstruction/?origin=catalog").content.decode()
+    assert "Juggling three balls" in catalog_only and "Asdf qwer" not in catalog_only
+    generic = client.get("/admin/roadmaps/skilldeconstruction/?origin=generic").content.decode()
+    assert "Asdf qwer" in generic and "Juggling three balls" not in generic

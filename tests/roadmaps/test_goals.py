@@ -146,3 +146,14 @@ def test_the_admin_lists_deconstructions_by_origin(client, learner):
     assert "Juggling three balls" in catalog_only and "Asdf qwer" not in catalog_only
     generic = client.get("/admin/roadmaps/skilldeconstruction/?origin=generic").content.decode()
     assert "Asdf qwer" in generic and "Juggling three balls" not in generic
+
+
+@pytest.mark.parametrize("goals", [1, 4])
+def test_my_roadmaps_offers_suggestions_without_a_query_per_roadmap(page, learner, goals, django_assert_num_queries):
+    for n in range(goals):
+        roadmap_create_from_goal(owner=learner, user_query=f"asdf qwer {n}")
+    roadmap_create_from_goal(owner=learner, user_query="learn to juggle")
+    # session, user, the roadmaps joined with their deconstructions, their progress rows, the last practice
+    with django_assert_num_queries(5):
+        html = page.get("/").content.decode()
+    assert html.count('name="catalog_entry" value="') == 3 * goals

@@ -40,14 +40,16 @@ def _milestones_html(level: dict):
 
 @admin.register(SkillDeconstruction)
 class SkillDeconstructionAdmin(NoAddAdmin):
-    list_display = ["skill_name", "skill_type", "owner", "milestone_count", "total_minutes", "created_at"]
-    list_filter = ["skill_type", "created_at"]
-    search_fields = ["skill_name", "user_query", "owner__username"]
+    list_display = ["skill_name", "skill_type", "origin", "catalog_entry", "owner", "milestone_count", "total_minutes",
+                    "created_at"]  # fmt: skip
+    list_filter = ["origin", "skill_type", "created_at"]
+    search_fields = ["skill_name", "user_query", "catalog_entry", "owner__username"]
     list_select_related = ["owner"]
     date_hierarchy = "created_at"
-    fields = ["owner", "user_query", "skill_name", "skill_type", "plan", "deconstruction_data", "created_at",
-              "updated_at"]  # fmt: skip
-    readonly_fields = ["owner", "user_query", "skill_type", "plan", "deconstruction_data", "created_at", "updated_at"]
+    fields = ["owner", "user_query", "skill_name", "skill_type", "origin", "catalog_entry", "plan",
+              "deconstruction_data", "created_at", "updated_at"]  # fmt: skip
+    readonly_fields = ["owner", "user_query", "skill_type", "origin", "catalog_entry", "plan", "deconstruction_data",
+                       "created_at", "updated_at"]  # fmt: skip
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False  # a plan is fixed once progress rows point at its milestones: view only

@@ -8,18 +8,23 @@ from __future__ import annotations
 
 import django_filters
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from skillsite.api import router
 from skillsite.filters import UTCIsoDateTimeFilter
 
 from . import examples, services
-from .models import ActivityType, MilestoneProgress, PracticeActivity, Roadmap, SkillDeconstruction
+from .catalog import DOMAINS, catalog
+from .catalog.matching import closest_entries
+from .models import ActivityType, MilestoneProgress, PracticeActivity, Roadmap, SkillDeconstruction, SkillType
 from .selectors import roadmap_progress, roadmaps_with_progress
 from .serializers import (
+    CatalogEntryDetailSerializer,
+    CatalogEntrySerializer,
     DeconstructionCreatedSerializer,
     DeconstructionInputSerializer,
     DeconstructionSerializer,
@@ -86,9 +91,10 @@ class DeconstructionViewSet(
         deconstruction, warnings = services.deconstruction_create(
             owner=request.user,
             user_query=fields["user_query"],
-            skill_type=fields["skill_type"],
+            skill_type=fields.get("skill_type", ""),
             skill_name=fields.get("skill_name", ""),
             data=fields.get("deconstruction_data"),
+            catalog_entry=fields.get("catalog_entry", ""),
         )
         deconstruction.warnings = warnings
         return Response(DeconstructionCreatedSerializer(deconstruction).data, status=status.HTTP_201_CREATED)
@@ -132,8 +138,17 @@ class RoadmapViewSet(OwnedQuerysetMixin, viewsets.ModelViewSet):
 
     @extend_schema(
         request=RoadmapInputSerializer,
-        responses={201: RoadmapCreatedSerializer, 400: OpenApiResponse(ERRORS, "Field errors.")},
-        examples=[examples.FROM_A_GOAL, examples.FROM_A_DECONSTRUCTION],
+        responses={
+            201: RoadmapCreatedSerializer,
+            400: OpenApiResponse(ERRORS, "Field errors."),
+            409: OpenApiResponse(ERRORS, "A roadmap for this goal exists; send confirm: true to start another."),
+        },
+        examples=[
+            examples.FROM_A_GOAL,
+            examples.FROM_A_CATALOG_ENTRY,
+            examples.FROM_A_DECONSTRUCTION,
+            examples.GOAL_ALREADY_STARTED,
+        ],
     )
     def create(self, request, *args, **kwargs):
         given = RoadmapInputSerializer(data=request.data)
@@ -151,12 +166,18 @@ class RoadmapViewSet(OwnedQuerysetMixin, viewsets.ModelViewSet):
                 deconstruction=deconstruction,
             )
         else:
-            roadmap, warnings = services.roadmap_create_from_goal(
-                owner=request.user,
-                user_query=fields["user_query"],
-                skill_type=fields["skill_type"],
-                title=fields.get("title", ""),
-            )
+            try:
+                roadmap, warnings = services.roadmap_create_from_goal(
+                    owner=request.user,
+                    user_query=fields["user_query"],
+                    skill_type=fields.get("skill_type", ""),
+                    title=fields.get("title", ""),
+                    catalog_entry=fields.get("catalog_entry", ""),
+                    confirm=fields["confirm"],
+                )
+            except services.GoalAlreadyStarted as already:
+                body = {**already.message_dict, "existing_roadmap": str(already.roadmap.pk)}
+                return Response(body, status=status.HTTP_409_CONFLICT)
         roadmap = self.base_queryset().get(pk=roadmap.pk)
         roadmap.warnings = warnings
         return Response(RoadmapCreatedSerializer(roadmap).data, status=status.HTTP_201_CREATED)
@@ -307,6 +328,43 @@ class PracticeActivityViewSet(
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class PlanCatalogViewSet(viewsets.GenericViewSet):
+    """The catalog of expert plans shipped with the app, read from files cached in the process:
+    no database query. Any signed-in user may read it."""
+
+    serializer_class = CatalogEntrySerializer
+    filter_backends: list = []
+    lookup_value_regex = r"[a-z0-9-]+"
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("domain", str, enum=list(DOMAINS), description="Only this domain."),
+            OpenApiParameter("kind", str, enum=list(SkillType.values), description="Only this kind."),
+            OpenApiParameter("q", str, description="A goal: entries ranked by how close they are to it."),
+        ]
+    )
+    def list(self, request):
+        """Every entry (by domain, then title), or ranked for a goal with `?q=`."""
+        entries = sorted(catalog().values(), key=lambda e: (e.domain, e.title))
+        if request.query_params.get("q"):
+            ranked = closest_entries(request.query_params["q"], limit=len(entries))
+            entries = [match.entry for match in ranked]
+        for field in ("domain", "kind"):
+            if request.query_params.get(field):
+                entries = [e for e in entries if getattr(e, field) == request.query_params[field]]
+        page = self.paginate_queryset(entries)
+        return self.get_paginated_response(CatalogEntrySerializer(page, many=True).data)
+
+    @extend_schema(responses={200: CatalogEntryDetailSerializer, 404: OpenApiResponse(ERRORS, "No such entry.")})
+    def retrieve(self, request, pk=None):
+        """One entry with its full plan."""
+        entry = catalog().get(pk)
+        if entry is None:
+            raise NotFound()
+        return Response(CatalogEntryDetailSerializer(entry).data)
+
+
+router.register("plan-catalog", PlanCatalogViewSet, basename="plan-catalog")
 router.register("deconstructions", DeconstructionViewSet, basename="deconstruction")
 router.register("roadmaps", RoadmapViewSet, basename="roadmap")
 router.register("milestone-progress", MilestoneProgressViewSet, basename="milestone-progress")

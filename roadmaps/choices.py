@@ -18,4 +18,21 @@ class ActivityType(models.TextChoices):
     OTHER = "other", "Other"
 
 
-__all__ = ["ActivityType"]
+class SkillType(models.TextChoices):
+    """How a skill is practised: with the body, with the mind, or both (a catalog entry says which)."""
+
+    PHYSICAL = "physical", "Physical"
+    ABSTRACT = "abstract", "Abstract"
+    MIXED = "mixed", "Mixed"
+
+
+class PlanOrigin(models.TextChoices):
+    """Where a deconstruction's plan came from; pages and the API label generic plans as such."""
+
+    CATALOG = "catalog", "Expert plan from the catalog"
+    GENERIC = "generic", "Generic plan"
+    LLM = "llm", "Plan from the language model"
+    CUSTOM = "custom", "Your own plan"
+
+
+__all__ = ["ActivityType", "PlanOrigin", "SkillType"]

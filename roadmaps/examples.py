@@ -33,9 +33,25 @@ SEED_PLAN = {
 
 FROM_A_GOAL = OpenApiExample(
     "From a goal",
-    description="The deconstruction engine makes the plan.",
+    description="A goal the catalog knows gets a copy of its expert plan; any other goal the engine's generic "
+    "plan, with the closest expert plans offered. skill_type is optional.",
     request_only=True,
-    value={"user_query": "learn to juggle three balls", "skill_type": "physical"},
+    value={"user_query": "learn to juggle three balls"},
+)
+FROM_A_CATALOG_ENTRY = OpenApiExample(
+    "From a catalog entry",
+    description="Start a named expert plan (an id from /api/plan-catalog/), confirming a second roadmap.",
+    request_only=True,
+    value={"user_query": "Juggling three balls", "catalog_entry": "juggling", "confirm": True},
+)
+GOAL_ALREADY_STARTED = OpenApiExample(
+    "Goal already started",
+    response_only=True,
+    status_codes=["409"],
+    value={
+        "confirm": ["You already have a roadmap for this goal: “Juggling three balls”. Confirm to start another one."],
+        "existing_roadmap": "5f0c2a64-1d1e-4a55-9a43-2b0a3f7c9e11",
+    },
 )
 FROM_POSTED_DATA = OpenApiExample(
     "From your own plan",

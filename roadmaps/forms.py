@@ -22,15 +22,31 @@ class SignUpForm(UserCreationForm):
         fields = ["username", "email"]
 
 
+KIND_HELP = (
+    "Optional. Physical skills are practised with the body (juggling), abstract ones with the mind (algebra), "
+    "mixed ones with both (a language). Expert plans know their kind; for other goals we guess it from your words."
+)
+
+
 class GoalForm(forms.Form):
+    """A goal for a new roadmap; `catalog_entry` starts a named expert plan, `confirm` a second
+    roadmap for a goal the learner already has."""
+
     user_query = forms.CharField(
         label="What do you want to learn?",
         max_length=2000,
-        widget=forms.TextInput(attrs={"placeholder": "e.g. learn to juggle three balls"}),
+        widget=forms.TextInput(attrs={"placeholder": "e.g. learn to juggle three balls", "list": "catalog-titles"}),
     )
     skill_type = forms.ChoiceField(
-        label="Kind of skill", choices=SkillType.choices, initial=SkillType.PHYSICAL, widget=forms.RadioSelect
+        label="Kind of skill",
+        choices=[("", "Work it out for me"), *SkillType.choices],
+        required=False,
+        initial="",
+        widget=forms.RadioSelect,
+        help_text=KIND_HELP,
     )
+    catalog_entry = forms.CharField(required=False, max_length=100, widget=forms.HiddenInput)
+    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
 
 class _PerMilestone:

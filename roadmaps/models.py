@@ -10,7 +10,7 @@ from django.core.validators import MaxLengthValidator, MaxValueValidator
 from django.db import models
 from django.db.models import Q
 
-from .choices import ActivityType
+from .choices import ActivityType, PlanOrigin, SkillType
 from .plan import plan_errors
 
 UNKNOWN_MILESTONE = "Milestone {milestone!r} is not part of this deconstruction."
@@ -28,11 +28,6 @@ REPS_PER_SESSION_MAX = 10_000
 
 def at_most(limit: int) -> MaxLengthValidator:
     return MaxLengthValidator(limit, message=TEXT_TOO_LONG)
-
-
-class SkillType(models.TextChoices):
-    PHYSICAL = "physical", "Physical"
-    ABSTRACT = "abstract", "Abstract"
 
 
 class MilestoneStatus(models.TextChoices):
@@ -67,6 +62,11 @@ _UNDERWAY_TIMES = Q(
 _COMPLETED_TIMES = Q(status=MilestoneStatus.COMPLETED, started_at__isnull=False, completed_at__isnull=False)
 
 
+# A catalog plan names its entry; no other plan does (deconstruction_catalog_entry_iff_catalog).
+_CATALOG_PLAN = Q(origin=PlanOrigin.CATALOG, catalog_entry__gt="")
+_OTHER_PLAN = ~Q(origin=PlanOrigin.CATALOG) & Q(catalog_entry="")
+
+
 class SkillDeconstructionQuerySet(models.QuerySet):
     def for_learner(self, user) -> SkillDeconstructionQuerySet:
         return self if user.is_staff else self.filter(owner=user)
@@ -78,6 +78,10 @@ class SkillDeconstruction(models.Model):
     user_query = models.TextField()
     skill_name = models.CharField(max_length=255)
     skill_type = models.CharField(max_length=50, choices=SkillType.choices)
+    origin = models.CharField(max_length=20, choices=PlanOrigin.choices, default=PlanOrigin.GENERIC)
+    catalog_entry = models.CharField(
+        max_length=100, blank=True, default="", help_text="The catalog entry whose plan was copied in, if one matched."
+    )
     deconstruction_data = models.JSONField(help_text="Levels → milestones → doThisNow, validated by roadmaps.plan.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -94,6 +98,11 @@ class SkillDeconstruction(models.Model):
             models.CheckConstraint(
                 condition=Q(skill_type__in=SkillType.values), name="deconstruction_skill_type_valid"
             ),
+            models.CheckConstraint(condition=Q(origin__in=PlanOrigin.values), name="deconstruction_origin_valid"),
+            models.CheckConstraint(
+                condition=_CATALOG_PLAN | _OTHER_PLAN,
+                name="deconstruction_catalog_entry_iff_catalog",
+            ),
             # The plan's top-level shape; roadmaps.plan checks the rest, with JSON paths.
             models.CheckConstraint(
                 condition=Q(deconstruction_data__has_keys=["levels", "totalEstimatedTime", "difficulty"]),
@@ -103,6 +112,11 @@ class SkillDeconstruction(models.Model):
 
     def __str__(self) -> str:
         return self.skill_name
+
+    @property
+    def is_generic(self) -> bool:
+        """Made by an engine rather than copied from an expert plan or posted by the learner."""
+        return self.origin in (PlanOrigin.GENERIC, PlanOrigin.LLM)
 
     def clean(self) -> None:
         # One field error listing every JSON path, so a ModelForm (the admin) can show it.

@@ -21,27 +21,74 @@ from .services import EDITABLE_FIELDS
 COMPLETED_IS_DERIVED = "is worked out from reps; send reps, how many reps this session covered"
 NOT_CHANGEABLE = "cannot be changed on a logged session; delete it and log it again"
 
+SKILL_TYPE_HELP = "Optional: a catalog match brings its own kind; other goals are guessed from their words."
+CATALOG_ENTRY_HELP = "Optional: start this catalog plan (an id from /api/plan-catalog/) instead of matching the goal."
+
 
 class DeconstructionInputSerializer(serializers.Serializer):
     user_query = serializers.CharField(max_length=2000, help_text="The goal, e.g. 'learn to juggle'.")
-    skill_type = serializers.ChoiceField(choices=SkillType.choices)
+    skill_type = serializers.ChoiceField(choices=SkillType.choices, required=False, help_text=SKILL_TYPE_HELP)
     skill_name = serializers.CharField(max_length=255, required=False, allow_blank=True)
+    catalog_entry = serializers.CharField(max_length=100, required=False, help_text=CATALOG_ENTRY_HELP)
     deconstruction_data = serializers.JSONField(
-        required=False, help_text="A plan in seed 003's shape; omit it to have the engine make one."
+        required=False, help_text="A plan in seed 003's shape; omit it to get the catalog's or the engine's."
     )
 
 
+class CatalogSuggestionSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    title = serializers.CharField()
+
+
+class CatalogEntrySerializer(serializers.Serializer):
+    """A catalog entry as listed: what it teaches and how long it takes, without the plan."""
+
+    id = serializers.CharField()
+    title = serializers.CharField()
+    domain = serializers.CharField()
+    domain_label = serializers.CharField()
+    kind = serializers.ChoiceField(choices=SkillType.choices)
+    stage = serializers.CharField(help_text="Where the plan takes the learner, e.g. 'A0 → A2 (CEFR)'.")
+    difficulty = serializers.CharField()
+    aliases = serializers.ListField(child=serializers.CharField())
+    keywords = serializers.ListField(child=serializers.CharField())
+    practice_types = serializers.ListField(child=serializers.ChoiceField(choices=ActivityType.choices))
+    total_minutes = serializers.IntegerField()
+    levels_count = serializers.IntegerField()
+
+
+class CatalogEntryDetailSerializer(CatalogEntrySerializer):
+    plan = serializers.JSONField(help_text="The full plan, in the shape POST /api/deconstructions/ accepts.")
+
+
 class DeconstructionSerializer(serializers.ModelSerializer):
+    is_generic = serializers.BooleanField(read_only=True, help_text="Made by an engine, not an expert plan.")
+
     class Meta:
         model = SkillDeconstruction
-        fields = ["id", "user_query", "skill_name", "skill_type", "deconstruction_data", "created_at", "updated_at"]
+        fields = ["id", "user_query", "skill_name", "skill_type", "origin", "catalog_entry", "is_generic",
+                  "deconstruction_data", "created_at", "updated_at"]  # fmt: skip
+
+
+def closest_catalog_entries(deconstruction: SkillDeconstruction | None) -> list[dict]:
+    """The expert plans offered instead of a generic plan (matched in-process, no query)."""
+    from .catalog.matching import closest_entries
+
+    if deconstruction is None or not deconstruction.is_generic:
+        return []
+    return [{"id": m.entry.id, "title": m.entry.title} for m in closest_entries(deconstruction.user_query)]
 
 
 class DeconstructionCreatedSerializer(DeconstructionSerializer):
     warnings = serializers.ListField(child=serializers.CharField(), read_only=True)
+    closest_catalog_entries = serializers.SerializerMethodField()
 
     class Meta(DeconstructionSerializer.Meta):
-        fields = [*DeconstructionSerializer.Meta.fields, "warnings"]
+        fields = [*DeconstructionSerializer.Meta.fields, "warnings", "closest_catalog_entries"]
+
+    @extend_schema_field(CatalogSuggestionSerializer(many=True))
+    def get_closest_catalog_entries(self, deconstruction: SkillDeconstruction) -> list[dict]:
+        return closest_catalog_entries(deconstruction)
 
 
 class MilestoneNotesSerializer(serializers.Serializer):
@@ -106,11 +153,15 @@ class ProgressSerializer(serializers.Serializer):
 
 class RoadmapSerializer(serializers.ModelSerializer):
     progress = serializers.SerializerMethodField()
+    origin = serializers.CharField(source="deconstruction.origin", read_only=True, allow_null=True, default=None)
+    catalog_entry = serializers.CharField(
+        source="deconstruction.catalog_entry", read_only=True, allow_null=True, default=None
+    )
 
     class Meta:
         model = Roadmap
-        fields = ["id", "title", "description", "deconstruction", "is_deconstructed", "archived_at", "progress",
-                  "created_at", "updated_at"]  # fmt: skip
+        fields = ["id", "title", "description", "deconstruction", "is_deconstructed", "origin", "catalog_entry",
+                  "archived_at", "progress", "created_at", "updated_at"]  # fmt: skip
         read_only_fields = ["deconstruction", "is_deconstructed", "archived_at"]
 
     @extend_schema_field(ProgressSerializer)
@@ -159,29 +210,41 @@ class RoadmapDetailSerializer(RoadmapSerializer):
 
 class RoadmapCreatedSerializer(RoadmapDetailSerializer):
     warnings = serializers.ListField(
-        child=serializers.CharField(), read_only=True, help_text="The engine's, e.g. an LLM plan replaced offline."
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="E.g. no expert plan matched (a generic plan), or an LLM plan replaced by the offline one.",
     )
+    closest_catalog_entries = serializers.SerializerMethodField()
 
     class Meta(RoadmapDetailSerializer.Meta):
-        fields = [*RoadmapDetailSerializer.Meta.fields, "warnings"]
+        fields = [*RoadmapDetailSerializer.Meta.fields, "warnings", "closest_catalog_entries"]
+
+    @extend_schema_field(CatalogSuggestionSerializer(many=True))
+    def get_closest_catalog_entries(self, roadmap: Roadmap) -> list[dict]:
+        return closest_catalog_entries(roadmap.deconstruction)
+
+
+GOAL_OR_DECONSTRUCTION = "Give a deconstruction id, or a goal (user_query)."
 
 
 class RoadmapInputSerializer(serializers.Serializer):
-    """Either a deconstruction of yours, or a goal (user_query + skill_type) for the engine."""
+    """Either a deconstruction of yours, or a goal for the catalog (or the engine)."""
 
     title = serializers.CharField(max_length=255, required=False, allow_blank=True)
     description = serializers.CharField(required=False, allow_blank=True)
     deconstruction = serializers.UUIDField(required=False)
     user_query = serializers.CharField(max_length=2000, required=False)
-    skill_type = serializers.ChoiceField(choices=SkillType.choices, required=False)
+    skill_type = serializers.ChoiceField(choices=SkillType.choices, required=False, help_text=SKILL_TYPE_HELP)
+    catalog_entry = serializers.CharField(max_length=100, required=False, help_text=CATALOG_ENTRY_HELP)
+    confirm = serializers.BooleanField(
+        default=False, help_text="Start a second roadmap for a goal you already have (otherwise 409)."
+    )
 
     def validate(self, attrs):
         if "deconstruction" in attrs:
             return attrs
-        if not attrs.get("user_query") or not attrs.get("skill_type"):
-            raise serializers.ValidationError(
-                {"user_query": ["Give a deconstruction id, or a goal: user_query and skill_type."]}
-            )
+        if not attrs.get("user_query"):
+            raise serializers.ValidationError({"user_query": [GOAL_OR_DECONSTRUCTION]})
         return attrs
 
 

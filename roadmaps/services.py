@@ -8,6 +8,7 @@ and `roadmap_create_from_goal`, which then write everything in one atomic block.
 from __future__ import annotations
 
 import hashlib
+import time
 import uuid
 
 from django.core.exceptions import ValidationError
@@ -18,13 +19,18 @@ from django.utils import timezone
 
 from skills.ingestion import usage_events_record
 
+from .catalog import CatalogEntry, get_entry
+from .catalog.matching import closest_entries, match_goal
 from .deconstruction import Generated, get_generator
+from .deconstruction.base import ms_since
+from .deconstruction.offline import kind_of
 from .models import (
     MILESTONE_TRANSITIONS,
     RECOUNT_REOPENS,
     UNKNOWN_MILESTONE,
     MilestoneProgress,
     MilestoneStatus,
+    PlanOrigin,
     PracticeActivity,
     Roadmap,
     SkillDeconstruction,
@@ -40,6 +46,18 @@ TITLE_MAX_LENGTH = Roadmap._meta.get_field("title").max_length
 TITLE_TOO_LONG = f"must be at most {TITLE_MAX_LENGTH} characters"
 GENERATION_WORKFLOW = "roadmaps/deconstruct"
 NOT_EDITABLE = "cannot be changed on a logged session"
+CATALOG_SKILL_ID = "roadmap-catalog"
+UNKNOWN_CATALOG_ENTRY = "No catalog plan has the id {entry!r}."
+NO_CATALOG_MATCH = "No expert plan matches this goal yet, so this is a generic plan. Closest expert plans: {titles}."
+GOAL_ALREADY_STARTED = "You already have a roadmap for this goal: “{title}”. Confirm to start another one."
+
+
+class GoalAlreadyStarted(ValidationError):
+    """A second roadmap for a goal the learner already has, asked for without confirming."""
+
+    def __init__(self, roadmap: Roadmap) -> None:
+        super().__init__({"confirm": [GOAL_ALREADY_STARTED.format(title=roadmap.title)]})
+        self.roadmap = roadmap
 
 
 def _log_generation(owner, generated: Generated, deconstruction: SkillDeconstruction) -> None:
@@ -57,7 +75,12 @@ def _log_generation(owner, generated: Generated, deconstruction: SkillDeconstruc
                 "error_type": generated.error_type,
                 "workflow_path": GENERATION_WORKFLOW,
                 "input_hash": hashlib.sha256(deconstruction.user_query.encode()).hexdigest(),
-                "artifacts": {"deconstruction_id": str(deconstruction.pk), "skill_type": deconstruction.skill_type},
+                "artifacts": {
+                    "deconstruction_id": str(deconstruction.pk),
+                    "skill_type": deconstruction.skill_type,
+                    "origin": deconstruction.origin,
+                    "catalog_entry": deconstruction.catalog_entry,
+                },
                 "occurred_at": timezone.now().isoformat(),
             }
         ],
@@ -68,31 +91,73 @@ def _log_generation(owner, generated: Generated, deconstruction: SkillDeconstruc
 def _check_goal(user_query: str, skill_type: str) -> None:
     if not isinstance(user_query, str) or not user_query.strip():
         raise ValidationError({"user_query": [QUERY_REQUIRED]})
-    if skill_type not in SkillType.values:
+    if skill_type and skill_type not in SkillType.values:
         raise ValidationError({"skill_type": [BAD_SKILL_TYPE]})
 
 
-def deconstruction_generate(*, user_query: str, skill_type: str) -> Generated:
-    """The configured engine's plan for a goal. No database access: the services call it
-    before their transaction opens, so a slow model never holds one open."""
+def catalog_entry_for(user_query: str, catalog_entry: str = "") -> CatalogEntry | None:
+    """The expert plan for a goal: the entry asked for by id, else the one the goal matches."""
+    if catalog_entry:
+        entry = get_entry(catalog_entry)
+        if entry is None:
+            raise ValidationError({"catalog_entry": [UNKNOWN_CATALOG_ENTRY.format(entry=catalog_entry)]})
+        return entry
+    match = match_goal(user_query)
+    return match.entry if match else None
+
+
+def _from_catalog(entry: CatalogEntry) -> Generated:
+    start = time.perf_counter()
+    return Generated(
+        data=entry.plan_copy(),
+        skill_name=entry.title,
+        skill_id=CATALOG_SKILL_ID,
+        latency_ms=ms_since(start),
+        origin=PlanOrigin.CATALOG,
+        catalog_entry=entry.id,
+        skill_type=entry.kind,
+    )
+
+
+def _from_engine(user_query: str, skill_type: str) -> Generated:
+    kind = skill_type or kind_of(user_query)
+    generated = get_generator().generate(user_query, kind)
+    generated.skill_type = kind
+    generated.closest = closest_entries(user_query)
+    titles = ", ".join(match.entry.title for match in generated.closest)
+    generated.warnings = [*generated.warnings, NO_CATALOG_MATCH.format(titles=titles)]
+    return generated
+
+
+def deconstruction_generate(*, user_query: str, skill_type: str = "", catalog_entry: str = "") -> Generated:
+    """The plan for a goal: a copy of the matching expert plan from the catalog (its kind wins
+    over the one given), else the configured engine's generic plan with the closest catalog
+    entries offered. No database access: the services call it before their transaction
+    opens, so a slow model never holds one open."""
     _check_goal(user_query, skill_type)
-    return get_generator().generate(user_query.strip(), skill_type)
+    entry = catalog_entry_for(user_query, catalog_entry)
+    return _from_catalog(entry) if entry else _from_engine(user_query.strip(), skill_type)
 
 
 @transaction.atomic
 def deconstruction_save(
-    *, owner, user_query: str, skill_type: str, skill_name: str = "", data=None, generated: Generated | None = None
+    *, owner, user_query: str, skill_type: str = "", skill_name: str = "", data=None, generated: Generated | None = None
 ) -> SkillDeconstruction:
-    """Posted `data`, or a `generated` plan together with its usage event."""
+    """Posted `data` (the learner's own plan), or a `generated` plan together with its usage event."""
     _check_goal(user_query, skill_type)
+    origin, catalog_entry = PlanOrigin.CUSTOM, ""
     if generated is not None:
         data, skill_name = generated.data, skill_name or generated.skill_name
+        origin, catalog_entry = generated.origin, generated.catalog_entry
+        skill_type = generated.skill_type or skill_type
     validate_plan(data)
     deconstruction = SkillDeconstruction(
         owner=owner,
         user_query=user_query.strip(),
         skill_name=(skill_name or user_query).strip()[:255],
-        skill_type=skill_type,
+        skill_type=skill_type or kind_of(user_query),
+        origin=origin,
+        catalog_entry=catalog_entry,
         deconstruction_data=data,
     )
     deconstruction.full_clean()
@@ -103,11 +168,14 @@ def deconstruction_save(
 
 
 def deconstruction_create(
-    *, owner, user_query: str, skill_type: str, skill_name: str = "", data: dict | None = None
-) -> tuple[SkillDeconstruction, list[str]]:
-    """From posted data, or through the engine when `data` is None. Returns it and the
-    engine's warnings (e.g. the LLM fell back to the offline plan)."""
-    generated = deconstruction_generate(user_query=user_query, skill_type=skill_type) if data is None else None
+    *, owner, user_query: str, skill_type: str = "", skill_name: str = "", data: dict | None = None,
+    catalog_entry: str = "",
+) -> tuple[SkillDeconstruction, list[str]]:  # fmt: skip
+    """From posted data, or from the catalog or the engine when `data` is None. Returns it and
+    the warnings (no expert plan matched; an LLM plan replaced by the offline one)."""
+    generated = None
+    if data is None:
+        generated = deconstruction_generate(user_query=user_query, skill_type=skill_type, catalog_entry=catalog_entry)
     deconstruction = deconstruction_save(
         owner=owner, user_query=user_query, skill_type=skill_type, skill_name=skill_name, data=data, generated=generated
     )
@@ -146,12 +214,30 @@ def roadmap_create(
     return roadmap
 
 
-def roadmap_create_from_goal(*, owner, user_query: str, skill_type: str, title: str = "") -> tuple[Roadmap, list[str]]:
-    """Deconstruct the goal (before the transaction), then the deconstruction, its usage
-    event, the roadmap and one progress row per milestone in one transaction."""
+def existing_roadmap_for_goal(owner, user_query: str, entry: CatalogEntry | None) -> Roadmap | None:
+    """The learner's roadmap for the same goal: the same catalog entry, or the same words."""
+    roadmaps = Roadmap.objects.for_learner(owner)
+    if entry is not None:
+        return roadmaps.filter(deconstruction__catalog_entry=entry.id).first()
+    same_words = {"deconstruction__catalog_entry": "", "deconstruction__user_query__iexact": user_query.strip()}
+    return roadmaps.filter(**same_words).first()
+
+
+def roadmap_create_from_goal(
+    *, owner, user_query: str, skill_type: str = "", title: str = "", catalog_entry: str = "", confirm: bool = True
+) -> tuple[Roadmap, list[str]]:
+    """Match or deconstruct the goal (before the transaction), then the deconstruction, its
+    usage event, the roadmap and one progress row per milestone in one transaction. With
+    `confirm` False, a goal the learner already has a roadmap for raises GoalAlreadyStarted."""
     if len(title) > TITLE_MAX_LENGTH:
         raise ValidationError({"title": [TITLE_TOO_LONG]})
-    generated = deconstruction_generate(user_query=user_query, skill_type=skill_type)
+    _check_goal(user_query, skill_type)
+    entry = catalog_entry_for(user_query, catalog_entry)
+    if not confirm:
+        existing = existing_roadmap_for_goal(owner, user_query, entry)
+        if existing is not None:
+            raise GoalAlreadyStarted(existing)
+    generated = _from_catalog(entry) if entry else _from_engine(user_query.strip(), skill_type)
     with transaction.atomic():
         deconstruction = deconstruction_save(
             owner=owner, user_query=user_query, skill_type=skill_type, generated=generated

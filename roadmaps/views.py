@@ -13,6 +13,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import services
+from .catalog import catalog
+from .catalog.matching import closest_entries
 from .forms import GoalForm, MilestoneNotesForm, PracticeForm, RoadmapForm, SignUpForm
 from .history import practice_page
 from .models import MilestoneProgress, PracticeActivity, Roadmap
@@ -42,14 +44,32 @@ def signup(request: HttpRequest) -> HttpResponse:
     return render(request, "registration/signup.html", {"form": form})
 
 
+def _suggestions(roadmap: Roadmap) -> list:
+    """The expert plans offered beside a generic roadmap (matched in-process: no query)."""
+    deconstruction = roadmap.deconstruction
+    if deconstruction is None or not deconstruction.is_generic:
+        return []
+    return [match.entry for match in closest_entries(deconstruction.user_query)]
+
+
 @login_required
-def roadmap_list(request: HttpRequest, goal_form: GoalForm | None = None) -> HttpResponse:
+def roadmap_list(
+    request: HttpRequest, goal_form: GoalForm | None = None, existing: Roadmap | None = None
+) -> HttpResponse:
+    """My roadmaps and the goal form; re-rendered with the form's errors (400), or asking to
+    confirm a second roadmap for a goal already started (409)."""
     roadmaps = list(roadmaps_with_progress(Roadmap.objects.for_learner(request.user).active()))
     practice = practice_by_roadmap(roadmaps)
-    cards = [(roadmap, roadmap_view(roadmap), practice.get(roadmap.pk)) for roadmap in roadmaps]
-    archived = Roadmap.objects.for_learner(request.user).archived().count()
-    context = {"cards": cards, "goal_form": goal_form or GoalForm(), "archived": archived}
-    return render(request, "roadmaps/list.html", context, status=400 if goal_form else 200)
+    cards = [(r, roadmap_view(r), practice.get(r.pk), _suggestions(r)) for r in roadmaps]
+    context = {
+        "cards": cards,
+        "goal_form": goal_form or GoalForm(),
+        "existing": existing,
+        "archived": Roadmap.objects.for_learner(request.user).archived().count(),
+        "catalog_titles": [entry.title for entry in catalog().values()],
+    }
+    status = 409 if existing else 400 if goal_form else 200
+    return render(request, "roadmaps/list.html", context, status=status)
 
 
 @login_required
@@ -60,6 +80,9 @@ def roadmap_create(request: HttpRequest) -> HttpResponse:
         return roadmap_list(request, goal_form=form)
     try:
         roadmap, warnings = services.roadmap_create_from_goal(owner=request.user, **form.cleaned_data)
+    except services.GoalAlreadyStarted as already:
+        form.add_error("confirm", already.messages)
+        return roadmap_list(request, goal_form=form, existing=already.roadmap)
     except ValidationError as error:
         for field, errors in error.message_dict.items():
             form.add_error(field if field in form.fields else None, errors)

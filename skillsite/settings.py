@@ -223,6 +223,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One name each for choice sets several serializers share (skill_type and a catalog entry's kind).
+    "ENUM_NAME_OVERRIDES": {
+        "SkillTypeEnum": "roadmaps.choices.SkillType",
+        "ActivityTypeEnum": "roadmaps.choices.ActivityType",
+    },
     "COMPONENT_SPLIT_REQUEST": True,
 }
 

@@ -27,7 +27,11 @@ def skill_name_from(query: str) -> str:
 
 @dataclass
 class Generated:
-    """A plan and what making it cost: the usage event's latency, tokens, cost and outcome."""
+    """A plan and what making it cost: the usage event's latency, tokens, cost and outcome.
+
+    `origin` says where the plan came from (PlanOrigin: catalog, generic or llm), `catalog_entry`
+    which expert plan was copied, `skill_type` the kind the plan was made for, and `closest`
+    the catalog entries offered when none matched."""
 
     data: dict
     skill_name: str
@@ -38,6 +42,10 @@ class Generated:
     outcome: str = "success"
     error_type: str = ""
     warnings: list[str] = field(default_factory=list)
+    origin: str = "generic"
+    catalog_entry: str = ""
+    skill_type: str = ""
+    closest: list = field(default_factory=list)
 
 
 def ms_since(start: float) -> int:

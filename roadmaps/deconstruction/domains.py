@@ -1,42 +1,15 @@
-"""The words that make an offline plan concrete: the goal as a topic, and its domain's vocabulary.
+"""The words that make a generic plan concrete: the domain's vocabulary and kind.
 
-A goal is a verb phrase ("play the ukulele") or a noun phrase ("Python"); prompts need a
-noun, so a leading verb becomes its gerund ("playing the ukulele"). The domain (music,
-languages, programming…) is recognised from words of the goal and supplies the gear, the
-first drill, the finished piece and the audience; an unrecognised goal gets generic words.
+The domain (music, languages, programming…) is recognised from words of the goal and
+supplies the gear, the first drill, the finished piece and the audience, and whether the
+skill is practised with the body, the mind or both; an unrecognised goal gets neutral words
+and the mixed kind. The goal itself is not pasted into the plan: the roadmap's title says it.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, fields, replace
-
-_VERBS = frozenset(
-    "bake box brew build calculate carve climb code cook crochet dance debug design dive do draw drive edit fence "
-    "fish fix fold garden grow hike invest juggle jump kick knit lead lift make manage meditate memorize negotiate "
-    "paint photograph pitch play program pronounce read repair ride row run sail serve sew shoot sing skate ski "
-    "sketch solder solve speak stretch surf swim teach throw tie train type understand use weld whittle write".split()
-)
-_DOUBLED = {"run": "running", "swim": "swimming", "knit": "knitting", "program": "programming", "jog": "jogging",
-            "plan": "planning", "shop": "shopping", "dig": "digging", "hit": "hitting", "spin": "spinning"}  # fmt: skip
-
-
-def _gerund(verb: str) -> str:
-    if verb in _DOUBLED:
-        return _DOUBLED[verb]
-    if verb.endswith("ie"):
-        return verb[:-2] + "ying"
-    if verb.endswith("e") and not verb.endswith(("ee", "ye", "oe")):
-        return verb[:-1] + "ing"
-    return verb + "ing"
-
-
-def topic_of(phrase: str) -> str:
-    """The goal as written, as a noun: 'play the ukulele' → 'playing the ukulele'; 'Python' stays."""
-    first, space, rest = phrase.partition(" ")
-    if first.lower() in _VERBS:
-        return _gerund(first.lower()) + space + rest
-    return phrase
 
 
 @dataclass(frozen=True)
@@ -55,18 +28,19 @@ class Vocabulary:
 @dataclass(frozen=True)
 class Domain:
     name: str
+    kind: str  # physical | abstract | mixed, as SkillType
     keywords: frozenset[str]
     words: Vocabulary
 
 
-def _domain(name: str, keywords: str, **words: str) -> Domain:
-    return Domain(name, frozenset(keywords.split()), replace(Vocabulary(), **words))
+def _domain(name: str, kind: str, keywords: str, **words: str) -> Domain:
+    return Domain(name, kind, frozenset(keywords.split()), replace(Vocabulary(), **words))
 
 
 DOMAINS: tuple[Domain, ...] = (
     _domain(
-        "music", "guitar piano ukulele violin cello drum drums bass flute saxophone trumpet harmonica banjo "
-        "mandolin sing singing song songs",
+        "music", "physical", "guitar piano ukulele violin cello drum drums bass flute saxophone trumpet harmonica "
+        "oboe clarinet harp banjo mandolin sing singing song songs",
         gear="your instrument, a tuner and a metronome", unit="a change between two chords, or one scale",
         piece="a short song from start to finish", check="in time with the metronome",
         terms="the names of the notes, chords and rhythms your first songs use",
@@ -74,8 +48,8 @@ DOMAINS: tuple[Domain, ...] = (
         project="one complete song, recorded", audience="a friend, or a recording you play back",
     ),
     _domain(
-        "languages", "spanish french german italian portuguese japanese chinese mandarin cantonese korean arabic "
-        "russian dutch greek hindi language languages vocabulary grammar",
+        "languages", "mixed", "spanish french german italian portuguese japanese chinese mandarin cantonese korean "
+        "arabic russian dutch greek hindi language languages vocabulary grammar",
         gear="a notebook, a flashcard app and a recording app", unit="ten everyday phrases, said aloud",
         piece="a two-minute conversation about your day", check="understood by a speaker or a speech-to-text app",
         terms="the 50 most common words and five everyday phrases",
@@ -83,8 +57,8 @@ DOMAINS: tuple[Domain, ...] = (
         project="a two-minute voice message about your day", audience="a native speaker or a language partner",
     ),
     _domain(
-        "programming", "python javascript typescript rust java kotlin swift golang sql django react html css "
-        "programming coding code algorithms software",
+        "programming", "abstract", "python javascript typescript rust java kotlin swift golang sql django react html "
+        "css programming coding code algorithms software",
         gear="an editor, a terminal and the language's interpreter or compiler",
         unit="a 20-line program, typed out and run", piece="a small program written from scratch",
         check="running without errors and passing a test you wrote",
@@ -95,7 +69,7 @@ DOMAINS: tuple[Domain, ...] = (
         audience="a more experienced programmer (a code review)",
     ),
     _domain(
-        "fitness", "run running 5k 10k marathon swim swimming handstand push-ups pull-ups yoga climbing "
+        "fitness", "physical", "run running 5k 10k marathon swim swimming handstand push-ups pull-ups yoga climbing "
         "skateboarding surfing tennis basketball soccer football boxing cycling squat deadlift stretching",
         gear="comfortable clothes, water and a timer", unit="the basic movement, broken into its parts",
         piece="a complete session: warm-up, main set and cool-down", check="with good form to the last repetition",
@@ -104,7 +78,7 @@ DOMAINS: tuple[Domain, ...] = (
         audience="a coach or a more experienced friend",
     ),
     _domain(
-        "cooking", "bake baking cook cooking bread sourdough pastry cake pasta sushi knife recipe recipes",
+        "cooking", "physical", "bake baking cook cooking bread sourdough pastry cake pasta sushi knife recipe recipes",
         gear="your ingredients, weighed, and your tools",
         unit="the one technique the recipe depends on (kneading, chopping, folding…)",
         piece="the complete recipe", check="matching the recipe's description of the result",
@@ -113,8 +87,8 @@ DOMAINS: tuple[Domain, ...] = (
         audience="someone who will eat it and tell you the truth",
     ),
     _domain(
-        "art", "draw drawing paint painting sketch sketching watercolor watercolour calligraphy photography "
-        "portrait portraits illustration",
+        "art", "physical", "draw drawing paint painting sketch sketching watercolor watercolour calligraphy "
+        "photography portrait portraits illustration",
         gear="paper, pencils or brushes, and a reference image", unit="basic shapes, lines and shading",
         piece="a finished piece from a reference image", check="with proportions close to the reference",
         terms="line, shape, value, proportion and perspective",
@@ -123,7 +97,7 @@ DOMAINS: tuple[Domain, ...] = (
         audience="an online critique group or a friend",
     ),
     _domain(
-        "mathematics", "math maths mathematics algebra calculus statistics geometry probability physics "
+        "mathematics", "abstract", "math maths mathematics algebra calculus statistics geometry probability physics "
         "chemistry trigonometry",
         gear="a notebook, a pencil and one good textbook or course", unit="one definition and one worked example",
         piece="a timed problem set", check="with answers checked against the solutions",
@@ -133,7 +107,7 @@ DOMAINS: tuple[Domain, ...] = (
         audience="a study group or a teacher",
     ),
     _domain(
-        "games", "chess poker sudoku rubik's rubiks backgammon checkers openings",
+        "games", "abstract", "chess poker sudoku rubik's rubiks backgammon checkers openings",
         gear="a board (or an app) and a notebook for your games", unit="one opening or pattern, played through",
         piece="a full game against a real opponent", check="with every move written down",
         terms="the rules, the notation and the names of the basic patterns",
@@ -141,7 +115,7 @@ DOMAINS: tuple[Domain, ...] = (
         project="three full games, each annotated afterwards", audience="a stronger player who reviews a game",
     ),
     _domain(
-        "communication", "speaking speech presentation presentations writing essay essays storytelling poetry "
+        "communication", "mixed", "speaking speech presentation presentations writing essay essays storytelling poetry "
         "negotiation debate",
         gear="a notes app, a timer and a way to record yourself", unit="a one-minute talk or paragraph",
         piece="a five-minute talk or a one-page piece", check="on time and without reading from notes",
@@ -152,7 +126,7 @@ DOMAINS: tuple[Domain, ...] = (
     ),
 )  # fmt: skip
 
-GENERIC = Domain("general", frozenset(), Vocabulary())
+GENERIC = Domain("general", "mixed", frozenset(), Vocabulary())
 VOCABULARY_FIELDS = tuple(f.name for f in fields(Vocabulary))
 
 

@@ -1,5 +1,12 @@
 """The LLM-backed generator: an OpenAI-compatible chat-completions endpoint, through urllib.
 
+It is asked for goals the catalog has no expert plan for. The request shows the model the
+closest catalog plans as examples of the depth and honesty wanted (real sub-skills in
+teaching order, reps × sets that match the success criteria, realistic minutes), and holds
+the answer to the plan's JSON Schema (`response_format: json_schema`, strict), so an
+endpoint that supports structured output cannot answer another shape. The answer is still
+validated, since not every endpoint enforces the schema.
+
 Whatever goes wrong — not configured, unreachable, an HTTP error, an answer that is not
 JSON or not a valid plan — the learner still gets a plan: the offline one, with a warning
 naming the reason, and the usage event records the failure (outcome "error", its type).
@@ -17,7 +24,9 @@ from decimal import Decimal
 
 from django.conf import settings
 
-from ..plan import plan_errors
+from ..catalog.matching import closest_entries
+from ..choices import PlanOrigin
+from ..plan import PLAN_JSON_SCHEMA, plan_errors
 from .base import Generated, ms_since, skill_name_from
 from .offline import offline_plan
 
@@ -29,16 +38,28 @@ LLM_FALLBACK = "The language model's plan could not be used ({reason}); an offli
 Transport = Callable[[str, dict, bytes, float], tuple[int, bytes]]
 
 SYSTEM_PROMPT = (
-    "You deconstruct a learning goal into a practice plan. Answer with JSON only, shaped exactly as: "
-    '{"levels": [{"level": 1, "title": "...", "description": "...", "milestones": [{"id": "unique-id", '
-    '"title": "...", "description": "...", "doThisNow": {"prompt": "...", "reps": 1, "sets": 1, '
-    '"successCriteria": "..."}, "estimatedTime": 30, "icon": "..."}]}], "totalEstimatedTime": 0, '
-    '"difficulty": "beginner"}. Three levels numbered 1, 2, 3: foundation, practice, mastery. Milestone ids are '
-    "unique across the plan. estimatedTime is in minutes; totalEstimatedTime is their sum. reps and sets are small "
-    "integers ≥ 1. difficulty is beginner, intermediate or advanced. Make every prompt concrete and specific to "
-    "the goal."
+    "You are an expert teacher who deconstructs a learning goal into a practice plan. Answer with JSON only, "
+    "in the shape of the JSON schema given, like the example plans: levels numbered 1, 2, 3…, each with "
+    "milestones that are the real sub-skills of this skill in the order experts teach them (never generic steps, "
+    "never the goal's words pasted into titles). Each milestone has a unique id, a do-this-now prompt for one "
+    "practice session, reps × sets equal to the count its successCriteria asks for, estimatedTime in minutes for "
+    "the whole milestone (be honest: a language is hundreds of hours), a practiceType, an icon name, and the ids "
+    "of the milestones it needs first in prerequisites (an empty list when order does not matter). "
+    "totalEstimatedTime is the sum of the milestones' estimatedTime; difficulty is beginner, intermediate or "
+    "advanced."
 )
+EXAMPLES = 2  # closest catalog plans shown to the model
 _FENCE = re.compile(r"^\s*```(?:json)?\s*(.*?)\s*```\s*$", re.DOTALL)
+
+
+def examples_for(query: str) -> list[dict]:
+    """The closest catalog plans as earlier turns of the conversation: goal → plan."""
+    messages = []
+    for match in closest_entries(query, limit=EXAMPLES):
+        entry = match.entry
+        messages.append({"role": "user", "content": f"Goal: {entry.title}\nSkill type: {entry.kind}"})
+        messages.append({"role": "assistant", "content": json.dumps(entry.plan, ensure_ascii=False)})
+    return messages
 
 
 class GenerationFailed(Exception):
@@ -76,7 +97,8 @@ class LLMGenerator:
         except GenerationFailed as failure:
             return self._fallback(query, skill_type, start, failure)
         return Generated(data=data, skill_name=skill_name_from(query), skill_id=self.skill_id,
-                         latency_ms=ms_since(start), tokens_used=tokens, cost_usd=self._cost(tokens))  # fmt: skip
+                         latency_ms=ms_since(start), tokens_used=tokens, cost_usd=self._cost(tokens),
+                         origin=PlanOrigin.LLM)  # fmt: skip
 
     def _plan(self, query: str, skill_type: str) -> tuple[dict, int]:
         if not (self.url and self.model):
@@ -97,9 +119,13 @@ class LLMGenerator:
             "model": self.model,
             "messages": [
                 {"role": "system", "content": SYSTEM_PROMPT},
+                *examples_for(query),
                 {"role": "user", "content": f"Goal: {query}\nSkill type: {skill_type}"},
             ],
-            "response_format": {"type": "json_object"},
+            "response_format": {
+                "type": "json_schema",
+                "json_schema": {"name": "skill_plan", "strict": True, "schema": PLAN_JSON_SCHEMA},
+            },
         }
         headers = {"Content-Type": "application/json", "Authorization": f"Bearer {self.api_key}"}
         try:

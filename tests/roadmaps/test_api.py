@@ -100,16 +100,17 @@ def test_staff_read_everything_but_change_only_their_own(roadmap, progress, acti
 
 def test_deconstructions_from_a_goal_or_from_posted_data(owner):
     client = client_for(owner)
-    made = client.post(
-        "/api/deconstructions/", {"user_query": "learn to knit", "skill_type": "physical"}, format="json"
-    )
-    assert made.status_code == 201 and made.data["skill_name"] == "Knit" and made.data["warnings"] == []
+    made = client.post("/api/deconstructions/", {"user_query": "learn to knit"}, format="json")
+    assert made.status_code == 201 and made.data["skill_name"] == "Knitting" and made.data["warnings"] == []
+    assert (made.data["origin"], made.data["catalog_entry"], made.data["is_generic"]) == ("catalog", "knitting", False)
+    assert made.data["closest_catalog_entries"] == []
     posted = client.post(
         "/api/deconstructions/",
         {"user_query": "my own plan", "skill_type": "abstract", "skill_name": "Mine", "deconstruction_data": plan()},
         format="json",
     )
     assert posted.status_code == 201 and posted.data["deconstruction_data"] == plan()
+    assert (posted.data["origin"], posted.data["is_generic"]) == ("custom", False)
     assert client.get("/api/deconstructions/").data["count"] == 2
 
 

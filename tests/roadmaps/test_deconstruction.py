@@ -5,6 +5,8 @@ import urllib.error
 
 import pytest
 
+from roadmaps.catalog.matching import closest_entries
+from roadmaps.choices import SkillType
 from roadmaps.deconstruction import (
     LLM_FALLBACK,
     LLM_NOT_CONFIGURED,
@@ -13,52 +15,55 @@ from roadmaps.deconstruction import (
     OfflineGenerator,
     get_generator,
 )
-from roadmaps.plan import milestones_of, plan_errors
+from roadmaps.deconstruction.base import goal_phrase
+from roadmaps.deconstruction.offline import kind_of, offline_plan
+from roadmaps.plan import PLAN_JSON_SCHEMA, milestones_of, plan_errors
 from tests.roadmaps.plans import plan
+from tests.roadmaps.test_catalog import agrees
 
-# (goal, skill type, skill name, the goal as a noun in the prompts, a word only its domain uses)
+# (goal, skill type given or "" for none, the kind used, a word only its domain's plan uses)
 GOALS = [
-    ("learn to juggle three balls", "physical", "Juggle three balls", "juggling three balls", "simplest movement"),
-    ("I want to learn to play the ukulele", "physical", "Play the ukulele", "playing the ukulele", "metronome"),
-    ("how to do a handstand", "physical", "Do a handstand", "doing a handstand", "good form"),
-    ("learn Python", "abstract", "Python", "Python", "FizzBuzz"),
-    ("Learning Spanish vocabulary", "abstract", "Spanish vocabulary", "Spanish vocabulary", "native speaker"),
-    ("master chess openings", "abstract", "Chess openings", "chess openings", "tactics puzzles"),
-    ("get better at public speaking", "abstract", "Public speaking", "public speaking", "five-minute talk"),
-    ("bake sourdough bread", "physical", "Bake sourdough bread", "baking sourdough bread", "kneading"),
-    ("Improve my 5k running time", "physical", "5k running time", "5k running time", "cool-down"),
-    ("understand linear algebra", "abstract", "Understand linear algebra", "understanding linear algebra",
-     "end of the chapter"),
-    ("touch typing", "physical", "Touch typing", "touch typing", "simplest movement"),
-    ("learn to draw portraits", "physical", "Draw portraits", "drawing portraits", "reference image"),
-]  # fmt: skip
+    ("learn to ride a unicycle", "physical", "physical", "simplest movement"),
+    ("I want to learn to play the oboe", "", "physical", "metronome"),
+    ("learn Rust", "", "abstract", "FizzBuzz"),
+    ("learn Portuguese", "", "mixed", "native speaker"),
+    ("understand linear algebra", "", "abstract", "end of the chapter"),
+    ("master backgammon", "", "abstract", "tactics puzzles"),
+    ("get better at debate", "", "mixed", "friendly audience"),
+    ("bake croissants", "", "physical", "the recipe"),
+    ("asdf qwer", "", "mixed", "beginner resources"),
+    ("learn python", "physical", "physical", "an editor"),
+]
 
 
-@pytest.mark.parametrize("query, skill_type, name, topic, domain_word", GOALS)
-def test_the_offline_generator_makes_valid_goal_specific_plans(query, skill_type, name, topic, domain_word):
-    generated = OfflineGenerator().generate(query, skill_type)
-    assert plan_errors(generated.data) == {}
-    assert generated.skill_name == name
-    assert [level["level"] for level in generated.data["levels"]] == [1, 2, 3]
-    assert [level["title"].split(": ")[1] for level in generated.data["levels"]] == ["Foundation", "Practice",
-                                                                                       "Mastery"]  # fmt: skip
-    milestones = list(milestones_of(generated.data))
-    assert all(m.title.startswith(f"{name}: ") for m in milestones)
-    assert all(topic in m.prompt for m in milestones)
-    assert domain_word in json.dumps(generated.data)
-    assert generated.data["totalEstimatedTime"] == sum(m.estimated_time for m in milestones)
+@pytest.mark.parametrize("query, given, kind, domain_word", GOALS)
+def test_the_generic_engine_makes_valid_sensible_plans(query, given, kind, domain_word):
+    generated = OfflineGenerator().generate(query, given or kind_of(query))
+    data = generated.data
+    assert plan_errors(data) == {} and kind_of(query) in SkillType.values
+    assert (given or kind_of(query)) == kind
+    milestones = list(milestones_of(data))
+    goal = goal_phrase(query).lower()
+    assert not any(goal in m.title.lower() or goal in m.prompt.lower() for m in milestones), "no goal words pasted"
+    assert all(m.practice_type for m in milestones)
+    assert all(agrees(m.reps, m.sets, m.success_criteria) for m in milestones)
+    assert domain_word in json.dumps(data)
+    if kind != "physical":
+        assert "safe" not in json.dumps(data) and "warm up" not in json.dumps(data)
+    assert data["totalEstimatedTime"] == sum(m.estimated_time for m in milestones)
     assert generated.skill_id == OFFLINE_SKILL_ID and generated.outcome == "success"
 
 
-def test_goals_get_different_plans():
-    plans = {json.dumps(OfflineGenerator().generate(query, kind).data) for query, kind, *_ in GOALS}
-    assert len(plans) == len(GOALS)
+def test_each_level_waits_for_the_one_before():
+    data = offline_plan("learn to ride a unicycle", "physical")
+    assert [m.prerequisites for m in milestones_of(data)] == [(), (), ("m1-1", "m1-2"), (), ("m2-1", "m2-2"), ()]
 
 
-def test_physical_and_abstract_goals_get_different_plans():
-    physical = OfflineGenerator().generate("learn chess", "physical").data
-    abstract = OfflineGenerator().generate("learn chess", "abstract").data
-    assert physical["levels"][0]["description"] != abstract["levels"][0]["description"]
+def test_kinds_and_domains_shape_different_plans():
+    plans = {json.dumps(offline_plan(query, kind)) for query, _, kind, _ in GOALS}
+    assert len(plans) >= 8
+    physical = offline_plan("learn backgammon", "physical")
+    abstract = offline_plan("learn backgammon", "abstract")
     assert physical["levels"][0]["milestones"][0]["title"] != abstract["levels"][0]["milestones"][0]["title"]
 
 
@@ -90,7 +95,39 @@ def test_the_llm_generator_asks_for_the_seed_json_and_uses_a_valid_answer(llm_se
     assert (generated.tokens_used, str(generated.cost_usd)) == (1200, "0.002400")
     url, headers, body = seen[0]
     assert headers["Authorization"] == "Bearer sk-test"
-    assert body["model"] == "test-model" and "doThisNow" in body["messages"][0]["content"]
+    assert body["model"] == "test-model" and "JSON schema" in body["messages"][0]["content"]
+    assert generated.origin == "llm"
+
+
+def test_the_llm_is_held_to_the_plan_schema_and_shown_the_closest_catalog_plans(llm_settings):
+    seen = []
+    LLMGenerator(transport=fake_transport(200, plan(), seen=seen)).generate("learn to play the oboe", "physical")
+    body = seen[0][2]
+    assert body["response_format"] == {
+        "type": "json_schema",
+        "json_schema": {"name": "skill_plan", "strict": True, "schema": PLAN_JSON_SCHEMA},
+    }
+    examples = closest_entries("learn to play the oboe", limit=2)
+    roles = [message["role"] for message in body["messages"]]
+    assert roles == ["system", "user", "assistant", "user", "assistant", "user"]
+    assert [json.loads(m["content"]) for m in body["messages"] if m["role"] == "assistant"] == [
+        e.entry.plan for e in examples
+    ]
+    assert body["messages"][1]["content"].startswith(f"Goal: {examples[0].entry.title}")
+    assert body["messages"][-1]["content"] == "Goal: learn to play the oboe\nSkill type: physical"
+
+
+def test_every_catalog_plan_fits_the_schema_given_to_the_llm():
+    jsonschema = pytest.importorskip("jsonschema")
+    from roadmaps.catalog import catalog
+
+    for entry in catalog().values():
+        data = {**entry.plan_copy()}
+        for level in data["levels"]:
+            for milestone in level["milestones"]:
+                milestone.setdefault("prerequisites", [])
+                milestone.pop("unlocks_skills", None)
+        jsonschema.validate(data, PLAN_JSON_SCHEMA)
 
 
 def test_an_answer_in_a_code_fence_is_read(llm_settings):

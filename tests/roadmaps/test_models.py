@@ -1,6 +1,5 @@
 """The invariants the database keeps, whatever code writes (seed 003's constraints and ours)."""
 
-from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -9,7 +8,6 @@ from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from roadmaps.models import UNKNOWN_MILESTONE, MilestoneProgress, PracticeActivity, Roadmap, SkillDeconstruction
-from tests.roadmaps.plans import plan
 from tests.roadmaps_factories import PracticeActivityFactory, RoadmapFactory, SkillDeconstructionFactory, progress_of
 
 pytestmark = pytest.mark.django_db
@@ -101,34 +99,3 @@ def test_the_migrations_reverse_and_apply_again():
     test_the_database_refuses_a_progress_row_for_a_milestone_not_in_the_plan()  # the trigger is back
 
 
-@pytest.mark.django_db(transaction=True)
-def test_the_reps_migration_counts_one_rep_a_completed_activity_and_only_sessions_since_a_reset():
-    executor = MigrationExecutor(connection)
-    before = [("roadmaps", "0003_practice_types")]
-    executor.migrate(before)
-    old = executor.loader.project_state(before).apps
-    owner = old.get_model("auth", "User").objects.create(username="old-learner")
-    deconstruction = old.get_model("roadmaps", "SkillDeconstruction").objects.create(
-        owner=owner, user_query="x", skill_name="x", skill_type="physical", deconstruction_data=plan()
-    )
-    progress_model, activity_model = (
-        old.get_model("roadmaps", "MilestoneProgress"),
-        old.get_model("roadmaps", "PracticeActivity"),
-    )
-    now = timezone.now()
-    reset = progress_model.objects.create(
-        deconstruction=deconstruction, milestone_id="m1-1", status="in_progress", started_at=now,
-        practice_attempts=1, practice_completions=1,
-    )  # fmt: skip
-    for n, completed in enumerate([True, False, True]):  # two before the reset, the last one after
-        activity_model.objects.create(
-            milestone_progress=reset, activity_type="exercise", title=f"{n}", completed=completed,
-            completed_at=now if completed else None, created_at=now,
-        )  # fmt: skip
-    activity_model.objects.filter(title__in=["0", "1"]).update(created_at=now - timedelta(days=1))
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes("roadmaps"))
-    rows = {a.title: (a.reps, a.counted) for a in PracticeActivity.objects.all()}
-    assert rows == {"0": (1, False), "1": (0, False), "2": (1, True)}
-    progress = MilestoneProgress.objects.get(pk=reset.pk)
-    assert (progress.practice_attempts, progress.practice_completions) == (1, 1)

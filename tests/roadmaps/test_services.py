@@ -7,12 +7,13 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from rest_framework.test import APIClient
 
-from roadmaps.deconstruction import LLM_SKILL_ID, offline_plan
+from roadmaps.deconstruction import LLM_SKILL_ID, OFFLINE_SKILL_ID, offline_plan
 from roadmaps.models import MilestoneProgress, MilestoneStatus, PracticeActivity, Roadmap, SkillDeconstruction
 from roadmaps.selectors import roadmap_progress
 from roadmaps.services import (
     BAD_SKILL_TYPE,
     GENERATION_WORKFLOW,
+    NO_CATALOG_MATCH,
     QUERY_REQUIRED,
     TITLE_TOO_LONG,
     deconstruction_create,
@@ -43,13 +44,27 @@ def practise(progress, *, reps: int = 1, times: int = 1) -> None:
 
 def test_a_roadmap_from_a_goal_has_one_progress_row_per_milestone_and_logs_the_generation():
     learner = UserFactory()
-    roadmap, warnings = roadmap_create_from_goal(owner=learner, user_query="learn to juggle", skill_type="physical")
+    roadmap, warnings = roadmap_create_from_goal(owner=learner, user_query="learn to juggle", skill_type="abstract")
     assert warnings == []
-    assert roadmap.is_deconstructed and roadmap.title == "Juggle"
-    assert roadmap.deconstruction.progress.count() == 6
-    assert set(roadmap.deconstruction.progress.values_list("status", flat=True)) == {MilestoneStatus.NOT_STARTED}
-    event = UsageEvent.objects.get(skill_id="roadmap-deconstructor")
+    assert roadmap.is_deconstructed and roadmap.title == "Juggling three balls"
+    deconstruction = roadmap.deconstruction
+    assert (deconstruction.origin, deconstruction.catalog_entry, deconstruction.skill_type) == (
+        "catalog", "juggling", "physical"  # the catalog's kind wins over the one given
+    )
+    assert deconstruction.progress.count() == len(deconstruction.milestone_ids()) == 8
+    assert set(deconstruction.progress.values_list("status", flat=True)) == {MilestoneStatus.NOT_STARTED}
+    event = UsageEvent.objects.get(skill_id="roadmap-catalog")
     assert event.user == learner and event.outcome == "success" and event.latency_ms is not None
+    assert event.artifacts["catalog_entry"] == "juggling"
+
+
+def test_a_goal_the_catalog_does_not_know_gets_the_generic_engine_and_the_closest_entries():
+    roadmap, warnings = roadmap_create_from_goal(owner=UserFactory(), user_query="learn to ride a unicycle")
+    deconstruction = roadmap.deconstruction
+    assert (deconstruction.origin, deconstruction.catalog_entry, deconstruction.is_generic) == ("generic", "", True)
+    assert deconstruction.skill_type == "mixed"  # nothing in the goal says how it is practised
+    assert warnings[-1].startswith(NO_CATALOG_MATCH.split("{")[0]) and warnings[-1].count(", ") >= 2
+    assert UsageEvent.objects.get().skill_id == OFFLINE_SKILL_ID
 
 
 def test_a_bad_plan_writes_nothing():
@@ -144,21 +159,29 @@ def test_an_llm_plan_is_used_and_its_generation_logged_with_tokens_and_cost(llm)
     llm.DECONSTRUCTION_GENERATOR = "tests.roadmaps.fakes.GoodLLM"
     learner = UserFactory()
     depth = len(connection.atomic_blocks)
-    roadmap, warnings = roadmap_create_from_goal(owner=learner, user_query="learn to juggle", skill_type="physical")
-    assert warnings == [] and roadmap.deconstruction.deconstruction_data == plan(milestones_per_level=2)
+    roadmap, warnings = roadmap_create_from_goal(owner=learner, user_query="ride a unicycle", skill_type="physical")
+    assert roadmap.deconstruction.deconstruction_data == plan(milestones_per_level=2)
+    assert roadmap.deconstruction.origin == "llm" and [w[:20] for w in warnings] == [NO_CATALOG_MATCH[:20]]
     assert roadmap.deconstruction.progress.count() == 6
     assert fakes.CALLS[0]["atomic_depth"] == depth  # the model was asked outside any transaction of the service
     event = UsageEvent.objects.get()
     assert (event.skill_id, event.outcome, event.user, event.tokens_used) == (LLM_SKILL_ID, "success", learner, 900)
     assert event.cost_usd == Decimal("0.009") and event.workflow_path == GENERATION_WORKFLOW
-    assert event.artifacts == {"deconstruction_id": str(roadmap.deconstruction_id), "skill_type": "physical"}
+    assert event.artifacts == {
+        "deconstruction_id": str(roadmap.deconstruction_id),
+        "skill_type": "physical",
+        "origin": "llm",
+        "catalog_entry": "",
+    }
 
 
 def test_an_unusable_llm_answer_gives_the_offline_plan_a_warning_and_an_error_event(llm):
     llm.DECONSTRUCTION_GENERATOR = "tests.roadmaps.fakes.BadLLM"
-    roadmap, warnings = roadmap_create_from_goal(owner=UserFactory(), user_query="learn to knit", skill_type="physical")
+    goal = {"user_query": "ride a unicycle", "skill_type": "physical"}
+    roadmap, warnings = roadmap_create_from_goal(owner=UserFactory(), **goal)
     assert warnings and warnings[0].startswith("The language model's plan could not be used (not JSON")
-    assert roadmap.deconstruction.deconstruction_data == offline_plan("learn to knit", "physical")
+    assert roadmap.deconstruction.deconstruction_data == offline_plan("ride a unicycle", "physical")
+    assert roadmap.deconstruction.origin == "generic"
     event = UsageEvent.objects.get()
     assert (event.skill_id, event.outcome, event.error_type) == (LLM_SKILL_ID, "error", "InvalidPlan")
 
@@ -200,5 +223,6 @@ def test_the_api_passes_the_engines_warnings_on(llm):
     client = APIClient()
     client.force_authenticate(UserFactory())
     for url in ["/api/roadmaps/", "/api/deconstructions/"]:
-        response = client.post(url, {"user_query": "learn to knit", "skill_type": "physical"}, format="json")
+        response = client.post(url, {"user_query": "ride a unicycle", "skill_type": "physical"}, format="json")
         assert response.status_code == 201 and response.data["warnings"][0].startswith("The language model's plan")
+        assert len(response.data["closest_catalog_entries"]) == 3

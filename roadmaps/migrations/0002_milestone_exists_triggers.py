@@ -1,10 +1,10 @@
-"""Invariants in the database: the plan's top-level keys, the timestamps each milestone
-status implies, completed_at exactly when an activity is completed, and a trigger refusing
-a progress row whose milestone is not in its deconstruction's plan (one per vendor: SQLite
-drops triggers when it rebuilds a table, so a later migration that alters
-roadmaps_milestoneprogress must create its SQLite trigger again; a test would notice)."""
+"""A trigger refusing a progress row whose milestone is not in its deconstruction's plan, one
+per vendor (PostgreSQL: a plpgsql function; SQLite: a trigger for INSERT and one for UPDATE).
+SQLite drops triggers when it rebuilds a table, and refuses to rebuild a table that a trigger
+names: a later migration altering roadmaps_milestoneprogress or roadmaps_skilldeconstruction
+must drop these SQLite triggers first and create them again after (a test would notice)."""
 
-from django.db import migrations, models
+from django.db import migrations
 
 from skillsite.migration_ops import RunSQLOnPostgres, RunSQLOnSQLite
 
@@ -46,40 +46,6 @@ class Migration(migrations.Migration):
     dependencies = [("roadmaps", "0001_initial")]
 
     operations = [
-        migrations.AddConstraint(
-            model_name="milestoneprogress",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("completed_at__isnull", True), ("started_at__isnull", True), ("status", "not_started")),
-                    models.Q(
-                        ("completed_at__isnull", True),
-                        ("started_at__isnull", False),
-                        ("status__in", ["in_progress", "failed"]),
-                    ),
-                    models.Q(("completed_at__isnull", False), ("started_at__isnull", False), ("status", "completed")),
-                    _connector="OR",
-                ),
-                name="progress_timestamps_match_status",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="practiceactivity",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("completed", True), ("completed_at__isnull", False)),
-                    models.Q(("completed", False), ("completed_at__isnull", True)),
-                    _connector="OR",
-                ),
-                name="activity_completed_at_iff_completed",
-            ),
-        ),
-        migrations.AddConstraint(
-            model_name="skilldeconstruction",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("deconstruction_data__has_keys", ["levels", "totalEstimatedTime", "difficulty"])),
-                name="deconstruction_data_shape",
-            ),
-        ),
         RunSQLOnPostgres(
             MILESTONE_EXISTS_FUNCTION
             + """

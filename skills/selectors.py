@@ -51,3 +51,15 @@ def metrics_summary() -> dict:
         "top_error_types": [{"error_type": k, "count": v} for k, v in errors.most_common(TOP_N)],
         "top_workflow_paths": [{"workflow_path": k, "count": v} for k, v in paths.most_common(TOP_N)],
     }
+
+
+def skills_available_to(user) -> QuerySet[Skill]:
+    """The skills `user` may load that have a published version, each with `current_versions`
+    (without its content): 2 queries for any page, plus the count."""
+    current = SkillVersion.objects.filter(is_current=True).defer("content", "changelog")
+    return (
+        Skill.objects.available_to(user)
+        .filter(versions__is_current=True)
+        .prefetch_related(Prefetch("versions", queryset=current, to_attr="current_versions"))
+        .order_by("skill_id")
+    )

@@ -3,14 +3,16 @@
 from datetime import datetime
 
 import django_filters
+from django.db.models import BooleanField, Case, F, FilteredRelation, Q, Value, When
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 
 from skills.ingestion import metrics_as_of
-from skills.models import Skill, SkillMetrics, SkillUnlock, SkillVersion, Tier
+from skills.models import Skill, SkillMetrics, SkillVersion, Tier
 from skills.selectors import skills_with_current_version
 
+from .agents import AgentSkillActions
 from .common import SkillsAPIMixin
 
 
@@ -91,7 +93,7 @@ class SkillFilter(django_filters.FilterSet):
         fields = ["tier", "category", "enabled"]
 
 
-class SkillViewSet(SkillsAPIMixin, viewsets.ReadOnlyModelViewSet):
+class SkillViewSet(SkillsAPIMixin, AgentSkillActions, viewsets.ReadOnlyModelViewSet):
     """The skill registry. Detail includes the current version and the metrics."""
 
     filterset_class = SkillFilter
@@ -125,17 +127,52 @@ class SkillViewSet(SkillsAPIMixin, viewsets.ReadOnlyModelViewSet):
 
 
 class SkillUnlockSerializer(serializers.ModelSerializer):
+    skill = serializers.CharField(source="skill_id")
+    unlocked = serializers.BooleanField()
+    unlocked_at = serializers.DateTimeField(allow_null=True)
+    unlock_reason = serializers.CharField(allow_null=True)
+    foundational = serializers.BooleanField(help_text="Foundational skills are unlocked for everyone, without a grant.")
+
     class Meta:
-        model = SkillUnlock
-        fields = ["skill", "unlocked", "unlocked_at", "unlock_reason"]
+        model = Skill
+        fields = ["skill", "unlocked", "unlocked_at", "unlock_reason", "foundational"]
+
+
+class SkillUnlockFilter(django_filters.FilterSet):
+    skill = django_filters.CharFilter(field_name="skill_id")
+    unlocked = django_filters.BooleanFilter()
+
+    class Meta:
+        model = Skill
+        fields = ["skill", "unlocked"]
 
 
 class SkillUnlockViewSet(SkillsAPIMixin, viewsets.ReadOnlyModelViewSet):
-    """The caller's own unlocks (foundational skills need none: they are always unlocked)."""
+    """The caller's unlocks: every skill granted (or revoked) for the caller, and the foundational
+    skills, which are unlocked for everyone without a grant."""
 
-    queryset = SkillUnlock.objects.none()  # for the schema; get_queryset scopes to the caller
+    queryset = Skill.objects.none()  # for the schema; get_queryset scopes to the caller
     serializer_class = SkillUnlockSerializer
-    filterset_fields = ["unlocked", "skill"]
+    filterset_class = SkillUnlockFilter
+    lookup_field = "skill_id"
+    lookup_value_regex = r"[-a-zA-Z0-9_]+"
 
     def get_queryset(self):
-        return SkillUnlock.objects.filter(user=self.request.user).order_by("skill_id")
+        foundational = Q(tier=Tier.FOUNDATIONAL)
+        return (
+            Skill.objects.annotate(mine=FilteredRelation("unlocks", condition=Q(unlocks__user=self.request.user)))
+            .filter(foundational | Q(mine__isnull=False))
+            .annotate(
+                foundational=Case(
+                    When(foundational, then=Value(True)), default=Value(False), output_field=BooleanField()
+                ),
+                unlocked=Case(
+                    When(foundational | Q(mine__unlocked=True), then=Value(True)),
+                    default=Value(False),
+                    output_field=BooleanField(),
+                ),
+                unlocked_at=F("mine__unlocked_at"),
+                unlock_reason=F("mine__unlock_reason"),
+            )
+            .order_by("skill_id")
+        )

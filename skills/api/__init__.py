@@ -5,6 +5,7 @@ from django.urls import path
 from skillsite.api import router
 
 from .analytics import EffectivenessView, SummaryView
+from .otel import OtlpLogsView
 from .registry import SkillUnlockViewSet, SkillViewSet
 from .telemetry import FeedbackViewSet, UsageEventViewSet
 
@@ -16,4 +17,6 @@ router.register("feedback", FeedbackViewSet, basename="feedback")
 urlpatterns = [
     path("analytics/effectiveness/", EffectivenessView.as_view(), name="analytics-effectiveness"),
     path("analytics/summary/", SummaryView.as_view(), name="analytics-summary"),
+    # No trailing slash: exporters append "/v1/logs" to OTEL_EXPORTER_OTLP_ENDPOINT.
+    path("otel/v1/logs", OtlpLogsView.as_view(), name="otel-logs"),
 ]

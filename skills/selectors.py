@@ -2,9 +2,9 @@
 
 from collections import Counter
 
-from django.db.models import Prefetch, QuerySet, Sum
+from django.db.models import Count, Max, Min, Prefetch, QuerySet, Sum
 
-from skills.models import Skill, SkillMetrics, SkillVersion
+from skills.models import AgentApiRequest, Skill, SkillMetrics, SkillVersion
 
 
 def skills_with_current_version() -> QuerySet[Skill]:
@@ -62,4 +62,24 @@ def skills_available_to(user) -> QuerySet[Skill]:
         .filter(versions__is_current=True)
         .prefetch_related(Prefetch("versions", queryset=current, to_attr="current_versions"))
         .order_by("skill_id")
+    )
+
+
+def agent_sessions_of(user) -> QuerySet:
+    """The caller's agent sessions with their model requests summed (tokens, cost, first / last),
+    newest first: one grouped query over the user's requests (indexed by user and session)."""
+    return (
+        AgentApiRequest.objects.filter(user=user)
+        .values("session_id")
+        .annotate(
+            api_requests=Count("id"),
+            input_tokens=Sum("input_tokens"),
+            output_tokens=Sum("output_tokens"),
+            cache_read_tokens=Sum("cache_read_tokens"),
+            cache_creation_tokens=Sum("cache_creation_tokens"),
+            cost_usd=Sum("cost_usd"),
+            first_request_at=Min("occurred_at"),
+            last_request_at=Max("occurred_at"),
+        )
+        .order_by("-last_request_at", "session_id")
     )

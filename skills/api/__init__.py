@@ -4,6 +4,7 @@ from django.urls import path
 
 from skillsite.api import router
 
+from .agents import AgentSessionViewSet
 from .analytics import EffectivenessView, SummaryView
 from .otel import OtlpLogsView
 from .registry import SkillUnlockViewSet, SkillViewSet
@@ -13,6 +14,7 @@ router.register("skills", SkillViewSet, basename="skill")
 router.register("unlocks", SkillUnlockViewSet, basename="unlock")
 router.register("events", UsageEventViewSet, basename="event")
 router.register("feedback", FeedbackViewSet, basename="feedback")
+router.register("agent-sessions", AgentSessionViewSet, basename="agent-session")
 
 urlpatterns = [
     path("analytics/effectiveness/", EffectivenessView.as_view(), name="analytics-effectiveness"),

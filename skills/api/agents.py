@@ -17,7 +17,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.http import parse_etags, quote_etag
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
-from rest_framework import renderers, serializers
+from rest_framework import mixins, renderers, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
@@ -25,9 +25,11 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
 from skills.models import Skill, SkillVersion
-from skills.selectors import skills_available_to
+from skills.selectors import agent_sessions_of, skills_available_to
 from skills.services import is_skill_unlocked
 from skills.services.registry import SKILL_MD
+
+from .common import SkillsAPIMixin
 
 NO_CURRENT_VERSION = "{skill} has no published version."
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # every entry's time: the same version always zips to the same bytes
@@ -194,3 +196,28 @@ def _file_response(request: Request, digest: str, body, content_type: str) -> Ht
         response = HttpResponse(body(), content_type=content_type)
     response["ETag"] = etag
     return response
+
+
+class AgentSessionSerializer(serializers.Serializer):
+    session_id = serializers.CharField()
+    api_requests = serializers.IntegerField()
+    input_tokens = serializers.IntegerField()
+    output_tokens = serializers.IntegerField()
+    cache_read_tokens = serializers.IntegerField()
+    cache_creation_tokens = serializers.IntegerField()
+    cost_usd = serializers.DecimalField(max_digits=18, decimal_places=6)
+    first_request_at = serializers.DateTimeField()
+    last_request_at = serializers.DateTimeField()
+
+
+class AgentSessionViewSet(SkillsAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """The caller's agent sessions (from Claude Code's api_request events): requests, tokens and cost."""
+
+    serializer_class = AgentSessionSerializer
+    lookup_field = "session_id"
+    lookup_value_regex = r"[^/]+"
+    filterset_class = None
+    ordering_fields: list = []
+
+    def get_queryset(self):
+        return agent_sessions_of(self.request.user)

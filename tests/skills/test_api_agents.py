@@ -1,6 +1,7 @@
 """Skills out to agents: available, access, content, bundle, and the caller's unlocks."""
 
 import io
+import uuid
 import zipfile
 
 import pytest
@@ -167,3 +168,34 @@ def test_unlocks_list_the_foundational_skills_too(user, user_client):
     unlocked = user_client.get("/api/unlocks/?unlocked=true").data["results"]
     assert [row["skill"] for row in unlocked] == ["basics", "granted"]
     assert user_client.get("/api/unlocks/theirs/").status_code == 404
+
+
+def test_agent_sessions_sum_their_requests_per_session_for_the_caller_only(
+    user, user_client, django_assert_num_queries
+):
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from skills.models import AgentApiRequest
+
+    def request(owner, session, cost, tokens):
+        AgentApiRequest.objects.create(
+            user=owner,
+            record_key=uuid.uuid4(),
+            session_id=session,
+            cost_usd=Decimal(cost),
+            input_tokens=tokens,
+            occurred_at=timezone.now(),
+        )
+
+    for n in range(5):
+        request(user, f"s-{n}", "0.5", 100)
+        request(user, f"s-{n}", "0.25", 50)
+    request(UserFactory(), "s-0", "9", 9)
+    # count of the sessions, the page of sums
+    with django_assert_num_queries(2):
+        response = user_client.get("/api/agent-sessions/")
+    assert response.data["count"] == 5
+    row = user_client.get("/api/agent-sessions/s-0/").data
+    assert (row["api_requests"], row["input_tokens"], row["cost_usd"]) == (2, 150, "0.750000")

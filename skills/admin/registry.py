@@ -16,6 +16,7 @@ from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 
 from skills.models import Skill, SkillMetrics, SkillUnlock, SkillVersion, Tier
+from skills.selectors import Health, with_health
 from skills.services import skill_unlock_grant, skill_unlock_revoke, skill_version_rollback
 
 
@@ -68,16 +69,31 @@ def _metrics_html(metrics: SkillMetrics | None) -> str:
     return format_html("<table>{}</table>", format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", rows))
 
 
+class HealthFilter(admin.SimpleListFilter):
+    title = "health"
+    parameter_name = "health"
+
+    def lookups(self, request, model_admin):
+        return Health.choices
+
+    def queryset(self, request, queryset):
+        return queryset.filter(health_status=self.value()) if self.value() else queryset
+
+
 @admin.register(Skill)
 class SkillAdmin(admin.ModelAdmin):
-    list_display = ["skill_id", "display_name", "tier", "category", "trust_level", "enabled", "updated_at"]
-    list_filter = ["enabled", "tier", "category", "trust_level"]
+    list_display = ["skill_id", "display_name", "tier", "category", "trust_level", "enabled", "health", "updated_at"]
+    list_filter = ["enabled", HealthFilter, "tier", "category", "trust_level"]
     search_fields = ["skill_id", "display_name", "description"]
     readonly_fields = ["metrics_summary", "sha256", "source_path", "created_at", "updated_at"]
     inlines = [SkillVersionInline]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("metrics")
+        return with_health(super().get_queryset(request).select_related("metrics"))
+
+    @admin.display(description="Health", ordering="health_status")
+    def health(self, skill: Skill) -> str:
+        return Health(skill.health_status).label
 
     @admin.display(description="Metrics")
     def metrics_summary(self, skill: Skill) -> str:

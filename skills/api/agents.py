@@ -24,7 +24,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
-from skills.models import Skill, SkillVersion
+from skills.models import AgentApiRequest, Skill, SkillVersion
 from skills.selectors import agent_sessions_of, skills_available_to
 from skills.services import is_skill_unlocked
 from skills.services.registry import SKILL_MD
@@ -213,6 +213,7 @@ class AgentSessionSerializer(serializers.Serializer):
 class AgentSessionViewSet(SkillsAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """The caller's agent sessions (from Claude Code's api_request events): requests, tokens and cost."""
 
+    queryset = AgentApiRequest.objects.none()  # for the schema; get_queryset scopes to the caller
     serializer_class = AgentSessionSerializer
     lookup_field = "session_id"
     lookup_value_regex = r"[^/]+"

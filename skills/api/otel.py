@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponse
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from google.protobuf import json_format
@@ -29,6 +30,17 @@ class BearerTokenAuthentication(authentication.TokenAuthentication):
     """The API token as `Authorization: Bearer <key>`, the form OTLP exporters' headers usually take."""
 
     keyword = "Bearer"
+
+
+class BearerTokenScheme(OpenApiAuthenticationExtension):
+    """The Bearer form in the OpenAPI schema, apart from DRF's `Token` scheme it subclasses."""
+
+    target_class = BearerTokenAuthentication
+    name = "bearerTokenAuth"
+    priority = 1
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "http", "scheme": "bearer", "description": "The API token: `Authorization: Bearer <key>`."}
 
 
 class OtlpLogsView(SkillsAPIMixin, APIView):

@@ -199,3 +199,14 @@ def test_agent_sessions_sum_their_requests_per_session_for_the_caller_only(
     assert response.data["count"] == 5
     row = user_client.get("/api/agent-sessions/s-0/").data
     assert (row["api_requests"], row["input_tokens"], row["cost_usd"]) == (2, 150, "0.750000")
+
+
+@pytest.mark.parametrize("skills", [2, 10])
+def test_unlocks_cost_the_same_queries_for_any_number(user, user_client, django_assert_num_queries, skills):
+    for n in range(skills):
+        skill_unlock_grant(user=user, skill=SkillFactory(skill_id=f"granted-{n}"))
+        SkillFactory(skill_id=f"basics-{n}", tier=Tier.FOUNDATIONAL)
+    # count, the page of skills joined with the caller's unlock rows
+    with django_assert_num_queries(2):
+        response = user_client.get("/api/unlocks/")
+    assert response.data["count"] == 2 * skills

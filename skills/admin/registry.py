@@ -82,7 +82,7 @@ class HealthFilter(admin.SimpleListFilter):
 
 @admin.register(Skill)
 class SkillAdmin(admin.ModelAdmin):
-    list_display = ["skill_id", "display_name", "tier", "category", "trust_level", "enabled", "health", "updated_at"]
+    list_display = ["skill_id", "health", "display_name", "tier", "category", "trust_level", "enabled", "updated_at"]
     list_filter = ["enabled", HealthFilter, "tier", "category", "trust_level"]
     search_fields = ["skill_id", "display_name", "description"]
     readonly_fields = ["metrics_summary", "sha256", "source_path", "created_at", "updated_at"]

@@ -30,7 +30,7 @@ from pathlib import Path
 
 from .common import SKILL_TOOL_NAMES, event_uuid, record_what_is_valid, skill_id_from_name
 
-NOT_JSON = "not JSON: {error}"
+NOT_JSON = "not JSON: {error} (column {column})"
 NOT_AN_OBJECT = "not a JSON object"
 NO_TIMESTAMP = "the Skill call has no valid timestamp"
 NO_SKILL = "the Skill call names no usable skill ({input})"
@@ -110,8 +110,8 @@ def _entries(path: Path, problems: list[Problem]) -> list[tuple[int, dict]]:
                 continue
             try:
                 entry = json.loads(line)
-            except ValueError as error:
-                problems.append(Problem(path, number, NOT_JSON.format(error=error)))
+            except json.JSONDecodeError as error:
+                problems.append(Problem(path, number, NOT_JSON.format(error=error.msg, column=error.colno)))
                 continue
             if not isinstance(entry, dict):
                 problems.append(Problem(path, number, NOT_AN_OBJECT))

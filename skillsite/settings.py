@@ -65,6 +65,20 @@ EVENTS_MAX_AGE_DAYS = env.int("EVENTS_MAX_AGE_DAYS", default=3 * 365)
 # A web process folds stored events into the roll-ups after recording some, at most once in this
 # many seconds (0: after every record). Reads say how fresh the roll-ups are (metrics_as_of).
 INGEST_FOLD_INTERVAL_SECONDS = env.float("INGEST_FOLD_INTERVAL_SECONDS", default=1.0)
+# sync_skills keeps a skill folder's other files (scripts/, references/, assets/) per version up to
+# this many bytes in all; a larger folder is synced without them, with a warning.
+SKILL_BUNDLE_MAX_BYTES = env.int("SKILL_BUNDLE_MAX_BYTES", default=5 * 1024 * 1024)
+# Skill health (skills.selectors.skills_health): dormant after this many days without use though
+# available; failing when the success rate of the last FAILING_USES uses (at least MIN_USES) is
+# under FAILING_RATE percent; misfiring when, in at least MISFIRE_MIN_SESSIONS sessions of the last
+# WINDOW_DAYS, more than MISFIRE_SHARE of them never saw the skill succeed.
+SKILL_HEALTH_DORMANT_DAYS = env.int("SKILL_HEALTH_DORMANT_DAYS", default=30)
+SKILL_HEALTH_FAILING_USES = env.int("SKILL_HEALTH_FAILING_USES", default=20)
+SKILL_HEALTH_MIN_USES = env.int("SKILL_HEALTH_MIN_USES", default=5)
+SKILL_HEALTH_FAILING_RATE = env.float("SKILL_HEALTH_FAILING_RATE", default=50.0)
+SKILL_HEALTH_WINDOW_DAYS = env.int("SKILL_HEALTH_WINDOW_DAYS", default=30)
+SKILL_HEALTH_MISFIRE_MIN_SESSIONS = env.int("SKILL_HEALTH_MISFIRE_MIN_SESSIONS", default=5)
+SKILL_HEALTH_MISFIRE_SHARE = env.float("SKILL_HEALTH_MISFIRE_SHARE", default=0.5)
 # Every JSON body is refused (400) when nested deeper than this.
 JSON_MAX_DEPTH = env.int("JSON_MAX_DEPTH", default=64)
 

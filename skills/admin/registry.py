@@ -15,7 +15,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from skills.models import Skill, SkillMetrics, SkillUnlock, SkillVersion, Tier
-from skills.selectors import version_diff, versions_with_usage
+from skills.selectors import Health, version_diff, versions_with_usage, with_health
 from skills.services import skill_unlock_grant, skill_unlock_revoke, skill_version_rollback
 
 from .common import percent, short_sha, short_time, truncated
@@ -101,10 +101,21 @@ def _metrics_html(metrics: SkillMetrics | None) -> str:
     return format_html("<table>{}</table>", format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", rows))
 
 
+class HealthFilter(admin.SimpleListFilter):
+    title = "health"
+    parameter_name = "health"
+
+    def lookups(self, request, model_admin):
+        return Health.choices
+
+    def queryset(self, request, queryset):
+        return queryset.filter(health_status=self.value()) if self.value() else queryset
+
+
 @admin.register(Skill)
 class SkillAdmin(admin.ModelAdmin):
-    list_display = ["skill_id", "display_name", "tier", "category", "trust_level", "enabled", "updated_at"]
-    list_filter = ["enabled", "tier", "category", "trust_level"]
+    list_display = ["skill_id", "health", "display_name", "tier", "category", "trust_level", "enabled", "updated_at"]
+    list_filter = ["enabled", HealthFilter, "tier", "category", "trust_level"]
     search_fields = ["skill_id", "display_name", "description"]
     fields = ["skill_id", "display_name", "description", "enabled", "tier", "category", "trust_level", "meta",
               "metrics_summary", "sha", "source_path", "created_at", "updated_at"]  # fmt: skip
@@ -112,7 +123,15 @@ class SkillAdmin(admin.ModelAdmin):
     inlines = [SkillVersionInline]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("metrics")
+        queryset = super().get_queryset(request).select_related("metrics")
+        # Health is a list column and filter: computed for the list only (3 queries), not for a skill's page.
+        if request.resolver_match and request.resolver_match.url_name == "skills_skill_changelist":
+            return with_health(queryset)
+        return queryset
+
+    @admin.display(description="Health", ordering="health_status")
+    def health(self, skill: Skill) -> str:
+        return Health(skill.health_status).label
 
     @admin.display(description="Metrics")
     def metrics_summary(self, skill: Skill) -> str:

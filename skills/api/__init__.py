@@ -4,7 +4,9 @@ from django.urls import path
 
 from skillsite.api import router
 
+from .agents import AgentSessionViewSet
 from .analytics import EffectivenessView, SummaryView
+from .otel import OtlpLogsView
 from .registry import SkillUnlockViewSet, SkillViewSet
 from .telemetry import FeedbackViewSet, UsageEventViewSet
 
@@ -12,8 +14,11 @@ router.register("skills", SkillViewSet, basename="skill")
 router.register("unlocks", SkillUnlockViewSet, basename="unlock")
 router.register("events", UsageEventViewSet, basename="event")
 router.register("feedback", FeedbackViewSet, basename="feedback")
+router.register("agent-sessions", AgentSessionViewSet, basename="agent-session")
 
 urlpatterns = [
     path("analytics/effectiveness/", EffectivenessView.as_view(), name="analytics-effectiveness"),
     path("analytics/summary/", SummaryView.as_view(), name="analytics-summary"),
+    # No trailing slash: exporters append "/v1/logs" to OTEL_EXPORTER_OTLP_ENDPOINT.
+    path("otel/v1/logs", OtlpLogsView.as_view(), name="otel-logs"),
 ]

@@ -3,14 +3,17 @@
 from datetime import datetime
 
 import django_filters
+from django.db.models import BooleanField, Case, F, FilteredRelation, Q, Value, When
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
+from rest_framework.response import Response
 
 from skills.ingestion import metrics_as_of
-from skills.models import Skill, SkillMetrics, SkillUnlock, SkillVersion, Tier
-from skills.selectors import skills_with_current_version
+from skills.models import Skill, SkillMetrics, SkillVersion, Tier
+from skills.selectors import Health, context_cost, skills_health, skills_with_current_version, with_health
 
+from .agents import AgentSkillActions
 from .common import SkillsAPIMixin
 
 
@@ -54,15 +57,39 @@ class SkillSerializer(serializers.ModelSerializer):
         return current[0].version if current else None
 
 
+class SkillHealthSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Health.choices)
+    reason = serializers.CharField()
+    recent_uses = serializers.IntegerField(help_text="Completed attempts counted for the success rate.")
+    recent_success_rate = serializers.FloatField(allow_null=True, help_text="Percent.")
+    sessions = serializers.IntegerField(help_text="Sessions of the window that loaded the skill.")
+    misfired_sessions = serializers.IntegerField(help_text="Of those, sessions where it never succeeded.")
+
+
+class ContextCostSerializer(serializers.Serializer):
+    listing_tokens = serializers.IntegerField(help_text="Name and description, in every session it is available.")
+    body_tokens = serializers.IntegerField(allow_null=True, help_text="The SKILL.md, when loaded.")
+
+
 class SkillDetailSerializer(SkillSerializer):
     current_version = serializers.SerializerMethodField()
     metrics = serializers.SerializerMethodField()
+    health = serializers.SerializerMethodField(help_text="From the roll-ups; see the README's Skill health.")
+    context_cost = serializers.SerializerMethodField(help_text="Estimated tokens: four characters a token.")
     metrics_as_of = serializers.SerializerMethodField(
         help_text="The metrics include every event received before this time (events are folded in shortly after)."
     )
 
     class Meta(SkillSerializer.Meta):
-        fields = [*SkillSerializer.Meta.fields, "metrics", "metrics_as_of"]
+        fields = [*SkillSerializer.Meta.fields, "metrics", "metrics_as_of", "health", "context_cost"]
+
+    @extend_schema_field(SkillHealthSerializer)
+    def get_health(self, skill: Skill) -> dict:
+        return SkillHealthSerializer(self.context["health"]).data  # computed once by the view
+
+    @extend_schema_field(ContextCostSerializer)
+    def get_context_cost(self, skill: Skill) -> dict:
+        return context_cost(skill)
 
     def get_metrics_as_of(self, skill: Skill) -> datetime:
         return self.context["metrics_as_of"]  # read once by the view
@@ -85,13 +112,17 @@ class SkillFilter(django_filters.FilterSet):
     tier = django_filters.ChoiceFilter(choices=Tier.choices)
     category = django_filters.CharFilter()
     enabled = django_filters.BooleanFilter()
+    health = django_filters.ChoiceFilter(choices=Health.choices, method="filter_health")
 
     class Meta:
         model = Skill
-        fields = ["tier", "category", "enabled"]
+        fields = ["tier", "category", "enabled", "health"]
+
+    def filter_health(self, queryset, name, value):
+        return with_health(queryset).filter(health_status=value)
 
 
-class SkillViewSet(SkillsAPIMixin, viewsets.ReadOnlyModelViewSet):
+class SkillViewSet(SkillsAPIMixin, AgentSkillActions, viewsets.ReadOnlyModelViewSet):
     """The skill registry. Detail includes the current version and the metrics."""
 
     filterset_class = SkillFilter
@@ -107,6 +138,11 @@ class SkillViewSet(SkillsAPIMixin, viewsets.ReadOnlyModelViewSet):
         if self.action == "retrieve":
             context["metrics_as_of"] = metrics_as_of()
         return context
+
+    def retrieve(self, request, *args, **kwargs):
+        skill = self.get_object()
+        context = {**self.get_serializer_context(), "health": skills_health([skill])[skill.skill_id]}
+        return Response(SkillDetailSerializer(skill, context=context).data)
 
     def get_serializer_class(self):
         if self.action == "retrieve":
@@ -125,17 +161,52 @@ class SkillViewSet(SkillsAPIMixin, viewsets.ReadOnlyModelViewSet):
 
 
 class SkillUnlockSerializer(serializers.ModelSerializer):
+    skill = serializers.CharField(source="skill_id")
+    unlocked = serializers.BooleanField()
+    unlocked_at = serializers.DateTimeField(allow_null=True)
+    unlock_reason = serializers.CharField(allow_null=True)
+    foundational = serializers.BooleanField(help_text="Foundational skills are unlocked for everyone, without a grant.")
+
     class Meta:
-        model = SkillUnlock
-        fields = ["skill", "unlocked", "unlocked_at", "unlock_reason"]
+        model = Skill
+        fields = ["skill", "unlocked", "unlocked_at", "unlock_reason", "foundational"]
+
+
+class SkillUnlockFilter(django_filters.FilterSet):
+    skill = django_filters.CharFilter(field_name="skill_id")
+    unlocked = django_filters.BooleanFilter()
+
+    class Meta:
+        model = Skill
+        fields = ["skill", "unlocked"]
 
 
 class SkillUnlockViewSet(SkillsAPIMixin, viewsets.ReadOnlyModelViewSet):
-    """The caller's own unlocks (foundational skills need none: they are always unlocked)."""
+    """The caller's unlocks: every skill granted (or revoked) for the caller, and the foundational
+    skills, which are unlocked for everyone without a grant."""
 
-    queryset = SkillUnlock.objects.none()  # for the schema; get_queryset scopes to the caller
+    queryset = Skill.objects.none()  # for the schema; get_queryset scopes to the caller
     serializer_class = SkillUnlockSerializer
-    filterset_fields = ["unlocked", "skill"]
+    filterset_class = SkillUnlockFilter
+    lookup_field = "skill_id"
+    lookup_value_regex = r"[-a-zA-Z0-9_]+"
 
     def get_queryset(self):
-        return SkillUnlock.objects.filter(user=self.request.user).order_by("skill_id")
+        foundational = Q(tier=Tier.FOUNDATIONAL)
+        return (
+            Skill.objects.annotate(mine=FilteredRelation("unlocks", condition=Q(unlocks__user=self.request.user)))
+            .filter(foundational | Q(mine__isnull=False))
+            .annotate(
+                foundational=Case(
+                    When(foundational, then=Value(True)), default=Value(False), output_field=BooleanField()
+                ),
+                unlocked=Case(
+                    When(foundational | Q(mine__unlocked=True), then=Value(True)),
+                    default=Value(False),
+                    output_field=BooleanField(),
+                ),
+                unlocked_at=F("mine__unlocked_at"),
+                unlock_reason=F("mine__unlock_reason"),
+            )
+            .order_by("skill_id")
+        )

@@ -1,3 +1,4 @@
+from .agents import AgentApiRequest, SkillVersionFile
 from .emergence import (
     CANDIDATE_TRANSITIONS,
     CandidateReview,
@@ -11,6 +12,8 @@ from .registry import Skill, SkillUnlock, SkillVersion, Tier, semver_key, valida
 from .telemetry import Feedback, Outcome, UsageEvent, UsageEventKey, UsageEventPending
 
 __all__ = [
+    "AgentApiRequest",
+    "SkillVersionFile",
     "CANDIDATE_TRANSITIONS",
     "CandidateReview",
     "CandidateStatus",

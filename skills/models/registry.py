@@ -7,7 +7,7 @@ import re
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 SEMVER_RE = re.compile(
     r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
@@ -44,6 +44,12 @@ class SkillQuerySet(models.QuerySet):
 
     def foundational(self) -> SkillQuerySet:
         return self.filter(tier=Tier.FOUNDATIONAL)
+
+    def available_to(self, user) -> SkillQuerySet:
+        """Skills the user may load: enabled, and foundational or unlocked for the user — the rule
+        of `skills.services.is_skill_unlocked` as a query."""
+        unlocked = SkillUnlock.objects.filter(user=user, skill=OuterRef("pk"), unlocked=True)
+        return self.enabled().filter(Q(tier=Tier.FOUNDATIONAL) | Exists(unlocked))
 
 
 class Skill(models.Model):
@@ -85,6 +91,9 @@ class SkillVersion(models.Model):
     version = models.CharField(max_length=64, validators=[validate_semver])
     content = models.TextField(blank=True)
     sha256 = models.CharField(max_length=64, blank=True)
+    bundle_sha256 = models.CharField(
+        max_length=64, blank=True, help_text="Digest of SKILL.md and the version's files; empty when it has none."
+    )
     is_current = models.BooleanField(default=False)
     changelog = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -4,7 +4,9 @@ from .emergence import MiningReport, candidate_approve, candidate_deploy, candid
 from .metrics import feedback_record
 from .rebuild import RebuildReport, metrics_rebuild
 from .registry import (
-    is_unlocked,
+    Access,
+    bundle_digest,
+    is_skill_unlocked,
     next_patch_version,
     sha256_text,
     skill_unlock_grant,
@@ -24,7 +26,9 @@ __all__ = [
     "SyncReport",
     "feedback_record",
     "metrics_rebuild",
-    "is_unlocked",
+    "Access",
+    "bundle_digest",
+    "is_skill_unlocked",
     "next_patch_version",
     "sha256_text",
     "skill_unlock_grant",

@@ -3,19 +3,36 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from skills.models import Skill, SkillUnlock, SkillVersion, Tier, semver_key, validate_semver
+from skills.models import Skill, SkillUnlock, SkillVersion, SkillVersionFile, Tier, semver_key, validate_semver
 
 VERSION_EXISTS = "Version %(version)s of %(skill)s already exists."
 VERSION_UNKNOWN = "%(skill)s has no version %(version)s."
+ACCESS_FOUNDATIONAL = "foundational: unlocked for everyone"
+ACCESS_UNLOCKED = "unlocked at {at} by {by}"
+ACCESS_LOCKED = "locked: {skill} is not unlocked for you"
+ACCESS_REVOKED = "locked: your unlock of {skill} was revoked"
+ACCESS_DISABLED = "disabled: {skill} is switched off on this site"
+SKILL_MD = "SKILL.md"
 
 
 def sha256_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def bundle_digest(content: str, files: dict[str, bytes]) -> str:
+    """The digest of a version's SKILL.md and files (empty without files): the bundle's ETag."""
+    if not files:
+        return ""
+    digest = hashlib.sha256()
+    for path, data in sorted({SKILL_MD: content.encode("utf-8"), **files}.items()):
+        digest.update(f"{path}\0{hashlib.sha256(data).hexdigest()}\n".encode())
+    return digest.hexdigest()
 
 
 def next_patch_version(skill: Skill) -> str:
@@ -29,9 +46,16 @@ def next_patch_version(skill: Skill) -> str:
 
 @transaction.atomic
 def skill_version_publish(
-    *, skill: Skill, content: str, version: str | None = None, changelog: str = "", created_by=None
+    *,
+    skill: Skill,
+    content: str,
+    version: str | None = None,
+    changelog: str = "",
+    created_by=None,
+    files: dict[str, bytes] | None = None,
 ) -> SkillVersion:
-    """Adds a version and makes it the skill's only current one."""
+    """Adds a version and makes it the skill's only current one. `files` are the folder's other
+    files (relative path → bytes), kept with the version and served in its bundle."""
     # Lock the skill row so two publishers cannot both pick the same next version.
     skill = Skill.objects.select_for_update().get(pk=skill.pk)
     version = version or next_patch_version(skill)
@@ -47,12 +71,19 @@ def skill_version_publish(
         version=version,
         content=content,
         sha256=sha256_text(content),
+        bundle_sha256=bundle_digest(content, files or {}),
         is_current=True,
         changelog=changelog,
         created_by=created_by,
     )
     new_version.full_clean()
     new_version.save()
+    SkillVersionFile.objects.bulk_create(
+        SkillVersionFile(
+            version=new_version, path=path, content=data, size=len(data), sha256=hashlib.sha256(data).hexdigest()
+        )
+        for path, data in sorted((files or {}).items())
+    )
     return new_version
 
 
@@ -97,10 +128,33 @@ def skill_unlock_revoke(*, user, skill: Skill, reason: str = "", revoked_by=None
     return unlock
 
 
-def is_unlocked(user, skill: Skill) -> bool:
-    """Foundational skills are always unlocked; others need an active unlock row."""
+@dataclass(frozen=True)
+class Access:
+    """Whether a user may load a skill, and why; true in a boolean context when unlocked."""
+
+    unlocked: bool
+    reason: str
+
+    def __bool__(self) -> bool:
+        return self.unlocked
+
+
+def is_skill_unlocked(user, skill: Skill) -> Access:
+    """The one unlock rule: a disabled skill is loadable by nobody; a foundational one by everyone;
+    any other needs the user's active unlock. `Skill.objects.available_to(user)` is the same rule
+    as a query (a test holds them together)."""
+    if not skill.enabled:
+        return Access(False, ACCESS_DISABLED.format(skill=skill.skill_id))
     if skill.tier == Tier.FOUNDATIONAL:
-        return True
+        return Access(True, ACCESS_FOUNDATIONAL)
     if user is None or not user.is_authenticated:
-        return False
-    return SkillUnlock.objects.filter(user=user, skill=skill, unlocked=True).exists()
+        return Access(False, ACCESS_LOCKED.format(skill=skill.skill_id))
+    unlock = SkillUnlock.objects.filter(user=user, skill=skill).select_related("granted_by").first()
+    if unlock is None:
+        return Access(False, ACCESS_LOCKED.format(skill=skill.skill_id))
+    if not unlock.unlocked:
+        return Access(False, ACCESS_REVOKED.format(skill=skill.skill_id))
+    by = unlock.granted_by.get_username() if unlock.granted_by else "the system"
+    at = unlock.unlocked_at.isoformat() if unlock.unlocked_at else "an unknown time"
+    reason = ACCESS_UNLOCKED.format(at=at, by=by)
+    return Access(True, f"{reason}: {unlock.unlock_reason}" if unlock.unlock_reason else reason)

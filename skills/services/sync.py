@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import yaml
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -45,7 +46,7 @@ from skills_ref.validator import validate_metadata
 
 from skills.models import Skill, Tier, validate_semver
 
-from .registry import next_patch_version, sha256_text, skill_version_publish
+from .registry import SKILL_MD, bundle_digest, next_patch_version, sha256_text, skill_version_publish
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -71,6 +72,10 @@ INVALID_VALUE = "{field}: {message}"
 CONFLICT = "the registry changed while syncing ({error}); run the sync again"
 VERSION_TAKEN = "version {version} already exists; published as {published} instead"
 STAYS_DISABLED = "the skill is disabled in the registry and stays disabled"
+FILES_TOO_LARGE = (
+    "the folder's other files total {size:,} bytes, over the limit of {limit:,} (SKILL_BUNDLE_MAX_BYTES); "
+    "only SKILL.md was synced"
+)
 
 OWN_PROPERTIES = ("version", "tier", "category", "trust_level", "triggers", "display_name")
 TRUST_RE = re.compile(r"[1-5]")
@@ -117,7 +122,8 @@ class SkillFile:
     path: Path
     name: str
     text: str
-    sha256: str
+    sha256: str  # of SKILL.md alone, or of SKILL.md and its files (bundle_digest) when it has some
+    files: dict[str, bytes]  # the folder's other files, relative path → bytes
     declared: dict[str, Any]  # Skill columns the file sets (always description and meta)
     defaults: dict[str, Any]  # columns for a skill no file has set yet, where the file is silent
     version: str | None
@@ -237,21 +243,43 @@ def _declared_columns(front: dict, own: dict[str, Any]) -> dict[str, Any]:
     return declared
 
 
+def _folder_files(folder: Path, warnings: list[str]) -> dict[str, bytes]:
+    """The folder's files besides SKILL.md (hidden names, caches and symbolic links left out: a
+    link could reach outside the folder); none, with a warning, when they exceed the size limit."""
+    paths = sorted(
+        path
+        for path in folder.rglob("*")
+        if path.is_file()
+        and not path.is_symlink()
+        and path != folder / SKILL_MD
+        and not any(part.startswith(".") or part == "__pycache__" for part in path.relative_to(folder).parts)
+    )
+    limit = settings.SKILL_BUNDLE_MAX_BYTES
+    size = sum(path.stat().st_size for path in paths)
+    if size > limit:
+        warnings.append(FILES_TOO_LARGE.format(size=size, limit=limit))
+        return {}
+    return {path.relative_to(folder).as_posix(): path.read_bytes() for path in paths}
+
+
 def skill_file_read(path: Path) -> SkillFile:
     """Parses and validates one SKILL.md; raises SkillFileError with the reason."""
     text = _read_text(path)
     front = _load_yaml(_front_matter_block(text))
     own = _own_properties(front)
     name = front["name"].strip()
+    warnings = list(validate_metadata(front, path.parent))
+    files = _folder_files(path.parent, warnings)
     return SkillFile(
         path=path,
         name=name,
         text=text,
-        sha256=sha256_text(text),
+        sha256=bundle_digest(text, files) or sha256_text(text),
+        files=files,
         declared=_declared_columns(front, own),
         defaults={"display_name": name.replace("-", " ").title(), "tier": Tier.STANDARD, "category": ""},
         version=_version(own["version"]),
-        warnings=list(validate_metadata(front, path.parent)),
+        warnings=warnings,
     )
 
 
@@ -279,7 +307,8 @@ def _choose_version(skill: Skill, skill_file: SkillFile, warnings: list[str]) ->
 
 def _publish_if_new(skill: Skill, skill_file: SkillFile, created_by: Actor, warnings: list[str]) -> None:
     # A folder that comes back unchanged already has its content as the current version.
-    if skill.versions.filter(is_current=True, sha256=skill_file.sha256).exists():
+    content_sha256, bundle_sha256 = sha256_text(skill_file.text), bundle_digest(skill_file.text, skill_file.files)
+    if skill.versions.filter(is_current=True, sha256=content_sha256, bundle_sha256=bundle_sha256).exists():
         return
     skill_version_publish(
         skill=skill,
@@ -287,6 +316,7 @@ def _publish_if_new(skill: Skill, skill_file: SkillFile, created_by: Actor, warn
         version=_choose_version(skill, skill_file, warnings),
         changelog=CHANGELOG.format(path=skill_file.path),
         created_by=created_by,
+        files=skill_file.files,
     )
 
 

@@ -6,6 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.contrib.messages import get_messages
 from django.contrib.staticfiles import finders
 from django.test import Client
@@ -95,6 +96,7 @@ def test_rollback_needs_a_csrf_token_and_the_version_of_that_skill(staff, pdf, a
 def test_the_skill_page_runs_a_fixed_number_of_queries(admin_client, pdf, django_assert_num_queries, n_events):
     extra = [event_payload(n, skill_id="pdf", skill_version="1.0.0") for n in range(10, 10 + n_events)]
     usage_events_record(events=extra, user=None)
+    ContentType.objects.get_for_model(Skill)  # cached per process: warm, whichever test ran first
     # session, user, the skill with its metrics, the versions with their authors and uses / successes (subqueries)
     with django_assert_num_queries(4):
         admin_client.get(SKILL_PAGE)

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 
 from skills.models import SkillUnlock, Tier
 from skills.services import (
-    is_unlocked,
+    is_skill_unlocked,
     next_patch_version,
     skill_unlock_grant,
     skill_unlock_revoke,
@@ -101,17 +101,17 @@ def test_revoking_keeps_the_row_locked():
     skill_unlock_revoke(user=learner, skill=skill, reason="trial over")
     unlock = SkillUnlock.objects.get(user=learner, skill=skill)
     assert unlock.unlocked is False
-    assert not is_unlocked(learner, skill)
+    assert not is_skill_unlocked(learner, skill)
 
 
 def test_foundational_skills_are_always_unlocked():
     learner = UserFactory()
-    assert is_unlocked(learner, SkillFactory(tier=Tier.FOUNDATIONAL))
-    assert not is_unlocked(learner, SkillFactory(tier=Tier.ADVANCED))
+    assert is_skill_unlocked(learner, SkillFactory(tier=Tier.FOUNDATIONAL))
+    assert not is_skill_unlocked(learner, SkillFactory(tier=Tier.ADVANCED))
 
 
 def test_an_unlock_opens_a_skill_for_that_user_only():
     learner, other, skill = UserFactory(), UserFactory(), SkillFactory(tier=Tier.EXPERT)
     skill_unlock_grant(user=learner, skill=skill)
-    assert is_unlocked(learner, skill)
-    assert not is_unlocked(other, skill)
+    assert is_skill_unlocked(learner, skill)
+    assert not is_skill_unlocked(other, skill)

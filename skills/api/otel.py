@@ -1,0 +1,81 @@
+"""OTLP/HTTP logs intake at /api/otel/v1/logs: Claude Code's OpenTelemetry events taken in.
+
+Point an exporter at it with OTEL_EXPORTER_OTLP_LOGS_ENDPOINT=<site>/api/otel/v1/logs (or
+OTEL_EXPORTER_OTLP_ENDPOINT=<site>/api/otel) and OTEL_EXPORTER_OTLP_HEADERS="Authorization=Bearer
+<API token>" (or "Token <API token>"). The answer follows OTLP: 200 with the body's own encoding
+(JSON or protobuf), `partialSuccess` naming rejected records.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpResponse
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from google.protobuf import json_format
+from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceResponse
+from rest_framework import authentication
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from skills.intake.otlp import JSON_TYPE, PROTOBUF_TYPE, OtlpBodyError, logs_request_decode, otlp_logs_take_in
+from skillsite.parsers import TOO_LARGE
+
+from .common import SkillsAPIMixin
+
+
+class BearerTokenAuthentication(authentication.TokenAuthentication):
+    """The API token as `Authorization: Bearer <key>`, the form OTLP exporters' headers usually take."""
+
+    keyword = "Bearer"
+
+
+class BearerTokenScheme(OpenApiAuthenticationExtension):
+    """The Bearer form in the OpenAPI schema, apart from DRF's `Token` scheme it subclasses."""
+
+    target_class = BearerTokenAuthentication
+    name = "bearerTokenAuth"
+    priority = 1
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "http", "scheme": "bearer", "description": "The API token: `Authorization: Bearer <key>`."}
+
+
+class OtlpLogsView(SkillsAPIMixin, APIView):
+    """OTLP/HTTP logs: a Skill tool's `tool_result` becomes a usage event, an `api_request` adds to its
+    session's tokens and cost, other records are ignored."""
+
+    authentication_classes = [authentication.TokenAuthentication, BearerTokenAuthentication]
+    throttle_scope = "ingest"
+    parser_classes: list = []  # the body is read raw: protobuf, or JSON that may be gzip-compressed
+
+    @extend_schema(
+        request={JSON_TYPE: OpenApiTypes.OBJECT, PROTOBUF_TYPE: OpenApiTypes.BINARY},
+        responses={
+            200: OpenApiResponse(description="ExportLogsServiceResponse; partialSuccess names rejected records."),
+            400: OpenApiResponse(description="Not an OTLP logs request (or not gzip, or too deep); nothing stored."),
+            413: OpenApiResponse(description="Larger than DATA_UPLOAD_MAX_MEMORY_SIZE, compressed or not."),
+        },
+    )
+    def post(self, request):
+        content_type = request.content_type.split(";")[0].strip().lower()
+        try:
+            body = request.body
+        except RequestDataTooBig:
+            return Response({"detail": TOO_LARGE.format(limit=settings.DATA_UPLOAD_MAX_MEMORY_SIZE)}, status=413)
+        try:
+            message = logs_request_decode(
+                body, content_type=content_type, content_encoding=request.headers.get("Content-Encoding", "")
+            )
+        except OtlpBodyError as error:
+            return Response({"detail": error.detail}, status=error.status)
+        intake = otlp_logs_take_in(message, user=request.user)
+        answer = ExportLogsServiceResponse()
+        if intake.rejected:
+            answer.partial_success.rejected_log_records = len(intake.rejected)
+            answer.partial_success.error_message = intake.error_message()
+        if content_type == PROTOBUF_TYPE:
+            return HttpResponse(answer.SerializeToString(), content_type=PROTOBUF_TYPE)
+        return HttpResponse(json_format.MessageToJson(answer, indent=None), content_type=JSON_TYPE)

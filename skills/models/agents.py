@@ -1,0 +1,56 @@
+"""What agents need beyond the registry: the extra files of a skill's version (its bundle) and
+the model requests of their sessions (tokens and cost, taken in from OpenTelemetry)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from .registry import SkillVersion
+
+
+class SkillVersionFile(models.Model):
+    """A file of a skill's folder besides SKILL.md (scripts/, references/, assets/ in the Agent
+    Skills layout), kept per version so a rolled-back version serves its own files."""
+
+    version = models.ForeignKey(SkillVersion, on_delete=models.CASCADE, related_name="files")
+    path = models.CharField(max_length=500, help_text="Relative to the skill's folder, with '/' separators.")
+    content = models.BinaryField()
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["version_id", "path"]
+        constraints = [models.UniqueConstraint(fields=["version", "path"], name="skillversionfile_unique_path")]
+
+    def __str__(self) -> str:
+        return f"{self.version} {self.path}"
+
+
+class AgentApiRequest(models.Model):
+    """One model request of an agent's session (Claude Code's `api_request` event): the tokens
+    and cost that make a session's cost visible. `record_key` is derived from the record, so an
+    exporter's retry is stored once."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agent_requests")
+    record_key = models.UUIDField()
+    session_id = models.CharField(max_length=255, blank=True)
+    model = models.CharField(max_length=200, blank=True)
+    input_tokens = models.PositiveIntegerField(default=0)
+    output_tokens = models.PositiveIntegerField(default=0)
+    cache_read_tokens = models.PositiveIntegerField(default=0)
+    cache_creation_tokens = models.PositiveIntegerField(default=0)
+    cost_usd = models.DecimalField(max_digits=14, decimal_places=6, default=0)
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    occurred_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "record_key"], name="agentapirequest_unique_record"),
+            models.CheckConstraint(condition=models.Q(cost_usd__gte=0), name="agentapirequest_cost_non_negative"),
+        ]
+        indexes = [models.Index(fields=["user", "session_id"], name="agentapirequest_session_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.model} request in session {self.session_id}"

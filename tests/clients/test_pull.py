@@ -1,0 +1,67 @@
+"""skillsite_pull against a live server: pull, a new version, pull again, revoke."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+from rest_framework.authtoken.models import Token
+
+from skills.models import Tier
+from skills.services import skill_unlock_grant, skill_unlock_revoke, skill_version_publish
+from tests.clients.conftest import CLIENTS, load_client
+from tests.factories import SkillFactory
+
+pull_client = load_client("skillsite_pull")
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def publish(skill, version, body, files=None):
+    content = f"---\nname: {skill.skill_id}\ndescription: test\n---\n{body}\n"
+    return skill_version_publish(skill=skill, version=version, content=content, files=files)
+
+
+def test_pull_downloads_only_what_changed_and_removes_what_was_revoked(live_server, user, tmp_path):
+    token = Token.objects.create(user=user).key
+    basics = SkillFactory(skill_id="basics", tier=Tier.FOUNDATIONAL)
+    publish(basics, "1.0.0", "Basics v1")
+    pdf = SkillFactory(skill_id="pdf")
+    publish(pdf, "1.0.0", "PDF v1", files={"scripts/extract.py": b"print('v1')\n"})
+    locked = SkillFactory(skill_id="locked")
+    publish(locked, "1.0.0", "not for you")
+    skill_unlock_grant(user=user, skill=pdf)
+    (tmp_path / "my-own").mkdir()
+    (tmp_path / "my-own" / "SKILL.md").write_text("mine")
+
+    first = pull_client.pull(base_url=live_server.url, token=token, dest=tmp_path)
+
+    assert first == {"downloaded": ["basics", "pdf"], "unchanged": [], "removed": [], "skipped": []}
+    assert "Basics v1" in (tmp_path / "basics" / "SKILL.md").read_text()
+    script = tmp_path / "pdf" / "scripts" / "extract.py"
+    assert script.read_text() == "print('v1')\n" and script.stat().st_mode & 0o111
+    assert not (tmp_path / "locked").exists()
+
+    publish(basics, "1.1.0", "Basics v2")
+    second = pull_client.pull(base_url=live_server.url, token=token, dest=tmp_path)
+
+    assert second == {"downloaded": ["basics"], "unchanged": ["pdf"], "removed": [], "skipped": []}
+    assert "Basics v2" in (tmp_path / "basics" / "SKILL.md").read_text()
+    assert json.loads((tmp_path / ".skillsite.json").read_text())["basics"]["version"] == "1.1.0"
+
+    skill_unlock_revoke(user=user, skill=pdf)
+    third = pull_client.pull(base_url=live_server.url, token=token, dest=tmp_path)
+
+    assert third == {"downloaded": [], "unchanged": ["basics"], "removed": ["pdf"], "skipped": []}
+    assert not (tmp_path / "pdf").exists()
+    assert (tmp_path / "my-own" / "SKILL.md").read_text() == "mine"  # never touched
+
+
+def test_the_command_line(live_server, user, tmp_path):
+    token = Token.objects.create(user=user).key
+    publish(SkillFactory(skill_id="basics", tier=Tier.FOUNDATIONAL), "1.0.0", "Basics")
+    command = [sys.executable, str(CLIENTS / "skillsite_pull.py"), "--url", live_server.url, "--dest", str(tmp_path)]
+    done = subprocess.run(command, env={"SKILLSITE_TOKEN": token}, capture_output=True, text=True, timeout=60)
+    assert (done.returncode, done.stdout) == (0, "downloaded: basics\n")
+    refused = subprocess.run(command, env={"SKILLSITE_TOKEN": "wrong"}, capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 1 and "401" in refused.stderr

@@ -1,0 +1,183 @@
+"""OTLP/HTTP logs intake: Claude Code's OpenTelemetry events in, usage events out."""
+
+import gzip
+import json
+
+import pytest
+from opentelemetry.exporter.otlp.proto.http import Compression
+from opentelemetry.exporter.otlp.proto.http._log_exporter import OTLPLogExporter
+from opentelemetry.sdk._logs import LoggerProvider
+from opentelemetry.sdk._logs.export import InMemoryLogRecordExporter, LogRecordExportResult, SimpleLogRecordProcessor
+from opentelemetry.sdk.resources import Resource
+from rest_framework.authtoken.models import Token
+
+from skills.intake.otlp import NO_SKILL_NAME, NOT_GZIP, NOT_OTLP_JSON, NOT_OTLP_PROTOBUF, UNSUPPORTED_TYPE
+from skills.models import AgentApiRequest, SkillMetrics, UsageEvent
+from skillsite.parsers import TOO_DEEP, TOO_LARGE
+from tests.skills.otlp_helpers import SESSION, api_request, other_tool, otlp_json, skill_result
+
+URL = "/api/otel/v1/logs"
+
+
+def _exported_batch() -> list:
+    """Records made by the official SDK (a Claude Code session's events), captured for export."""
+    captured = InMemoryLogRecordExporter()
+    provider = LoggerProvider(resource=Resource.create({"service.name": "claude-code", "session.id": SESSION}))
+    provider.add_log_record_processor(SimpleLogRecordProcessor(captured))
+    logger = provider.get_logger("com.anthropic.claude_code.events")
+    records = [
+        skill_result("pdf-extract", sequence=1),
+        skill_result("pdf-extract", sequence=2, success=False, duration_ms=90),
+        skill_result("code-review", sequence=3, tool_parameters=json.dumps({"skill_name": "team:code-review"})),
+        other_tool(sequence=4),
+        api_request(sequence=5),
+    ]
+    for n, attributes in enumerate(records):
+        attributes.pop("session.id")  # on the resource, as the SDK's resource attributes
+        logger.emit(
+            timestamp=1795082400000000000 + n * 10**9,
+            body=f"claude_code.{attributes['event.name']}",
+            attributes=attributes,
+        )
+    return captured.get_finished_logs()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_official_exporter_sends_protobuf_to_a_live_server(live_server, user):
+    token = Token.objects.create(user=user)
+    exporter = OTLPLogExporter(
+        endpoint=f"{live_server.url}{URL}",
+        headers={"Authorization": f"Bearer {token.key}"},
+        compression=Compression.Gzip,
+        timeout=10,
+    )
+    batch = _exported_batch()
+
+    assert exporter.export(batch) == LogRecordExportResult.SUCCESS
+
+    events = UsageEvent.objects.order_by("occurred_at")
+    assert [(e.skill_id, e.outcome, e.latency_ms, e.session_id, e.user_id) for e in events] == [
+        ("pdf-extract", "success", 840, SESSION, user.pk),
+        ("pdf-extract", "error", 90, SESSION, user.pk),
+        ("code-review", "success", 840, SESSION, user.pk),
+    ]
+    assert events[1].error_type == "Skill failed to load"
+    assert events[0].artifacts["tool_use_id"] == "toolu_0001"
+    metrics = SkillMetrics.objects.get(skill_id="pdf-extract")
+    assert (metrics.total_invocations, metrics.completed_count, metrics.error_count) == (2, 1, 1)
+    request = AgentApiRequest.objects.get()
+    assert (request.session_id, request.input_tokens, str(request.cost_usd)) == (SESSION, 1200, "0.012300")
+
+    assert exporter.export(batch) == LogRecordExportResult.SUCCESS  # the exporter's retry
+    assert UsageEvent.objects.count() == 3 and AgentApiRequest.objects.count() == 1
+    assert SkillMetrics.objects.get(skill_id="pdf-extract").total_invocations == 2
+
+
+@pytest.mark.django_db
+def test_a_json_body_is_taken_in_and_rejected_records_are_named(user, user_client):
+    records = [
+        skill_result("pdf-extract", sequence=1),
+        {**skill_result("pdf-extract", sequence=2), "tool_parameters": "{}"},  # no OTEL_LOG_TOOL_DETAILS
+        other_tool(sequence=3),
+        api_request(sequence=4),
+    ]
+    response = user_client.post(URL, otlp_json(records), format="json")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {
+        "partialSuccess": {"rejectedLogRecords": "1", "errorMessage": f"record 1 (tool_result): {NO_SKILL_NAME}"}
+    }
+    event = UsageEvent.objects.get()
+    assert (event.skill_id, event.outcome, event.latency_ms) == ("pdf-extract", "success", 840)
+    assert AgentApiRequest.objects.get().output_tokens == 300
+
+    again = user_client.post(URL, otlp_json(records), format="json")
+    assert again.status_code == 200
+    assert UsageEvent.objects.count() == 1 and AgentApiRequest.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_fully_accepted_body_gets_an_empty_answer_and_gzip_is_accepted(user_client):
+    body = gzip.compress(json.dumps(otlp_json([skill_result("pdf-extract", sequence=1)])).encode())
+    response = user_client.post(URL, body, content_type="application/json", HTTP_CONTENT_ENCODING="gzip")
+    assert response.status_code == 200
+    assert response.json() == {}
+    assert UsageEvent.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_an_event_ingestion_refuses_is_rejected_and_the_rest_stored(user_client):
+    records = [skill_result("pdf-extract", sequence=1), skill_result("pdf-extract", sequence=2)]
+    records[1]["event.timestamp"] = "2099-01-01T00:00:00Z"
+    body = otlp_json(records, time_unix_nano="0")  # the time then comes from event.timestamp
+    response = user_client.post(URL, body, format="json")
+    message = response.json()["partialSuccess"]["errorMessage"]
+    assert message.startswith("record 1 (tool_result): occurred_at:") and "future" in message
+    assert UsageEvent.objects.count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "body, content_type, encoding, expected",
+    [
+        (b"\x0a\xff\xff", "application/x-protobuf", "", NOT_OTLP_PROTOBUF.split(":")[0]),
+        (b'{"resourceLogs": "nope"}', "application/json", "", NOT_OTLP_JSON.split(":")[0]),
+        (b"not json", "application/json", "", NOT_OTLP_JSON.split(":")[0]),
+        (b"not gzip at all", "application/json", "gzip", NOT_GZIP.split(":")[0]),
+        (b"{}", "text/plain", "", UNSUPPORTED_TYPE.split(",")[0]),
+    ],
+)
+def test_a_malformed_body_is_400_and_stores_nothing(user_client, body, content_type, encoding, expected):
+    headers = {"HTTP_CONTENT_ENCODING": encoding} if encoding else {}
+    response = user_client.post(URL, body, content_type=content_type, **headers)
+    assert response.status_code == 400
+    assert response.json()["detail"].startswith(expected)
+    assert not UsageEvent.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_compressed_body_is_checked_for_size_and_depth(user_client, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+    bomb = gzip.compress(b" " * 10_001)
+    response = user_client.post(URL, bomb, content_type="application/json", HTTP_CONTENT_ENCODING="gzip")
+    assert response.status_code == 413
+    assert response.json()["detail"] == TOO_LARGE.format(limit=10_000)
+    deep = gzip.compress(b"[" * 100 + b"]" * 100)
+    response = user_client.post(URL, deep, content_type="application/json", HTTP_CONTENT_ENCODING="gzip")
+    assert response.status_code == 400
+    assert response.json()["detail"] == TOO_DEEP.format(limit=settings.JSON_MAX_DEPTH)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("scheme", ["Token", "Bearer"])
+def test_an_unknown_token_is_401_and_stores_nothing(api_client, scheme):
+    body = otlp_json([skill_result("pdf-extract", sequence=1)])
+    response = api_client.post(URL, body, format="json", HTTP_AUTHORIZATION=f"{scheme} not-a-real-token")
+    assert response.status_code == 401
+    assert api_client.post(URL, body, format="json").status_code == 401
+    assert not UsageEvent.objects.exists()
+
+
+@pytest.mark.django_db
+def test_protobuf_gets_a_protobuf_answer_naming_rejections(user, api_client):
+    from google.protobuf import json_format
+    from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import (
+        ExportLogsServiceRequest,
+        ExportLogsServiceResponse,
+    )
+
+    message = json_format.ParseDict(
+        otlp_json([{**skill_result("x", sequence=1), "tool_parameters": "not json"}]),
+        ExportLogsServiceRequest(),
+        ignore_unknown_fields=True,
+    )
+    token = Token.objects.create(user=user)
+    response = api_client.post(
+        URL, message.SerializeToString(), content_type="application/x-protobuf", HTTP_AUTHORIZATION=f"Token {token.key}"
+    )
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/x-protobuf"
+    answer = ExportLogsServiceResponse.FromString(response.content)
+    assert answer.partial_success.rejected_log_records == 1
+    assert NO_SKILL_NAME in answer.partial_success.error_message

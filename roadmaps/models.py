@@ -67,11 +67,6 @@ _CATALOG_PLAN = Q(origin=PlanOrigin.CATALOG, catalog_entry__gt="")
 _OTHER_PLAN = ~Q(origin=PlanOrigin.CATALOG) & Q(catalog_entry="")
 
 
-class SkillDeconstructionQuerySet(models.QuerySet):
-    def for_learner(self, user) -> SkillDeconstructionQuerySet:
-        return self if user.is_staff else self.filter(owner=user)
-
-
 class SkillDeconstruction(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="deconstructions")
@@ -86,7 +81,6 @@ class SkillDeconstruction(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = SkillDeconstructionQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -146,9 +140,6 @@ class RoadmapQuerySet(models.QuerySet):
     def archived(self) -> RoadmapQuerySet:
         return self.filter(archived_at__isnull=False)
 
-    def visible_to(self, user) -> RoadmapQuerySet:
-        return self if user.is_staff else self.filter(owner=user)
-
 
 class Roadmap(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -180,11 +171,6 @@ class Roadmap(models.Model):
         return reverse("roadmaps:detail", args=[self.pk])
 
 
-class MilestoneProgressQuerySet(models.QuerySet):
-    def visible_to(self, user) -> MilestoneProgressQuerySet:
-        return self if user.is_staff else self.filter(deconstruction__owner=user)
-
-
 class MilestoneProgress(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     deconstruction = models.ForeignKey(SkillDeconstruction, on_delete=models.CASCADE, related_name="progress")
@@ -198,7 +184,6 @@ class MilestoneProgress(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = MilestoneProgressQuerySet.as_manager()
 
     class Meta:
         ordering = ["deconstruction_id", "created_at", "id"]
@@ -231,11 +216,6 @@ class MilestoneProgress(models.Model):
             raise ValidationError({"milestone_id": [UNKNOWN_MILESTONE.format(milestone=self.milestone_id)]})
 
 
-class PracticeActivityQuerySet(models.QuerySet):
-    def visible_to(self, user) -> PracticeActivityQuerySet:
-        return self if user.is_staff else self.filter(milestone_progress__deconstruction__owner=user)
-
-
 class PracticeActivity(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     milestone_progress = models.ForeignKey(MilestoneProgress, on_delete=models.CASCADE, related_name="activities")
@@ -257,7 +237,6 @@ class PracticeActivity(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     completed_at = models.DateTimeField(null=True, blank=True)
 
-    objects = PracticeActivityQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

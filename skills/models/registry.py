@@ -86,6 +86,9 @@ class SkillVersion(models.Model):
     content = models.TextField(blank=True)
     sha256 = models.CharField(max_length=64, blank=True)
     is_current = models.BooleanField(default=False)
+    current_since = models.DateTimeField(
+        null=True, blank=True, help_text="When it last became current (publish or rollback)."
+    )
     changelog = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(

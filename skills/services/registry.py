@@ -10,6 +10,8 @@ from django.utils import timezone
 
 from skills.models import Skill, SkillUnlock, SkillVersion, Tier, semver_key, validate_semver
 
+from .regressions import REPLACED, ROLLED_BACK, regressions_clear
+
 VERSION_EXISTS = "Version %(version)s of %(skill)s already exists."
 VERSION_UNKNOWN = "%(skill)s has no version %(version)s."
 
@@ -48,11 +50,13 @@ def skill_version_publish(
         content=content,
         sha256=sha256_text(content),
         is_current=True,
+        current_since=timezone.now(),
         changelog=changelog,
         created_by=created_by,
     )
     new_version.full_clean()
     new_version.save()
+    regressions_clear(skill=skill, reason=REPLACED)
     return new_version
 
 
@@ -65,8 +69,9 @@ def skill_version_rollback(*, skill: Skill, version: str) -> SkillVersion:
         raise ValidationError({"version": VERSION_UNKNOWN % {"version": version, "skill": skill.skill_id}})
     if not target.is_current:
         skill.versions.filter(is_current=True).update(is_current=False)
-        target.is_current = True
-        target.save(update_fields=["is_current"])
+        target.is_current, target.current_since = True, timezone.now()
+        target.save(update_fields=["is_current", "current_since"])
+        regressions_clear(skill=skill, reason=ROLLED_BACK.format(version=target.version))
     return target
 
 

@@ -3,7 +3,7 @@
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from skills.models import SessionSkill, SkillDailyUsage, SkillMetrics, SkillUserUsage, UsageEvent
+from skills.models import SessionSkill, SkillDailyUsage, SkillMetrics, SkillUserUsage, SkillVersionUsage, UsageEvent
 
 # Far enough back that event n (5 hours after event n - 1) is not in the future for n < 4,500,
 # and within the retention window (EVENTS_MAX_AGE_DAYS).
@@ -46,5 +46,6 @@ def aggregates_snapshot() -> dict:
         "sessions": rows(SessionSkill, ["session_id", "skill_id"]),
         "users": rows(SkillUserUsage, ["skill_id", "user_id"]),
         "daily": rows(SkillDailyUsage, ["skill_id", "day"]),
+        "versions": rows(SkillVersionUsage, ["skill_version_id"]),
         "events": UsageEvent.objects.count(),
     }

@@ -1,3 +1,3 @@
 """The skills admin: review screens and the dashboard call the same services as the API."""
 
-from . import base, candidates, registry  # noqa: F401  (register the model admins)
+from . import base, candidates, jobs, registry  # noqa: F401  (register the model admins)

@@ -6,16 +6,16 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 
-from skills.models import CandidateReview, EmergenceCandidate
-from skills.services import candidate_approve, candidate_deploy, candidate_reject, emergence_mine
+from skills.models import CandidateReview, EmergenceCandidate, Job
+from skills.services import candidate_approve, candidate_deploy, candidate_reject
 
 from .common import NoteForm
+from .jobs import queue_job
 
 
 class CandidateReviewInline(admin.TabularInline):
@@ -109,9 +109,5 @@ class EmergenceCandidateAdmin(admin.ModelAdmin):
     def mine_view(self, request):
         if not self.has_change_permission(request):
             raise PermissionDenied
-        report = emergence_mine(full=request.POST.get("full") == "1")
-        kind = "Full" if report.full else "Incremental"
-        self.message_user(
-            request, f"{kind} mining: {report.sessions} session(s) mined, {report.candidates} candidate(s) updated."
-        )
-        return HttpResponseRedirect(reverse("admin:skills_emergencecandidate_changelist"))
+        # A job (on the Celery worker when there is a broker): the run's page shows its progress.
+        return queue_job(request, Job.MINE_EMERGENCE_FULL if request.POST.get("full") == "1" else Job.MINE_EMERGENCE)

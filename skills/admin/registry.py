@@ -18,6 +18,8 @@ from django.views.decorators.http import require_POST
 from skills.models import Skill, SkillMetrics, SkillUnlock, SkillVersion, Tier
 from skills.services import skill_unlock_grant, skill_unlock_revoke, skill_version_rollback
 
+from .regressions import RegressionFilter, regression_context
+
 
 class SkillVersionInline(admin.TabularInline):
     model = SkillVersion
@@ -71,10 +73,15 @@ def _metrics_html(metrics: SkillMetrics | None) -> str:
 @admin.register(Skill)
 class SkillAdmin(admin.ModelAdmin):
     list_display = ["skill_id", "display_name", "tier", "category", "trust_level", "enabled", "updated_at"]
-    list_filter = ["enabled", "tier", "category", "trust_level"]
+    list_filter = ["enabled", "tier", "category", "trust_level", RegressionFilter]
     search_fields = ["skill_id", "display_name", "description"]
     readonly_fields = ["metrics_summary", "sha256", "source_path", "created_at", "updated_at"]
     inlines = [SkillVersionInline]
+    change_form_template = "admin/skills/skill/change_form.html"  # the version-regression banner
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {**(extra_context or {}), **regression_context(object_id)}
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("metrics")

@@ -8,8 +8,8 @@ from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 
 from skills.ingestion import metrics_as_of
-from skills.models import Skill, SkillMetrics, SkillUnlock, SkillVersion, Tier
-from skills.selectors import skills_with_current_version
+from skills.models import Skill, SkillMetrics, SkillUnlock, SkillVersion, Tier, VersionRegression
+from skills.selectors import skill_detail, skills_with_current_version
 
 from .common import SkillsAPIMixin
 
@@ -54,15 +54,30 @@ class SkillSerializer(serializers.ModelSerializer):
         return current[0].version if current else None
 
 
+class RegressionSerializer(serializers.ModelSerializer):
+    """A version regression: the current version measures worse than the baseline (see
+    skills/services/regressions.py); each measure with both versions' values, intervals and p-value."""
+
+    baseline_version = serializers.CharField(source="baseline_version.version")
+    current_version = serializers.CharField(source="current_version.version")
+
+    class Meta:
+        model = VersionRegression
+        fields = ["baseline_version", "current_version", "detected_at", "updated_at", "measures"]
+
+
 class SkillDetailSerializer(SkillSerializer):
     current_version = serializers.SerializerMethodField()
     metrics = serializers.SerializerMethodField()
+    regression = serializers.SerializerMethodField(
+        help_text="Set while the current version measures worse than the version before it; null otherwise."
+    )
     metrics_as_of = serializers.SerializerMethodField(
         help_text="The metrics include every event received before this time (events are folded in shortly after)."
     )
 
     class Meta(SkillSerializer.Meta):
-        fields = [*SkillSerializer.Meta.fields, "metrics", "metrics_as_of"]
+        fields = [*SkillSerializer.Meta.fields, "metrics", "metrics_as_of", "regression"]
 
     def get_metrics_as_of(self, skill: Skill) -> datetime:
         return self.context["metrics_as_of"]  # read once by the view
@@ -71,6 +86,11 @@ class SkillDetailSerializer(SkillSerializer):
     def get_current_version(self, skill: Skill) -> dict | None:
         current = getattr(skill, "current_versions", [])
         return SkillVersionSerializer(current[0]).data if current else None
+
+    @extend_schema_field(RegressionSerializer(allow_null=True))
+    def get_regression(self, skill: Skill) -> dict | None:
+        active = getattr(skill, "active_regressions", [])  # prefetched by the selector
+        return RegressionSerializer(active[0]).data if active else None
 
     @extend_schema_field(SkillMetricsSerializer(allow_null=True))
     def get_metrics(self, skill: Skill) -> dict | None:
@@ -100,6 +120,8 @@ class SkillViewSet(SkillsAPIMixin, viewsets.ReadOnlyModelViewSet):
     ordering_fields = ["skill_id", "trust_level", "updated_at"]
 
     def get_queryset(self):
+        if self.action == "retrieve":
+            return skill_detail()
         return skills_with_current_version()
 
     def get_serializer_context(self):

@@ -60,6 +60,7 @@ class JobRun(models.Model):
     class Meta:
         ordering = ["-queued_at", "-id"]
         indexes = [models.Index(fields=["job", "-id"], name="jobrun_job_idx")]
+        permissions = [("run_job", "Can start jobs from the admin")]
         constraints = [
             models.CheckConstraint(condition=Q(status__in=RunStatus.values), name="jobrun_status_valid"),
             models.CheckConstraint(condition=Q(job__in=Job.values), name="jobrun_job_valid"),

@@ -231,8 +231,8 @@ def regression_text(mark: VersionRegression) -> str:
         measure = mark.measures[name]
         flag = "REGRESSED" if measure["regressed"] else "ok"
         lines.append(
-            f"{label}: {_figure(measure['baseline'], scale, unit)} → {_figure(measure['current'], scale, unit)}"
-            f" (p = {_p(measure['p_value'])}) {flag}"
+            f"{label}: {figure_text(measure['baseline'], scale, unit)} → {figure_text(measure['current'], scale, unit)}"
+            f" (p = {p_text(measure['p_value'])}) {flag}"
         )
     site = getattr(settings, "SITE_URL", "").rstrip("/")
     lines += ["", f"Review and roll back: {site}{reverse('admin:skills_skill_change', args=[mark.skill_id])}"]
@@ -246,7 +246,7 @@ MEASURE_LABELS = [
 ]
 
 
-def _figure(estimate: dict, scale: float, unit: str) -> str:
+def figure_text(estimate: dict, scale: float, unit: str) -> str:
     if estimate["value"] is None:
         return "—"
     digits = 1 if unit != " USD" else 6
@@ -254,5 +254,5 @@ def _figure(estimate: dict, scale: float, unit: str) -> str:
     return f"{value}{unit} [{low}, {high}]"
 
 
-def _p(value: float | None) -> str:
+def p_text(value: float | None) -> str:
     return "—" if value is None else f"{value:.2g}"

@@ -41,6 +41,10 @@ def eta_text(done: int, total: int | None, elapsed: float) -> str:
     return text
 
 
+# Off a terminal, a progress line at most this often (tests set 0).
+PLAIN_LINE_SECONDS = 5.0
+
+
 class _AsWritten:
     """Writes text as given: Django's OutputWrapper would end each of tqdm's frames with a newline."""
 
@@ -61,8 +65,9 @@ class TerminalProgress(Progress):
     """A tqdm bar on a terminal; off a terminal, a line every `interval` seconds and one at the
     end (logs and CI keep no carriage-return frames); nothing when verbosity is 0."""
 
-    def __init__(self, stream: TextIO | OutputWrapper, *, verbosity: int = 1, interval: float = 5.0) -> None:
-        self.stream, self.verbosity, self.interval = _AsWritten(stream), verbosity, interval
+    def __init__(self, stream: TextIO | OutputWrapper, *, verbosity: int = 1, interval: float | None = None) -> None:
+        self.stream, self.verbosity = _AsWritten(stream), verbosity
+        self.interval = PLAIN_LINE_SECONDS if interval is None else interval
         self.tty = stream.isatty()
         self.bar: tqdm | None = None
         self.total: int | None = None
@@ -72,7 +77,7 @@ class TerminalProgress(Progress):
         self.total, self.label, self.done = total, label, 0
         self.began = self.last_line = time.monotonic()
         if self.verbosity and self.tty:
-            self.bar = tqdm(total=total, desc=label, file=self.stream, unit_scale=True, dynamic_ncols=True)
+            self.bar = tqdm(total=total, desc=label, file=self.stream, dynamic_ncols=True)
 
     def advance(self, n: int = 1) -> None:
         self.done += n

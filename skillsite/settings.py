@@ -177,6 +177,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # connection the server has closed (e.g. after a restart).
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A streaming replica of the primary for analytics reads (skillsite/routers.py): optional.
+if env.str("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
+    DATABASES["replica"]["CONN_MAX_AGE"] = DATABASES["default"].get("CONN_MAX_AGE", 0)
+    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["replica"].setdefault("OPTIONS", {})["connect_timeout"] = env.int("REPLICA_CONNECT_TIMEOUT", default=2)
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["skillsite.routers.ReplicaRouter"]
+# After the replica could not be reached, reads stay on the primary this long before trying it again.
+REPLICA_RETRY_SECONDS = env.int("REPLICA_RETRY_SECONDS", default=30)
+# The health page and db_health warn past these.
+REPLICA_LAG_WARN_SECONDS = env.int("REPLICA_LAG_WARN_SECONDS", default=30)
+LONG_TRANSACTION_SECONDS = env.int("LONG_TRANSACTION_SECONDS", default=300)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -1,14 +1,17 @@
 """Version regressions: per-version roll-ups, the comparison, the mark, its email and its clearing."""
 
+import io
 import random
 from decimal import Decimal
 
 import pytest
 from django.core import mail
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from skills.ingestion import usage_events_record
-from skills.models import SkillVersion, SkillVersionUsage, VersionRegression
+from skills.jobs import job_run
+from skills.jobs.registry import ROLLUPS_DIFFER
+from skills.models import Job, RunStatus, SkillVersion, SkillVersionUsage, VersionRegression
 from skills.services import skill_version_publish, skill_version_rollback
 from skills.services.regressions import EMAIL_SUBJECT, RECOVERED, regressions_detect
 from tests.factories import SkillFactory, UserFactory
@@ -155,3 +158,17 @@ def test_the_skill_detail_takes_a_fixed_number_of_queries(skill, user_client, dj
         # the skill with its metrics; its current version; its active regression with both versions;
         # metrics_as_of (the oldest queued event)
         user_client.get("/api/skills/pdf-extract/")
+
+
+def test_the_roll_up_check_finds_a_tampered_row_writes_nothing_and_alerts(skill, staff_with_email):
+    record("pdf-extract", "1.0.0", 50, 0.9)
+    SkillFactory(skill_id="quiet")
+    assert call_command("check_rollups", "--sample", "5", stdout=io.StringIO()) is None
+    SkillVersionUsage.objects.filter(skill_version__version="1.0.0").update(total=49)
+    before = aggregates_snapshot()
+    with pytest.raises(CommandError, match="version .* total: stored 49, rebuilt 50"):
+        call_command("check_rollups", "--sample", "5", stdout=io.StringIO())
+    run = job_run(Job.CHECK_ROLLUPS)
+    assert run.status == RunStatus.FAILED and "stored 49, rebuilt 50" in run.message
+    assert mail.outbox[-1].subject == f"[skillsite] {ROLLUPS_DIFFER}" and mail.outbox[-1].to == ["ops@example.com"]
+    assert aggregates_snapshot() == before

@@ -9,6 +9,7 @@ import os
 import time
 
 import pytest
+import redis
 from celery.contrib.testing.worker import start_worker
 from celery.signals import task_postrun
 from django.db import connection, connections
@@ -34,6 +35,10 @@ def _close_connections(**kwargs) -> None:
 
 @pytest.fixture(scope="module")
 def worker():
+    try:
+        redis.Redis.from_url(BROKER, socket_connect_timeout=2).ping()
+    except redis.RedisError as error:
+        pytest.fail(f"these tests run a Celery worker against Redis at {BROKER}, which cannot be reached: {error}")
     app.conf.update(broker_url=BROKER, task_default_queue=QUEUE, task_create_missing_queues=True)
     task_postrun.connect(_close_connections, weak=False)
     with start_worker(app, pool="threads", concurrency=2, perform_ping_check=False, queues=[QUEUE],

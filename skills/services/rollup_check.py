@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import Count
+from django.db.models import Count, DecimalField
 
 from skills.aggregates import Aggregate, merge_into_daily, merge_into_metrics
 from skills.models import SkillDailyUsage, SkillMetrics, SkillVersionUsage, UsageEvent, UsageEventPending
@@ -73,11 +74,21 @@ def rollups_check(*, sample: int, seed: int | None = None, progress: Progress = 
 
 def _compare(kind: str, key, stored, expected, fields: list[str], report: RollupCheckReport) -> None:
     report.rows += 1
+    model = type(stored if stored is not None else expected)
     for name in fields:
-        have = None if stored is None else getattr(stored, name)
-        want = None if expected is None else getattr(expected, name)
+        have = None if stored is None else _as_stored(model, name, getattr(stored, name))
+        want = None if expected is None else _as_stored(model, name, getattr(expected, name))
         if have != want:
             report.differences.append(f"{kind} {key} {name}: stored {_short(have)}, rebuilt {_short(want)}")
+
+
+def _as_stored(model, name: str, value):
+    """A decimal as its column keeps it: SQLite sums decimals as floats (0.800000000000001), which
+    the column rounds to its places when the rebuild writes them."""
+    field = model._meta.get_field(name)
+    if isinstance(field, DecimalField) and value is not None:
+        return Decimal(value).quantize(Decimal(1).scaleb(-field.decimal_places))
+    return value
 
 
 def _short(value) -> str:

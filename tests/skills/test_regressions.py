@@ -161,14 +161,14 @@ def test_the_skill_detail_takes_a_fixed_number_of_queries(skill, user_client, dj
 
 
 def test_the_roll_up_check_finds_a_tampered_row_writes_nothing_and_alerts(skill, staff_with_email):
-    record("pdf-extract", "1.0.0", 50, 0.9)
+    record("pdf-extract", "1.0.0", 400, 0.9)  # costs summing to 0.8: SQLite sums decimals as floats
     SkillFactory(skill_id="quiet")
     assert call_command("check_rollups", "--sample", "5", stdout=io.StringIO()) is None
-    SkillVersionUsage.objects.filter(skill_version__version="1.0.0").update(total=49)
+    SkillVersionUsage.objects.filter(skill_version__version="1.0.0").update(total=399)
     before = aggregates_snapshot()
-    with pytest.raises(CommandError, match="version .* total: stored 49, rebuilt 50"):
+    with pytest.raises(CommandError, match="version .* total: stored 399, rebuilt 400"):
         call_command("check_rollups", "--sample", "5", stdout=io.StringIO())
     run = job_run(Job.CHECK_ROLLUPS)
-    assert run.status == RunStatus.FAILED and "stored 49, rebuilt 50" in run.message
+    assert run.status == RunStatus.FAILED and "stored 399, rebuilt 400" in run.message
     assert mail.outbox[-1].subject == f"[skillsite] {ROLLUPS_DIFFER}" and mail.outbox[-1].to == ["ops@example.com"]
     assert aggregates_snapshot() == before

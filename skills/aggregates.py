@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from skills.models import Outcome, SkillDailyUsage, SkillMetrics
+from skills.models import Outcome, SkillDailyUsage, SkillMetrics, SkillVersionUsage
 from skills.sketch import LatencySketch
 
 # Weight (in invocations) of the neutral prior in the effectiveness score.
@@ -172,3 +172,23 @@ def merge_into_daily(daily: SkillDailyUsage, agg: Aggregate) -> None:
     daily.error_count += agg.outcomes[Outcome.ERROR]
     daily.abandoned_count += agg.outcomes[Outcome.ABANDONED]
     _merge_shared(daily, agg)
+
+
+def merge_into_version(row: SkillVersionUsage, agg: Aggregate, cost_squares: Decimal) -> None:
+    """`cost_squares`: the sum of the events' squared costs (the aggregate keeps no variance)."""
+    row.total += agg.total
+    row.success_count += agg.outcomes[Outcome.SUCCESS]
+    row.failure_count += agg.outcomes[Outcome.FAILURE]
+    row.error_count += agg.outcomes[Outcome.ERROR]
+    row.abandoned_count += agg.outcomes[Outcome.ABANDONED]
+    row.duration_count += agg.duration_count
+    row.duration_sum_ms += agg.duration_sum
+    sketch = LatencySketch(row.latency_sketch)
+    sketch.merge(agg.sketch)
+    row.latency_sketch = sketch.to_json()
+    row.tokens_used_sum += agg.tokens_used
+    row.tokens_saved_sum += agg.tokens_saved
+    row.cost_usd_sum += agg.cost
+    row.cost_usd_sq_sum += cost_squares
+    row.first_invoked_at = min_none(row.first_invoked_at, agg.first)
+    row.last_invoked_at = max_none(row.last_invoked_at, agg.last)

@@ -15,8 +15,9 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from skills.models import Skill, SkillDailyUsage
+from skills.models import Skill, SkillDailyUsage, SkillVersionUsage
 from skills.sketch import LatencySketch
+from skills.stats import wilson, z_for
 
 TOP_N = 10
 
@@ -98,6 +99,7 @@ def dashboard_data(filters: DashboardFilter) -> dict:
         "paths": [[name, count] for name, count in paths.most_common(TOP_N)],
         "total": now.calls,
         "tiles": tiles(now, before),
+        "versions": versions_success(filters.skill_id) if filters.skill_id else [],
     }
 
 
@@ -167,6 +169,26 @@ def tiles(now: PeriodTotals, before: PeriodTotals) -> list[dict]:
             "change": change, "direction": direction,
         })  # fmt: skip
     return shown
+
+
+def versions_success(skill_id: str) -> list[dict]:
+    """The skill's success rate by version, all time (per-version roll-up), with 95 % Wilson
+    intervals, oldest version first: one query."""
+    rows = (
+        SkillVersionUsage.objects.filter(skill_id=skill_id)
+        .select_related("skill_version")
+        .order_by("skill_version__created_at", "skill_version_id")
+    )
+    z = z_for(0.95)
+    result = []
+    for row in rows:
+        rate = wilson(row.success_count, row.total, z)
+        percent = {key: round(100 * getattr(rate, key), 1) for key in ("value", "low", "high")}
+        result.append({
+            "version": row.skill_version.version, "current": row.skill_version.is_current, "uses": row.total,
+            "success_rate": percent["value"], "low": percent["low"], "high": percent["high"],
+        })  # fmt: skip
+    return result
 
 
 def _merged(sketches: list[dict]) -> LatencySketch:

@@ -39,6 +39,7 @@ from skills.models import (
     SkillMetrics,
     SkillVersion,
     UsageEvent,
+    VersionRegression,
 )
 
 
@@ -46,6 +47,14 @@ def skills_with_current_version() -> QuerySet[Skill]:
     """Skills with `current_versions` (a list of 0 or 1) and metrics loaded: 2 queries for any page."""
     return Skill.objects.select_related("metrics").prefetch_related(
         Prefetch("versions", queryset=SkillVersion.objects.filter(is_current=True), to_attr="current_versions")
+    )
+
+
+def skill_detail() -> QuerySet[Skill]:
+    """Skills as `skills_with_current_version`, plus `active_regressions` (0 or 1) with both versions: 3 queries."""
+    active = VersionRegression.objects.active().select_related("baseline_version", "current_version")
+    return skills_with_current_version().prefetch_related(
+        Prefetch("regressions", queryset=active, to_attr="active_regressions")
     )
 
 

@@ -79,6 +79,38 @@ SKILL_HEALTH_FAILING_RATE = env.float("SKILL_HEALTH_FAILING_RATE", default=50.0)
 SKILL_HEALTH_WINDOW_DAYS = env.int("SKILL_HEALTH_WINDOW_DAYS", default=30)
 SKILL_HEALTH_MISFIRE_MIN_SESSIONS = env.int("SKILL_HEALTH_MISFIRE_MIN_SESSIONS", default=5)
 SKILL_HEALTH_MISFIRE_SHARE = env.float("SKILL_HEALTH_MISFIRE_SHARE", default=0.5)
+# Jobs (skills/jobs) run on Celery workers with this broker (e.g. redis://127.0.0.1:6379/0), their
+# schedules kept by django-celery-beat in the database; empty: no broker, jobs run where they are asked for.
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_TIMEZONE = "UTC"
+CELERY_TASK_IGNORE_RESULT = True  # runs are recorded in skills.JobRun, no result backend
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1  # a long job does not hold short ones queued behind it
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# An admin button answers quickly when the broker is down: its run is recorded as failed.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2}
+# Partitions of the usage log made ahead (PostgreSQL), and months of events kept in the live log:
+# whole older partitions go to the skills_archive schema (0: keep everything). Events older than
+# EVENTS_MAX_AGE_DAYS are refused anyway.
+PARTITIONS_AHEAD_MONTHS = env.int("PARTITIONS_AHEAD_MONTHS", default=3)
+EVENT_RETENTION_MONTHS = env.int("EVENT_RETENTION_MONTHS", default=36)
+# Skills whose roll-ups the nightly check compares with a rebuild.
+ROLLUP_CHECK_SAMPLE_SKILLS = env.int("ROLLUP_CHECK_SAMPLE_SKILLS", default=20)
+# Version regressions (skills/services/regressions.py): uses each version needs, the significance
+# level, and the smallest effects worth an alert (success-rate drop as a fraction, p95 and cost rises
+# as fractions of the baseline).
+REGRESSION_MIN_USES = env.int("REGRESSION_MIN_USES", default=100)
+REGRESSION_ALPHA = env.float("REGRESSION_ALPHA", default=0.01)
+REGRESSION_MIN_SUCCESS_DROP = env.float("REGRESSION_MIN_SUCCESS_DROP", default=0.05)
+REGRESSION_MIN_LATENCY_RISE = env.float("REGRESSION_MIN_LATENCY_RISE", default=0.2)
+REGRESSION_MIN_COST_RISE = env.float("REGRESSION_MIN_COST_RISE", default=0.2)
+# The site's address, for links in emails; where emails go (django-environ's EMAIL_URL, e.g.
+# smtp+tls://user:password@smtp.example.org:587; the console by default).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="skillsite@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Every JSON body is refused (400) when nested deeper than this.
 JSON_MAX_DEPTH = env.int("JSON_MAX_DEPTH", default=64)
 
@@ -96,6 +128,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_celery_beat",
     "skills",
     "roadmaps",
 ]
@@ -158,6 +191,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # connection the server has closed (e.g. after a restart).
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A streaming replica of the primary for analytics reads (skillsite/routers.py): optional.
+if env.str("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
+    DATABASES["replica"]["CONN_MAX_AGE"] = DATABASES["default"].get("CONN_MAX_AGE", 0)
+    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["replica"].setdefault("OPTIONS", {})["connect_timeout"] = env.int("REPLICA_CONNECT_TIMEOUT", default=2)
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["skillsite.routers.ReplicaRouter"]
+# After the replica could not be reached, reads stay on the primary this long before trying it again.
+REPLICA_RETRY_SECONDS = env.int("REPLICA_RETRY_SECONDS", default=30)
+# The health page and db_health warn past these.
+REPLICA_LAG_WARN_SECONDS = env.int("REPLICA_LAG_WARN_SECONDS", default=30)
+LONG_TRANSACTION_SECONDS = env.int("LONG_TRANSACTION_SECONDS", default=300)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

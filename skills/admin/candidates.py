@@ -18,12 +18,13 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 
-from skills.models import CANDIDATE_TRANSITIONS, CandidateStatus, EmergenceCandidate, Skill, Tier
+from skills.models import CANDIDATE_TRANSITIONS, CandidateStatus, EmergenceCandidate, Job, Skill, Tier
 from skills.selectors import candidate_evidence, candidate_lifts
-from skills.services import candidate_approve, candidate_deploy, candidate_reject, emergence_mine
+from skills.services import candidate_approve, candidate_deploy, candidate_reject
 from skills.services.emergence import COMPOSITE_TRUST_LEVEL, candidate_transition_error, composite_skill_id
 
 from .common import NoteForm, percent, short_time
+from .jobs import queue_job
 
 LIFT_HELP = (
     "Lift = support ÷ (sessions × the product of each member's share of sessions): how many times more often "
@@ -249,12 +250,8 @@ class EmergenceCandidateAdmin(admin.ModelAdmin):
     def mine_view(self, request):
         if not self.has_change_permission(request):
             raise PermissionDenied
-        report = emergence_mine(full=request.POST.get("full") == "1")
-        kind = "Full" if report.full else "Incremental"
-        self.message_user(
-            request, f"{kind} mining: {report.sessions} session(s) mined, {report.candidates} candidate(s) updated."
-        )
-        return HttpResponseRedirect(reverse("admin:skills_emergencecandidate_changelist"))
+        # A job (on the Celery worker when there is a broker): the run's page shows its progress.
+        return queue_job(request, Job.MINE_EMERGENCE_FULL if request.POST.get("full") == "1" else Job.MINE_EMERGENCE)
 
     def review_view(self, request, object_id: str, action: str):
         """Approve / reject / deploy one candidate: refused at once when its status does not allow it,

@@ -12,6 +12,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from skills.dashboard import DashboardFilter, dashboard_data, skill_choices
+from skillsite.routers import replica_reads
 
 RANGE_BACKWARDS = "The start must be on or before the end."
 RANGE_TOO_LONG = "Choose at most 366 days."
@@ -54,7 +55,8 @@ def dashboard_view(request):
     filters = data = None
     if form.is_valid():
         filters = DashboardFilter(form.cleaned_data["start"], form.cleaned_data["end"], form.cleaned_data["skill"])
-        data = dashboard_data(filters)
+        with replica_reads():  # the replica when there is one (skillsite/routers.py)
+            data = dashboard_data(filters)
         data["links"] = event_links(data, filters)
     context = {
         **admin.site.each_context(request),

@@ -19,6 +19,7 @@ from skills.selectors import Health, version_diff, versions_with_usage, with_hea
 from skills.services import skill_unlock_grant, skill_unlock_revoke, skill_version_rollback
 
 from .common import percent, short_sha, short_time, truncated
+from .regressions import RegressionFilter, regression_context
 
 # Messages start with a word, not the skill id: the admin capitalises a message's first letter.
 ROLLED_BACK = "Rolled back {skill}: version {version} is current."
@@ -115,12 +116,17 @@ class HealthFilter(admin.SimpleListFilter):
 @admin.register(Skill)
 class SkillAdmin(admin.ModelAdmin):
     list_display = ["skill_id", "health", "display_name", "tier", "category", "trust_level", "enabled", "updated_at"]
-    list_filter = ["enabled", HealthFilter, "tier", "category", "trust_level"]
+    list_filter = ["enabled", HealthFilter, RegressionFilter, "tier", "category", "trust_level"]
     search_fields = ["skill_id", "display_name", "description"]
     fields = ["skill_id", "display_name", "description", "enabled", "tier", "category", "trust_level", "meta",
               "metrics_summary", "sha", "source_path", "created_at", "updated_at"]  # fmt: skip
     readonly_fields = ["metrics_summary", "sha", "source_path", "created_at", "updated_at"]
     inlines = [SkillVersionInline]
+    change_form_template = "admin/skills/skill/change_form.html"  # the version-regression banner
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {**(extra_context or {}), **regression_context(object_id)}
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request).select_related("metrics")

@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 
 from skills.ingestion import metrics_as_of
 from skills.selectors import effectiveness_rows, metrics_summary
+from skillsite.routers import replica_reads
 
 from .common import SkillsAPIMixin
 
@@ -72,6 +73,10 @@ class EffectivenessView(SkillsAPIMixin, generics.ListAPIView):
     def get_queryset(self):
         return effectiveness_rows()
 
+    def get(self, request, *args, **kwargs):
+        with replica_reads():  # the replica when there is one (skillsite/routers.py)
+            return super().get(request, *args, **kwargs)
+
 
 SUMMARY = inline_serializer(
     "MetricsSummary",
@@ -96,4 +101,5 @@ class SummaryView(SkillsAPIMixin, APIView):
 
     @extend_schema(responses=SUMMARY)
     def get(self, request):
-        return Response({**metrics_summary(), "metrics_as_of": metrics_as_of()})
+        with replica_reads():  # the replica when there is one (skillsite/routers.py)
+            return Response({**metrics_summary(), "metrics_as_of": metrics_as_of()})

@@ -10,8 +10,8 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from skills.ingestion import metrics_as_of
-from skills.models import Skill, SkillMetrics, SkillVersion, Tier
-from skills.selectors import Health, context_cost, skills_health, skills_with_current_version, with_health
+from skills.models import Skill, SkillMetrics, SkillVersion, Tier, VersionRegression
+from skills.selectors import Health, context_cost, skill_detail, skills_health, skills_with_current_version, with_health
 
 from .agents import AgentSkillActions
 from .common import SkillsAPIMixin
@@ -71,17 +71,32 @@ class ContextCostSerializer(serializers.Serializer):
     body_tokens = serializers.IntegerField(allow_null=True, help_text="The SKILL.md, when loaded.")
 
 
+class RegressionSerializer(serializers.ModelSerializer):
+    """A version regression: the current version measures worse than the baseline (see
+    skills/services/regressions.py); each measure with both versions' values, intervals and p-value."""
+
+    baseline_version = serializers.CharField(source="baseline_version.version")
+    current_version = serializers.CharField(source="current_version.version")
+
+    class Meta:
+        model = VersionRegression
+        fields = ["baseline_version", "current_version", "detected_at", "updated_at", "measures"]
+
+
 class SkillDetailSerializer(SkillSerializer):
     current_version = serializers.SerializerMethodField()
     metrics = serializers.SerializerMethodField()
     health = serializers.SerializerMethodField(help_text="From the roll-ups; see the README's Skill health.")
     context_cost = serializers.SerializerMethodField(help_text="Estimated tokens: four characters a token.")
+    regression = serializers.SerializerMethodField(
+        help_text="Set while the current version measures worse than the version before it; null otherwise."
+    )
     metrics_as_of = serializers.SerializerMethodField(
         help_text="The metrics include every event received before this time (events are folded in shortly after)."
     )
 
     class Meta(SkillSerializer.Meta):
-        fields = [*SkillSerializer.Meta.fields, "metrics", "metrics_as_of", "health", "context_cost"]
+        fields = [*SkillSerializer.Meta.fields, "metrics", "metrics_as_of", "health", "context_cost", "regression"]
 
     @extend_schema_field(SkillHealthSerializer)
     def get_health(self, skill: Skill) -> dict:
@@ -98,6 +113,11 @@ class SkillDetailSerializer(SkillSerializer):
     def get_current_version(self, skill: Skill) -> dict | None:
         current = getattr(skill, "current_versions", [])
         return SkillVersionSerializer(current[0]).data if current else None
+
+    @extend_schema_field(RegressionSerializer(allow_null=True))
+    def get_regression(self, skill: Skill) -> dict | None:
+        active = getattr(skill, "active_regressions", [])  # prefetched by the selector
+        return RegressionSerializer(active[0]).data if active else None
 
     @extend_schema_field(SkillMetricsSerializer(allow_null=True))
     def get_metrics(self, skill: Skill) -> dict | None:
@@ -131,6 +151,8 @@ class SkillViewSet(SkillsAPIMixin, AgentSkillActions, viewsets.ReadOnlyModelView
     ordering_fields = ["skill_id", "trust_level", "updated_at"]
 
     def get_queryset(self):
+        if self.action == "retrieve":
+            return skill_detail()
         return skills_with_current_version()
 
     def get_serializer_context(self):

@@ -17,6 +17,7 @@ from skills.models import Feedback, Outcome, UsageEvent
 from skills.services import feedback_record
 from skillsite.filters import UTCIsoDateTimeFilter
 from skillsite.parsers import JSONParser
+from skillsite.routers import replica_reads
 
 from .common import SkillsAPIMixin
 from .schemas import EVENT_BATCH_REQUEST
@@ -96,6 +97,10 @@ class UsageEventViewSet(SkillsAPIMixin, mixins.ListModelMixin, mixins.CreateMode
 
     def get_queryset(self):
         return UsageEvent.objects.for_user(self.request.user).select_related("skill_version")
+
+    def list(self, request, *args, **kwargs):
+        with replica_reads():  # the replica when there is one (skillsite/routers.py)
+            return super().list(request, *args, **kwargs)
 
     @extend_schema(
         request={"application/json": EVENT_BATCH_REQUEST},

@@ -13,18 +13,27 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from datetime import datetime
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, transaction
 from django.db.models import Min
 from django.utils import timezone
 
-from skills.aggregates import Aggregate, max_none, merge_into_daily, merge_into_metrics, min_none
+from skills.aggregates import (
+    Aggregate,
+    max_none,
+    merge_into_daily,
+    merge_into_metrics,
+    merge_into_version,
+    min_none,
+)
 from skills.models import (
     SessionSkill,
     SkillDailyUsage,
     SkillMetrics,
     SkillUserUsage,
+    SkillVersionUsage,
     UsageEvent,
     UsageEventPending,
 )
@@ -33,6 +42,7 @@ FOLD_CHUNK = 2000  # events a transaction
 FOLD_WHEN_DUE = 20_000  # the most a request folds: the rest waits for the next fold
 FOLDED_COLUMNS = (
     "skill_id",
+    "skill_version_id",
     "user_id",
     "session_id",
     "outcome",
@@ -49,6 +59,9 @@ METRICS_FIELDS = [f.name for f in SkillMetrics._meta.concrete_fields if f.name !
 DAILY_FIELDS = [f.name for f in SkillDailyUsage._meta.concrete_fields if f.name not in {"id", "skill", "day"}]
 SESSION_FIELDS = ["invocation_count", "success_count", "first_invoked_at", "last_invoked_at", "total_duration_ms"]
 USER_FIELDS = ["invocation_count", "first_invoked_at", "last_invoked_at"]
+VERSION_FIELDS = [
+    f.name for f in SkillVersionUsage._meta.concrete_fields if f.name not in {"id", "skill", "skill_version"}
+]
 
 _last_fold = float("-inf")  # this process's, by time.monotonic()
 
@@ -106,6 +119,7 @@ def _fold(events: list[dict], using: str) -> None:
         per_day[(event["skill_id"], event["occurred_at"].date())].add(event)
     _write_daily(per_day, using)
     _write_sessions(events, using)
+    _write_versions(events, using)
     new_users = _write_users(events, using)
     per_skill: dict[str, Aggregate] = defaultdict(Aggregate)
     for (skill_id, _day), day in per_day.items():
@@ -131,6 +145,29 @@ def _write_daily(per_day: dict[tuple[str, object], Aggregate], using: str) -> No
         merge_into_daily(row, aggregate)
     written = [rows[key] for key in sorted(per_day)]
     _upsert(SkillDailyUsage, written, ["skill", "day"], DAILY_FIELDS, using)
+
+
+def _write_versions(events: list[dict], using: str) -> None:
+    """SkillVersionUsage: per (skill, version) counts, latency sketch, tokens and cost (events of a
+    skill without versions carry none and are left out)."""
+    per_version: dict[int, Aggregate] = defaultdict(Aggregate)
+    cost_squares: dict[int, Decimal] = defaultdict(Decimal)
+    skill_of: dict[int, str] = {}
+    for event in events:
+        version = event["skill_version_id"]
+        if version is not None:
+            per_version[version].add(event)
+            cost_squares[version] += event["cost_usd"] * event["cost_usd"]
+            skill_of[version] = event["skill_id"]
+    if not per_version:
+        return
+    stored = SkillVersionUsage.objects.using(using).filter(skill_version_id__in=per_version)
+    rows = {row.skill_version_id: row for row in stored}
+    for version in sorted(per_version):
+        row = rows.setdefault(version, SkillVersionUsage(skill_version_id=version, skill_id=skill_of[version]))
+        merge_into_version(row, per_version[version], cost_squares[version])
+    written = [rows[version] for version in sorted(per_version)]
+    _upsert(SkillVersionUsage, written, ["skill_version"], VERSION_FIELDS, using)
 
 
 def _write_sessions(events: list[dict], using: str) -> None:

@@ -34,6 +34,7 @@ FILLFACTORS = {
     "skills_skilldailyusage": 70,
     "skills_sessionskill": 80,
     "skills_skilluserusage": 80,
+    "skills_skillversionusage": 70,
 }
 
 FUNCTIONS = f"""

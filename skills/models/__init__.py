@@ -7,8 +7,10 @@ from .emergence import (
     MiningRun,
     MiningSession,
 )
-from .metrics import SessionSkill, SkillDailyUsage, SkillMetrics, SkillUserUsage
+from .jobs import RUN_TRANSITIONS, Job, JobRun, RunStatus, Trigger
+from .metrics import SessionSkill, SkillDailyUsage, SkillMetrics, SkillUserUsage, SkillVersionUsage
 from .registry import Skill, SkillUnlock, SkillVersion, Tier, semver_key, validate_semver
+from .regressions import VersionRegression
 from .telemetry import Feedback, Outcome, UsageEvent, UsageEventKey, UsageEventPending
 
 __all__ = [
@@ -19,6 +21,13 @@ __all__ = [
     "CandidateStatus",
     "EmergenceCandidate",
     "Feedback",
+    "Job",
+    "JobRun",
+    "RUN_TRANSITIONS",
+    "RunStatus",
+    "Trigger",
+    "VersionRegression",
+    "SkillVersionUsage",
     "MiningRun",
     "MiningSession",
     "Outcome",

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from .registry import Skill
+from .registry import Skill, SkillVersion
 
 
 class SkillMetrics(models.Model):
@@ -141,3 +141,33 @@ class SkillDailyUsage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.skill_id} on {self.day}"
+
+
+class SkillVersionUsage(models.Model):
+    """Per (skill, version) roll-up: what version regressions are measured on."""
+
+    skill_version = models.OneToOneField(SkillVersion, on_delete=models.CASCADE, related_name="usage")
+    # The skill of the version, kept here so a skill's versions are one lookup.
+    skill = models.ForeignKey(Skill, on_delete=models.CASCADE, related_name="version_usage")
+    total = models.PositiveIntegerField(default=0)
+    success_count = models.PositiveIntegerField(default=0)
+    failure_count = models.PositiveIntegerField(default=0)
+    error_count = models.PositiveIntegerField(default=0)
+    abandoned_count = models.PositiveIntegerField(default=0)
+    duration_count = models.PositiveIntegerField(default=0)
+    duration_sum_ms = models.BigIntegerField(default=0)
+    latency_sketch = models.JSONField(default=dict, blank=True)
+    tokens_used_sum = models.BigIntegerField(default=0)
+    tokens_saved_sum = models.BigIntegerField(default=0)
+    cost_usd_sum = models.DecimalField(max_digits=18, decimal_places=6, default=0)
+    # Sum of squared costs (exact: costs have 6 decimals): the cost's variance, for its test.
+    cost_usd_sq_sum = models.DecimalField(max_digits=30, decimal_places=12, default=0)
+    first_invoked_at = models.DateTimeField(null=True, blank=True)
+    last_invoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["skill_id", "skill_version_id"]
+        verbose_name_plural = "skill version usage"
+
+    def __str__(self) -> str:
+        return f"usage of version {self.skill_version_id} of {self.skill_id}"

@@ -95,6 +95,9 @@ class SkillVersion(models.Model):
         max_length=64, blank=True, help_text="Digest of SKILL.md and the version's files; empty when it has none."
     )
     is_current = models.BooleanField(default=False)
+    current_since = models.DateTimeField(
+        null=True, blank=True, help_text="When it last became current (publish or rollback)."
+    )
     changelog = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(

@@ -50,6 +50,7 @@ from skills.models import (
     Tier,
     UsageEvent,
 )
+from skills.progress import NO_PROGRESS, Progress
 
 from .registry import skill_version_publish
 
@@ -91,15 +92,23 @@ class MiningReport:
     candidates: int
 
 
-def _session_groups(session_ids: list[str] | None) -> list[MiningSession]:
+PROGRESS_EVERY = 10_000  # events between two progress reports
+
+
+def _session_groups(session_ids: list[str] | None, progress: Progress = NO_PROGRESS) -> list[MiningSession]:
     """MiningSession rows computed from the log for these sessions (all sessions when None)."""
     groups: dict[tuple, dict] = {}
+    read = 0
     events = UsageEvent.objects.exclude(session_id="").order_by()
     parts = [events] if session_ids is None else (events.filter(session_id__in=c) for c in _chunks(session_ids))
     for part in parts:
         for session_id, skill_id, outcome, snapshot, occurred_at in part.values_list(
             "session_id", "skill_id", "outcome", "state_snapshot", "occurred_at"
         ).iterator(chunk_size=10_000):
+            read += 1
+            if read == PROGRESS_EVERY:
+                progress.advance(read)
+                read = 0
             snapshot = snapshot if isinstance(snapshot, dict) else {}
             context = tuple(str(snapshot.get(key) or "")[:100] for key in CONTEXT_KEYS)
             group = groups.setdefault(
@@ -110,6 +119,7 @@ def _session_groups(session_ids: list[str] | None) -> list[MiningSession]:
             if outcome == Outcome.SUCCESS:
                 group["success"] += 1
                 group["skills"].add(skill_id)
+    progress.advance(read)
     return [_session_row(key, group) for key, group in groups.items()]
 
 
@@ -221,7 +231,7 @@ def _sessions_since(watermark) -> list[str]:
     return list(events.values_list("session_id", flat=True).distinct())
 
 
-def _replace_sessions(session_ids: list[str]) -> tuple[set[str], set[str], list[MiningSession]]:
+def _replace_sessions(session_ids: list[str], progress: Progress) -> tuple[set[str], set[str], list[MiningSession]]:
     """Drops these sessions' MiningSession rows and recomputes them from the log:
     returns the sets and signatures they had, and the new rows."""
     old_sets, old_signatures = set(), set()
@@ -231,14 +241,15 @@ def _replace_sessions(session_ids: list[str]) -> tuple[set[str], set[str], list[
             old_sets.add(set_hash)
             old_signatures.add(signature)
         old.delete()
-    rows = _session_groups(session_ids)
+    rows = _session_groups(session_ids, progress)
     MiningSession.objects.bulk_create(rows, batch_size=2000)
     return old_sets, old_signatures, rows
 
 
 @transaction.atomic
-def emergence_mine(*, full: bool = False) -> MiningReport:
-    """Re-mines the sessions with new events (or all, with full=True) and refreshes candidates."""
+def emergence_mine(*, full: bool = False, progress: Progress = NO_PROGRESS) -> MiningReport:
+    """Re-mines the sessions with new events (or all, with full=True) and refreshes candidates;
+    `progress` counts the events read."""
     _lock_mining()
     last = MiningRun.objects.filter(finished_at__isnull=False).first()
     watermark = UsageEvent.objects.aggregate(latest=Max("received_at"))["latest"]
@@ -247,17 +258,20 @@ def emergence_mine(*, full: bool = False) -> MiningReport:
     if not run.full and len(session_ids) > max(FULL_RUN_BELOW, MiningSession.objects.count() // 4):
         run.full = True  # most sessions changed: one pass over the log beats thousands of lookups
     if run.full:
+        progress.start(UsageEvent.objects.exclude(session_id="").count(), "mine_emergence --full (events)")
         MiningSession.objects.all().delete()
-        rows = _session_groups(None)
+        rows = _session_groups(None, progress)
         MiningSession.objects.bulk_create(rows, batch_size=2000)
         touched = _refresh_candidates(None, set())
     else:
-        old_sets, old_signatures, rows = _replace_sessions(session_ids)
+        progress.start(None, f"mine_emergence ({len(session_ids):,} sessions' events)")
+        old_sets, old_signatures, rows = _replace_sessions(session_ids, progress)
         affected = old_sets | {row.set_hash for row in rows}
         touched = _refresh_candidates(affected, old_signatures) if affected else 0
     sessions = len({row.session_id for row in rows})  # a session can have rows in several contexts
     run.sessions_mined, run.candidates_touched, run.finished_at = sessions, touched, timezone.now()
     run.save(update_fields=["full", "sessions_mined", "candidates_touched", "finished_at"])
+    progress.finish()
     return MiningReport(full=run.full, sessions=sessions, candidates=touched)
 
 

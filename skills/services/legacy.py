@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from skills.ingestion import EventsTooLarge, InvalidEvents, usage_events_record
+from skills.progress import NO_PROGRESS, Progress
 
 LEGACY_NAMESPACE = uuid.UUID("6f1d2c3e-5b7a-4c8d-9e0f-a1b2c3d4e5f6")
 CHUNK = 500
@@ -39,8 +40,10 @@ class ImportReport:
     failures: list[str] = field(default_factory=list)
 
 
-def legacy_metrics_import(*, paths: list[Path], user=None) -> ImportReport:
+def legacy_metrics_import(*, paths: list[Path], user=None, progress: Progress = NO_PROGRESS) -> ImportReport:
+    """`progress` counts the files read."""
     report = ImportReport()
+    progress.start(len(paths), "import_legacy_metrics (files)")
     for path in paths:
         events: list[tuple[str, dict]] = []
         for position, record in _records(path, report):
@@ -52,6 +55,8 @@ def legacy_metrics_import(*, paths: list[Path], user=None) -> ImportReport:
                 events.append((position, event))
         for start in range(0, len(events), CHUNK):
             _import_chunk(events[start : start + CHUNK], path, user, report)
+        progress.advance()
+    progress.finish()
     return report
 
 

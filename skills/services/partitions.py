@@ -14,6 +14,8 @@ from datetime import date
 
 from django.db import connection, transaction
 
+from skills.progress import NO_PROGRESS, Progress
+
 ARCHIVE_SCHEMA = "skills_archive"
 PARTITION_NAME = re.compile(r"^skills_usageevent_(\d{4})_(\d{2})$")
 NOT_POSTGRES = "Partitions are a PostgreSQL feature; on this database the usage log is a plain table."
@@ -79,15 +81,19 @@ def _live_count(cursor) -> int:
 
 
 @transaction.atomic
-def partitions_archive(*, before: date) -> ArchiveReport:
-    """Moves every monthly partition that ends on or before `before` to the archive schema."""
+def partitions_archive(*, before: date, progress: Progress = NO_PROGRESS) -> ArchiveReport:
+    """Moves every monthly partition that ends on or before `before` to the archive schema;
+    `progress` counts the partitions looked at."""
     _require_postgres()
     with connection.cursor() as cursor:
         _split_old_months_out_of_default(cursor, before)
         total = _live_count(cursor)
         cursor.execute(f"CREATE SCHEMA IF NOT EXISTS {ARCHIVE_SCHEMA}")
         moved, archived = [], 0
-        for name, rows in partitions_list():
+        partitions = partitions_list()
+        progress.start(len(partitions), "archive (partitions)")
+        for name, rows in partitions:
+            progress.advance()
             match = PARTITION_NAME.match(name)
             if not match or _month_start(date(int(match[1]), int(match[2]), 1), 1) > before:
                 continue
@@ -96,6 +102,7 @@ def partitions_archive(*, before: date) -> ArchiveReport:
             moved.append(name)
             archived += rows
         live = _live_count(cursor)
+    progress.finish()
     if live + archived != total:
         raise RuntimeError(COUNTS_DIFFER.format(before=total, live=live, archived=archived))
     return ArchiveReport(before=total, live=live, archived=archived, partitions=moved)

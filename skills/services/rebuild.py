@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import Count, Max, Min, Q, Sum
+from django.db.models import Count, Max, Min, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 
-from skills.aggregates import Aggregate, merge_into_daily, merge_into_metrics
+from skills.aggregates import Aggregate, merge_into_daily, merge_into_metrics, merge_into_version
 from skills.models import (
     Feedback,
     Outcome,
@@ -24,9 +25,11 @@ from skills.models import (
     SkillDailyUsage,
     SkillMetrics,
     SkillUserUsage,
+    SkillVersionUsage,
     UsageEvent,
     UsageEventPending,
 )
+from skills.progress import NO_PROGRESS, Progress
 
 
 @dataclass
@@ -35,6 +38,7 @@ class RebuildReport:
     skills: int
     sessions: int
     days: int
+    versions: int = 0
 
 
 SESSIONS_SQL = """
@@ -51,42 +55,64 @@ FROM skills_usageevent WHERE user_id IS NOT NULL GROUP BY skill_id, user_id
 """
 
 
+REBUILD_STEPS = 8
+
+
 @transaction.atomic
-def metrics_rebuild() -> RebuildReport:
+def metrics_rebuild(*, progress: Progress = NO_PROGRESS) -> RebuildReport:
     """Recomputes SkillMetrics, SessionSkill and the roll-ups from the log; the queue of events
     waiting to be folded is emptied in the same transaction (they are counted here)."""
+    progress.start(REBUILD_STEPS, "rebuild_metrics (steps)")
     if connection.vendor == "postgresql":
         # Writers wait until the rebuild commits, so it sees a log that does not move.
         with connection.cursor() as cursor:
             cursor.execute("LOCK TABLE skills_usageevent IN SHARE MODE")
     # First: waits for folds in progress (they hold their queued rows) to commit.
     UsageEventPending.objects.all().delete()
-    for model in (SkillMetrics, SessionSkill, SkillUserUsage, SkillDailyUsage):
+    for model in (SkillMetrics, SessionSkill, SkillUserUsage, SkillDailyUsage, SkillVersionUsage):
         model.objects.all().delete()
+    progress.advance()
     with connection.cursor() as cursor:
         cursor.execute(SESSIONS_SQL)
         sessions = cursor.rowcount
+        progress.advance()
         cursor.execute(USERS_SQL)
-    per_skill = _aggregates(["skill_id"])
-    per_day = _aggregates(["skill_id", "day"])
+        progress.advance()
+    per_skill = log_aggregates(["skill_id"])
+    progress.advance()
+    per_day = log_aggregates(["skill_id", "day"])
+    progress.advance()
+    per_version = version_aggregates(UsageEvent.objects.all())
+    progress.advance()
     _write_metrics(per_skill)
     _write_daily(per_day)
+    progress.advance()
+    SkillVersionUsage.objects.bulk_create(version_rows(per_version), batch_size=500)
+    progress.advance()
+    progress.finish()
     return RebuildReport(
-        events=sum(agg.total for agg in per_skill.values()), skills=len(per_skill), sessions=sessions, days=len(per_day)
+        events=sum(agg.total for agg in per_skill.values()),
+        skills=len(per_skill),
+        sessions=sessions,
+        days=len(per_day),
+        versions=len(per_version),
     )
 
 
-def _events(keys: list[str]):
-    events = UsageEvent.objects.order_by()
+def _events(keys: list[str], scope: QuerySet | None = None):
+    events = (UsageEvent.objects.all() if scope is None else scope).order_by()
+    if "skill_version_id" in keys:
+        events = events.filter(skill_version__isnull=False)
     return events.annotate(day=TruncDate("occurred_at")) if "day" in keys else events
 
 
-def _aggregates(keys: list[str]) -> dict[tuple, Aggregate]:
-    """One Aggregate per group of `keys` (skill_id, and day for the roll-up)."""
+def log_aggregates(keys: list[str], scope: QuerySet | None = None) -> dict[tuple, Aggregate]:
+    """One Aggregate per group of `keys` (skill_id, and day or version for the roll-ups), over the
+    events of `scope` (the whole log when None)."""
     aggs: dict[tuple, Aggregate] = defaultdict(Aggregate)
     outcome_counts = {o: Count("id", filter=Q(outcome=o)) for o in Outcome.values}
     for row in (
-        _events(keys)
+        _events(keys, scope)
         .values(*keys)
         .annotate(
             total=Count("id"),
@@ -109,29 +135,51 @@ def _aggregates(keys: list[str]) -> dict[tuple, Aggregate]:
         agg.duration_min, agg.duration_max = row["duration_min"], row["duration_max"]
         agg.tokens_used, agg.tokens_saved, agg.cost = row["tokens_used"], row["tokens_saved"], row["cost"]
         agg.first, agg.last = row["first"], row["last"]
-    _add_latencies(aggs, keys)
-    _add_counters(aggs, keys, "workflow_path", "workflow_paths")
-    _add_counters(aggs, keys, "error_type", "error_types")
+    _add_latencies(aggs, keys, scope)
+    if "skill_version_id" not in keys:  # the version roll-up keeps no counters
+        _add_counters(aggs, keys, "workflow_path", "workflow_paths", scope)
+        _add_counters(aggs, keys, "error_type", "error_types", scope)
     if keys == ["skill_id"]:
-        _add_follow_ups(aggs)
+        _add_follow_ups(aggs, scope)
     return aggs
 
 
-def _add_latencies(aggs: dict, keys: list[str]) -> None:
-    rows = _events(keys).filter(latency_ms__isnull=False).values(*keys, "latency_ms").annotate(n=Count("id"))
+def version_aggregates(scope: QuerySet) -> dict[tuple, tuple[Aggregate, Decimal]]:
+    """Per (skill, version) of the events of `scope`: the aggregate and the sum of squared costs."""
+    aggs = log_aggregates(["skill_id", "skill_version_id"], scope)
+    squares: dict[tuple, Decimal] = defaultdict(Decimal)
+    rows = (
+        _events(["skill_version_id"], scope).values("skill_id", "skill_version_id", "cost_usd").annotate(n=Count("id"))
+    )
+    for row in rows.iterator(chunk_size=10_000):
+        squares[(row["skill_id"], row["skill_version_id"])] += row["cost_usd"] * row["cost_usd"] * row["n"]
+    return {key: (agg, squares[key]) for key, agg in aggs.items()}
+
+
+def version_rows(per_version: dict[tuple, tuple[Aggregate, Decimal]]) -> list[SkillVersionUsage]:
+    rows = []
+    for (skill_id, version_id), (agg, squares) in sorted(per_version.items()):
+        row = SkillVersionUsage(skill_id=skill_id, skill_version_id=version_id)
+        merge_into_version(row, agg, squares)
+        rows.append(row)
+    return rows
+
+
+def _add_latencies(aggs: dict, keys: list[str], scope: QuerySet | None) -> None:
+    rows = _events(keys, scope).filter(latency_ms__isnull=False).values(*keys, "latency_ms").annotate(n=Count("id"))
     for row in rows.iterator(chunk_size=10_000):
         aggs[tuple(row[k] for k in keys)].sketch.add(row["latency_ms"], row["n"])
 
 
-def _add_counters(aggs: dict, keys: list[str], column: str, counter: str) -> None:
-    rows = _events(keys).exclude(**{column: ""}).values(*keys, column).annotate(n=Count("id"))
+def _add_counters(aggs: dict, keys: list[str], column: str, counter: str, scope: QuerySet | None) -> None:
+    rows = _events(keys, scope).exclude(**{column: ""}).values(*keys, column).annotate(n=Count("id"))
     for row in rows.iterator(chunk_size=10_000):
         getattr(aggs[tuple(row[k] for k in keys)], counter)[row[column]] = row["n"]
 
 
-def _add_follow_ups(aggs: dict) -> None:
+def _add_follow_ups(aggs: dict, scope: QuerySet | None) -> None:
     # Few events carry follow-up actions; their lists are unpacked here, portably.
-    rows = UsageEvent.objects.order_by().exclude(follow_up_actions=[]).values_list("skill_id", "follow_up_actions")
+    rows = _events([], scope).exclude(follow_up_actions=[]).values_list("skill_id", "follow_up_actions")
     for skill_id, actions in rows.iterator(chunk_size=10_000):
         aggs[(skill_id,)].follow_ups.update(str(action) for action in actions)
 

@@ -11,6 +11,8 @@ from django.utils import timezone
 
 from skills.models import Skill, SkillUnlock, SkillVersion, SkillVersionFile, Tier, semver_key, validate_semver
 
+from .regressions import REPLACED, ROLLED_BACK, regressions_clear
+
 VERSION_EXISTS = "Version %(version)s of %(skill)s already exists."
 VERSION_UNKNOWN = "%(skill)s has no version %(version)s."
 ACCESS_FOUNDATIONAL = "foundational: unlocked for everyone"
@@ -73,6 +75,7 @@ def skill_version_publish(
         sha256=sha256_text(content),
         bundle_sha256=bundle_digest(content, files or {}),
         is_current=True,
+        current_since=timezone.now(),
         changelog=changelog,
         created_by=created_by,
     )
@@ -84,6 +87,7 @@ def skill_version_publish(
         )
         for path, data in sorted((files or {}).items())
     )
+    regressions_clear(skill=skill, reason=REPLACED)
     return new_version
 
 
@@ -96,8 +100,9 @@ def skill_version_rollback(*, skill: Skill, version: str) -> SkillVersion:
         raise ValidationError({"version": VERSION_UNKNOWN % {"version": version, "skill": skill.skill_id}})
     if not target.is_current:
         skill.versions.filter(is_current=True).update(is_current=False)
-        target.is_current = True
-        target.save(update_fields=["is_current"])
+        target.is_current, target.current_since = True, timezone.now()
+        target.save(update_fields=["is_current", "current_since"])
+        regressions_clear(skill=skill, reason=ROLLED_BACK.format(version=target.version))
     return target
 
 

@@ -45,6 +45,7 @@ from django.utils import timezone
 from skills_ref.validator import validate_metadata
 
 from skills.models import Skill, Tier, validate_semver
+from skills.progress import NO_PROGRESS, Progress
 
 from .registry import SKILL_MD, bundle_digest, next_patch_version, sha256_text, skill_version_publish
 
@@ -381,13 +382,14 @@ def _read_all(paths: list[Path], report: SyncReport) -> list[SkillFile]:
     return list(by_name.values())
 
 
-def _write_all(skill_files: list[SkillFile], report: SyncReport, created_by: Actor) -> None:
+def _write_all(skill_files: list[SkillFile], report: SyncReport, created_by: Actor, progress: Progress) -> None:
     # One read for every file's state, so an unchanged folder costs no per-skill query.
     rows = Skill.objects.filter(skill_id__in=[f.name for f in skill_files]).values_list(
         "skill_id", "sha256", "source_path"
     )
     stored = {skill_id: (sha256, source_path) for skill_id, sha256, source_path in rows}
     for skill_file in skill_files:
+        progress.advance()
         if stored.get(skill_file.name) == (skill_file.sha256, skill_file.folder):
             report.unchanged += 1
             continue
@@ -404,15 +406,19 @@ def _write_all(skill_files: list[SkillFile], report: SyncReport, created_by: Act
         report.warnings.extend(Problem(skill_file.path, warning) for warning in warnings)
 
 
-def skills_sync_from_folder(*, root: Path, created_by: Actor = None) -> SyncReport:
-    """Syncs the registry with ROOT/<folder>/SKILL.md; safe to run again (writes nothing then)."""
+def skills_sync_from_folder(*, root: Path, created_by: Actor = None, progress: Progress = NO_PROGRESS) -> SyncReport:
+    """Syncs the registry with ROOT/<folder>/SKILL.md; safe to run again (writes nothing then).
+    `progress` counts the files synced (written, found unchanged or failed)."""
     root = Path(root).resolve()
     if not root.is_dir():
         raise NotADirectoryError(NOT_A_FOLDER.format(root=root))
     report = SyncReport()
     paths = _skill_files(root)
+    progress.start(len(paths), "sync_skills (files)")
     skill_files = _read_all(paths, report)
-    _write_all(skill_files, report, created_by)
+    progress.advance(len(paths) - len(skill_files))  # unreadable: done with
+    _write_all(skill_files, report, created_by, progress)
+    progress.finish()
     if not paths:
         # An empty folder is far likelier an unmounted volume or a typo than "remove every skill".
         report.warnings.append(Problem(root, NO_SKILLS_FOUND))

@@ -3,12 +3,13 @@
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from skills.models import SessionSkill, SkillDailyUsage, SkillMetrics, SkillUserUsage, UsageEvent
+from skills.models import SessionSkill, SkillDailyUsage, SkillMetrics, SkillUserUsage, SkillVersionUsage, UsageEvent
 
-# Recent (the dashboard's default range shows it), and far enough back that event n (2 hours
-# after event n - 1) is not in the future for n < 1,200.
+# Recent (the dashboard's default range shows it) and in the past: event n falls 2 hours after event
+# n - 1, wrapping around after 99 days, so no event is ahead of now.
 BASE_TIME = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0) - timedelta(days=100)
 HOURS_APART = 2
+WRAP_HOURS = 99 * 24
 
 
 def event_payload(n: int = 0, **overrides) -> dict:
@@ -27,7 +28,7 @@ def event_payload(n: int = 0, **overrides) -> dict:
         "tokens_saved": 10 + n % 5,
         "cost_usd": f"0.{n % 10:02d}1000",
         "state_snapshot": {"tier": "standard", "element": "water", "realm": "code"},
-        "occurred_at": (BASE_TIME + timedelta(hours=n * HOURS_APART)).isoformat(),
+        "occurred_at": (BASE_TIME + timedelta(hours=n * HOURS_APART % WRAP_HOURS)).isoformat(),
     }
     payload.update(overrides)
     return payload
@@ -47,5 +48,6 @@ def aggregates_snapshot() -> dict:
         "sessions": rows(SessionSkill, ["session_id", "skill_id"]),
         "users": rows(SkillUserUsage, ["skill_id", "user_id"]),
         "daily": rows(SkillDailyUsage, ["skill_id", "day"]),
+        "versions": rows(SkillVersionUsage, ["skill_version_id"]),
         "events": UsageEvent.objects.count(),
     }

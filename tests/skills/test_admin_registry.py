@@ -97,8 +97,9 @@ def test_the_skill_page_runs_a_fixed_number_of_queries(admin_client, pdf, django
     extra = [event_payload(n, skill_id="pdf", skill_version="1.0.0") for n in range(10, 10 + n_events)]
     usage_events_record(events=extra, user=None)
     ContentType.objects.get_for_model(Skill)  # cached per process: warm, whichever test ran first
-    # session, user, the skill with its metrics, the versions with their authors and uses / successes (subqueries)
-    with django_assert_num_queries(4):
+    # session, user, the skill's active regression (the banner), the skill with its metrics, the versions
+    # with their authors and uses / successes (subqueries)
+    with django_assert_num_queries(5):
         admin_client.get(SKILL_PAGE)
 
 

@@ -171,3 +171,25 @@ def test_staff_need_the_permission_to_view_the_daily_roll_up(client):
 
 def test_the_admin_index_links_to_the_dashboard(admin_client):
     assert DASHBOARD in admin_client.get("/admin/").content.decode()
+
+
+def test_a_chosen_skill_shows_its_success_rate_by_version(admin_client, django_assert_num_queries):
+    from skills.ingestion import usage_events_record
+    from skills.services import skill_version_publish
+    from tests.factories import SkillFactory, UserFactory
+    from tests.skills.telemetry_helpers import event_payload
+
+    skill = SkillFactory(skill_id="pdf-extract")
+    skill_version_publish(skill=skill, content="one", version="1.0.0")
+    events = [event_payload(n, skill_id="pdf-extract", outcome="success" if n % 10 else "failure") for n in range(40)]
+    usage_events_record(events=events, user=UserFactory())
+    skill_version_publish(skill=skill, content="two", version="2.0.0")
+    usage_events_record(events=[event_payload(n, skill_id="pdf-extract", outcome="failure") for n in range(40, 50)],
+                        user=UserFactory())  # fmt: skip
+    with django_assert_num_queries(5):
+        # the session, the user, the skills of the filter, the daily roll-up rows, the version roll-up rows
+        first_day = BASE_TIME.date()
+        page = admin_client.get(f"{DASHBOARD}?start={first_day}&end={first_day}&skill=pdf-extract").content.decode()
+    assert 'id="versions-chart"' in page
+    assert "<td>1.0.0</td><td>40</td><td>90.0 %</td>" in page
+    assert "<td>2.0.0 (current)</td><td>10</td><td>0.0 %</td>" in page

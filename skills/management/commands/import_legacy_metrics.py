@@ -2,6 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from skills.progress import TerminalProgress
 from skills.services.legacy import legacy_metrics_import
 
 
@@ -11,8 +12,8 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("files", nargs="+", type=Path)
 
-    def handle(self, *args, files, **options):
-        report = legacy_metrics_import(paths=files)
+    def handle(self, *args, files, verbosity, **options):
+        report = legacy_metrics_import(paths=files, progress=TerminalProgress(self.stderr, verbosity=verbosity))
         for failure in report.failures:
             self.stderr.write(f"FAILED {failure}")
         self.stdout.write(

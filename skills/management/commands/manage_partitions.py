@@ -3,6 +3,7 @@ from datetime import date, datetime
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from skills.progress import TerminalProgress
 from skills.services.partitions import (
     PartitionsUnsupported,
     partitions_archive,
@@ -29,14 +30,16 @@ class Command(BaseCommand):
         parser.add_argument("--archive-before", type=month, metavar="YYYY-MM")
         parser.add_argument("--list", action="store_true", dest="show", help="list the partitions and their rows")
 
-    def handle(self, *args, ahead, archive_before, show, **options):
+    def handle(self, *args, ahead, archive_before, show, verbosity, **options):
         if ahead < 0:
             raise CommandError("--ahead must be 0 or more")
         try:
             created = partitions_ensure(today=timezone.now().date(), months_ahead=ahead)
             self.stdout.write(f"partitions created: {', '.join(created) or 'none (all present)'}")
             if archive_before:
-                report = partitions_archive(before=archive_before)
+                report = partitions_archive(
+                    before=archive_before, progress=TerminalProgress(self.stderr, verbosity=verbosity)
+                )
                 self.stdout.write(
                     f"archived {len(report.partitions)} partition(s) ({', '.join(report.partitions) or '-'}): "
                     f"{report.archived:,} events; live {report.live:,} + archived {report.archived:,} "

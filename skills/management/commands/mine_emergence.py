@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand
 
+from skills.progress import TerminalProgress
 from skills.services.emergence import emergence_mine
 
 
@@ -13,7 +14,7 @@ class Command(BaseCommand):
         parser.add_argument("--full", action="store_true", help="re-mine every session")
 
     def handle(self, *args, full, verbosity, **options):
-        report = emergence_mine(full=full)
+        report = emergence_mine(full=full, progress=TerminalProgress(self.stderr, verbosity=verbosity))
         kind = "full" if report.full else "incremental"
         if verbosity:
             self.stdout.write(

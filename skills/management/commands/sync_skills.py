@@ -4,6 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from skills.progress import TerminalProgress
 from skills.services.sync import skills_sync_from_folder
 
 SOME_FAILED = "{count} skill file(s) could not be synced (see FAILED above)"
@@ -17,7 +18,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, path: Path, verbosity: int, **options):
         try:
-            report = skills_sync_from_folder(root=path)
+            report = skills_sync_from_folder(root=path, progress=TerminalProgress(self.stderr, verbosity=verbosity))
         except NotADirectoryError as error:
             raise CommandError(str(error)) from error
         if verbosity > 0:

@@ -1,0 +1,151 @@
+"""Running a job: its lock, its JobRun row, its progress; queued on Celery or run inline."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import DatabaseError, connection
+from django.utils import timezone
+
+from skills.models import RUN_TRANSITIONS, JobRun, RunStatus, Trigger
+from skills.progress import Progress
+
+from .registry import JOBS, LOCKS
+
+logger = logging.getLogger("skills.jobs")
+
+ALREADY_RUNNING = "another run of this job was in progress: nothing done"
+BROKER_DOWN = "could not queue the job on the broker ({error}); run it with its command instead"
+ILLEGAL_TRANSITION = "run {run} cannot go from {current} to {target}"
+PROGRESS_KEY = "skills:jobrun:{id}:progress"
+PROGRESS_TTL = 24 * 3600
+# Older runs of a job beyond this many are deleted as each run ends (the fold runs every few seconds).
+RUNS_KEPT = 500
+
+
+class RunProgress(Progress):
+    """Publishes a run's counts in the cache, where the admin reads them: the job's own writes may
+    sit in a transaction the admin cannot see until it commits. At most one write per interval."""
+
+    def __init__(self, run_id: int, interval: float = 0.5) -> None:
+        self.key, self.interval = PROGRESS_KEY.format(id=run_id), interval
+        self.done, self.total, self.last = 0, None, float("-inf")
+
+    def start(self, total: int | None, label: str = "") -> None:
+        self.done, self.total = 0, total
+        self._publish()
+
+    def advance(self, n: int = 1) -> None:
+        self.done += n
+        if time.monotonic() - self.last >= self.interval:
+            self._publish()
+
+    def finish(self) -> None:
+        self._publish()
+
+    def _publish(self) -> None:
+        self.last = time.monotonic()
+        cache.set(self.key, (self.done, self.total), PROGRESS_TTL)
+
+
+def run_progress(run: JobRun) -> tuple[int, int | None]:
+    """(done, total) of a run: published counts while it runs, the stored ones once it is over."""
+    if run.status == RunStatus.RUNNING:
+        published = cache.get(PROGRESS_KEY.format(id=run.pk))
+        if published:
+            return published
+    return run.progress_done, run.progress_total
+
+
+@contextmanager
+def job_lock(name: str) -> Iterator[bool]:
+    """True when this process holds the job's lock (a PostgreSQL session advisory lock: released
+    at the end, or by the server if the worker dies). SQLite lets one writer at a time and every
+    job is idempotent, so there a second run waits for the first, then finds little to do."""
+    if connection.vendor != "postgresql":
+        yield True
+        return
+    key = zlib.crc32(f"skillsite.job.{name}".encode())
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [key])
+        acquired = cursor.fetchone()[0]
+    try:
+        yield acquired
+    finally:
+        if acquired:
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
+            except DatabaseError:
+                pass  # the connection is gone, and its lock with it
+
+
+def _move(run: JobRun, target: str, **fields) -> JobRun:
+    if target not in RUN_TRANSITIONS[run.status]:
+        raise ValueError(ILLEGAL_TRANSITION.format(run=run.pk, current=run.status, target=target))
+    run.status = target
+    for name, value in fields.items():
+        setattr(run, name, value)
+    run.save(update_fields=["status", *fields])
+    return run
+
+
+def _finish(run: JobRun, status: str, message: str, progress: RunProgress | None = None) -> JobRun:
+    now = timezone.now()
+    started = run.started_at or now
+    fields = {"finished_at": now, "duration_seconds": (now - started).total_seconds(), "message": message}
+    if progress is not None:
+        fields.update(progress_done=progress.done, progress_total=progress.total)
+        cache.delete(progress.key)
+    _move(run, status, **fields)
+    _prune(run.job)
+    return run
+
+
+def _prune(job: str) -> None:
+    oldest_kept = JobRun.objects.filter(job=job).order_by("-id").values_list("id", flat=True)[RUNS_KEPT - 1 : RUNS_KEPT]
+    if oldest_kept:
+        JobRun.objects.filter(job=job, id__lt=oldest_kept[0]).exclude(status=RunStatus.RUNNING).delete()
+
+
+def job_run(job: str, *, run: JobRun | None = None, trigger: str = Trigger.SCHEDULE, task_id: str = "") -> JobRun:
+    """Runs the job now, in this process, and records it (in `run` when one was queued)."""
+    if run is None:
+        run = JobRun.objects.create(job=job, trigger=trigger, task_id=task_id, queued_at=timezone.now())
+    with job_lock(LOCKS.get(job, job)) as acquired:
+        if not acquired:
+            return _finish(run, RunStatus.SKIPPED, ALREADY_RUNNING)
+        _move(run, RunStatus.RUNNING, started_at=timezone.now())
+        progress = RunProgress(run.pk)
+        try:
+            message = JOBS[job](progress)
+        except Exception as error:  # recorded on the run: the admin shows why
+            logger.exception("job %s (run %s) failed", job, run.pk)
+            return _finish(run, RunStatus.FAILED, f"{type(error).__name__}: {error}", progress)
+        return _finish(run, RunStatus.SUCCEEDED, message, progress)
+
+
+def job_enqueue(job: str, *, trigger: str = Trigger.ADMIN, requested_by=None) -> JobRun:
+    """Queues the job on Celery, or runs it here when no broker is configured (CELERY_BROKER_URL)."""
+    broker = bool(settings.CELERY_BROKER_URL)
+    run = JobRun.objects.create(
+        job=job, trigger=trigger, requested_by=requested_by, queued_at=timezone.now(),
+        task_id=str(uuid.uuid4()) if broker else "",
+    )  # fmt: skip
+    if not broker:
+        return job_run(job, run=run)
+    from skills.tasks import TASKS  # the tasks import this module
+
+    try:
+        TASKS[job].apply_async(kwargs={"run_id": run.pk}, task_id=run.task_id)
+    except Exception as error:  # kombu's connection errors vary by transport
+        logger.error("job %s could not be queued: %s", job, error)
+        return _finish(run, RunStatus.FAILED, BROKER_DOWN.format(error=error))
+    return run

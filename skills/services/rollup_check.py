@@ -1,0 +1,124 @@
+"""The nightly check: do the stored roll-ups equal `rebuild_metrics` on a sample of skills?
+
+The sampled skills' aggregates are computed from the log with the rebuild's own queries
+(`skills.services.rebuild`), over the events already folded (the queued ones are not in the
+roll-ups yet), and compared field by field with the stored SkillMetrics, SkillDailyUsage and
+SkillVersionUsage rows. Nothing is written. On PostgreSQL the reads share one REPEATABLE READ
+snapshot, so a fold committing meanwhile cannot make the two sides disagree.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import connection, transaction
+from django.db.models import Count, DecimalField
+
+from skills.aggregates import Aggregate, merge_into_daily, merge_into_metrics
+from skills.models import SkillDailyUsage, SkillMetrics, SkillVersionUsage, UsageEvent, UsageEventPending
+from skills.progress import NO_PROGRESS, Progress
+
+from .rebuild import log_aggregates, version_aggregates, version_rows
+
+METRICS_COMPARED = [
+    "total_invocations", "completed_count", "failed_count", "error_count", "abandoned_count", "duration_count",
+    "duration_sum_ms", "duration_min_ms", "duration_max_ms", "p50_ms", "p95_ms", "p99_ms", "latency_sketch",
+    "workflow_paths", "error_types", "follow_up_actions", "tokens_used_sum", "tokens_saved_sum", "cost_usd_sum",
+    "first_invoked", "last_invoked", "unique_users",
+]  # fmt: skip
+DAILY_COMPARED = [f.name for f in SkillDailyUsage._meta.concrete_fields if f.name not in {"id"}]
+VERSION_COMPARED = [f.name for f in SkillVersionUsage._meta.concrete_fields if f.name not in {"id"}]
+MAX_LISTED = 20
+
+
+@dataclass
+class RollupCheckReport:
+    skills: list[str] = field(default_factory=list)
+    rows: int = 0
+    differences: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        head = f"{len(self.skills)} skill(s), {self.rows} roll-up row(s) compared with a rebuild: "
+        if not self.differences:
+            return head + "all equal"
+        shown = self.differences[:MAX_LISTED]
+        more = len(self.differences) - len(shown)
+        return (
+            head + f"{len(self.differences)} difference(s):\n" + "\n".join(shown) + (f"\n… {more} more" if more else "")
+        )
+
+
+def rollups_check(*, sample: int, seed: int | None = None, progress: Progress = NO_PROGRESS) -> RollupCheckReport:
+    """Compares the roll-ups of `sample` random skills (all when fewer) with what a rebuild computes."""
+    progress.start(4, "check_rollups (steps)")
+    outermost = not connection.in_atomic_block
+    with transaction.atomic():
+        if outermost and connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        skills = sorted(SkillMetrics.objects.values_list("skill_id", flat=True))
+        skills = sorted(random.Random(seed).sample(skills, min(sample, len(skills))))
+        report = RollupCheckReport(skills=skills)
+        scope = UsageEvent.objects.filter(skill_id__in=skills).exclude(id__in=UsageEventPending.objects.values("id"))
+        _compare_metrics(scope, skills, report)
+        progress.advance()
+        _compare_daily(scope, skills, report)
+        progress.advance()
+        _compare_versions(scope, skills, report)
+        progress.advance(2)
+    progress.finish()
+    return report
+
+
+def _compare(kind: str, key, stored, expected, fields: list[str], report: RollupCheckReport) -> None:
+    report.rows += 1
+    model = type(stored if stored is not None else expected)
+    for name in fields:
+        have = None if stored is None else _as_stored(model, name, getattr(stored, name))
+        want = None if expected is None else _as_stored(model, name, getattr(expected, name))
+        if have != want:
+            report.differences.append(f"{kind} {key} {name}: stored {_short(have)}, rebuilt {_short(want)}")
+
+
+def _as_stored(model, name: str, value):
+    """A decimal as its column keeps it: SQLite sums decimals as floats (0.800000000000001), which
+    the column rounds to its places when the rebuild writes them."""
+    field = model._meta.get_field(name)
+    if isinstance(field, DecimalField) and value is not None:
+        return Decimal(value).quantize(Decimal(1).scaleb(-field.decimal_places))
+    return value
+
+
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _compare_metrics(scope, skills: list[str], report: RollupCheckReport) -> None:
+    per_skill = log_aggregates(["skill_id"], scope)
+    users = dict(
+        scope.order_by().values("skill_id").annotate(n=Count("user_id", distinct=True)).values_list("skill_id", "n")
+    )
+    for stored in SkillMetrics.objects.filter(skill_id__in=skills):
+        expected = SkillMetrics(skill_id=stored.skill_id)
+        merge_into_metrics(expected, per_skill.get((stored.skill_id,), Aggregate()), users.get(stored.skill_id, 0))
+        _compare("metrics", stored.skill_id, stored, expected, METRICS_COMPARED, report)
+
+
+def _compare_daily(scope, skills: list[str], report: RollupCheckReport) -> None:
+    stored = {(row.skill_id, row.day): row for row in SkillDailyUsage.objects.filter(skill_id__in=skills)}
+    expected = {}
+    for (skill_id, day), agg in log_aggregates(["skill_id", "day"], scope).items():
+        expected[(skill_id, day)] = row = SkillDailyUsage(skill_id=skill_id, day=day)
+        merge_into_daily(row, agg)
+    for key in sorted(stored.keys() | expected.keys()):
+        _compare("daily", f"{key[0]} {key[1]}", stored.get(key), expected.get(key), DAILY_COMPARED, report)
+
+
+def _compare_versions(scope, skills: list[str], report: RollupCheckReport) -> None:
+    stored = {row.skill_version_id: row for row in SkillVersionUsage.objects.filter(skill_id__in=skills)}
+    expected = {row.skill_version_id: row for row in version_rows(version_aggregates(scope))}
+    for key in sorted(stored.keys() | expected.keys()):
+        _compare("version", key, stored.get(key), expected.get(key), VERSION_COMPARED, report)

@@ -8,11 +8,12 @@ fold is due, by the scheduled job, and by `rebuild_metrics`.
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db import DEFAULT_DB_ALIAS, IntegrityError, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
 from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
@@ -107,12 +108,13 @@ def _conflict(owned: _Owned) -> dict:
 
 
 def _store(events: list[_Owned], now, using: str) -> int:
-    """Inserts the events not received before, in one transaction; returns how many."""
+    """Inserts the events not received before; returns how many. The events go in with one
+    statement (an INSERT or a COPY, whose triggers register and queue them), atomic by itself."""
     # A concurrent post of the same new id makes the registry refuse the insert (its unique key
     # decides); the second attempt reads that event as received before: a retry, or a conflict.
     for attempt in (1, 2):
         try:
-            with transaction.atomic(using=using):
+            with _savepoint_in_a_callers_transaction(using):
                 new = _not_received_before(events, using)
                 if new:
                     _insert(new, now, using)
@@ -121,6 +123,12 @@ def _store(events: list[_Owned], now, using: str) -> int:
             if attempt == 2:
                 raise
     raise AssertionError("unreachable")
+
+
+def _savepoint_in_a_callers_transaction(using: str):
+    """Within a caller's transaction, a savepoint, so that a refused insert leaves the caller's
+    transaction usable; outside one, nothing is needed (and nothing spent on BEGIN and COMMIT)."""
+    return transaction.atomic(using=using) if connections[using].in_atomic_block else nullcontext()
 
 
 def _not_received_before(events: list[_Owned], using: str) -> list[_Owned]:
@@ -149,6 +157,8 @@ def _insert(events: list[_Owned], now, using: str) -> None:
     rows = [_row(owned, versions, now) for owned in events]
     if uses_copy(using) and len(rows) >= COPY_THRESHOLD:
         copy_events(rows, using)
+    elif len(rows) == 1:
+        UsageEvent(**rows[0]).save(using=using, force_insert=True)  # unlike bulk_create, no BEGIN / COMMIT
     else:
         UsageEvent.objects.using(using).bulk_create([UsageEvent(**row) for row in rows])
 

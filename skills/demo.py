@@ -236,7 +236,9 @@ def seed_demo() -> DemoResult:
     advanced = Skill.objects.filter(tier__in=[Tier.ADVANCED, Tier.EXPERT]).order_by("skill_id")
     for learner, skill in zip(learners, advanced, strict=False):
         if not skill.unlocks.filter(user=learner).exists():
-            skill_unlock_grant(user=learner, skill=skill, reason="demo: completed onboarding", granted_by=admin)
+            skill_unlock_grant(
+                user=learner, skill_id=skill.skill_id, reason="demo: completed onboarding", granted_by=admin
+            )
     _record_demo_events(learners, admin)
     _demo_reviews(admin)
     _demo_roadmap(learners[0])

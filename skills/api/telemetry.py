@@ -149,12 +149,23 @@ class FeedbackSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "created_at"]
 
 
+class FeedbackFilter(django_filters.FilterSet):
+    tag = django_filters.CharFilter(
+        field_name="tags", lookup_expr="has_element", label="Feedback carrying this tag (exact, case-sensitive)"
+    )
+
+    class Meta:
+        model = Feedback
+        fields = ["skill", "rating", "tag"]
+
+
 class FeedbackViewSet(SkillsAPIMixin, mixins.CreateModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
-    """Feedback on a skill (rating 1–5 or none, tags, notes, optionally about one of your events)."""
+    """Feedback on a skill (rating 1–5 or none, tags, notes, optionally about one of your events). A
+    skill the registry has not seen is registered, disabled, as events do."""
 
     queryset = Feedback.objects.none()
     serializer_class = FeedbackSerializer
-    filterset_fields = ["skill", "rating"]
+    filterset_class = FeedbackFilter
     throttle_scope = "ingest"
 
     def get_queryset(self):

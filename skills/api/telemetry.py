@@ -141,7 +141,7 @@ class FeedbackSerializer(serializers.ModelSerializer):
     rating = serializers.IntegerField(min_value=1, max_value=5, allow_null=True, required=False)
     tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False, max_length=20)
     event_id = serializers.UUIDField(required=False, allow_null=True, write_only=True)
-    event = serializers.SlugRelatedField(slug_field="event_id", read_only=True)
+    event = serializers.SlugRelatedField(slug_field="event_id", read_only=True, allow_null=True)
 
     class Meta:
         model = Feedback

@@ -220,7 +220,7 @@ def _autocomplete(field_name: str, placeholder: str) -> SearchSelectMultiple:
     return SearchSelectMultiple(SkillUnlock._meta.get_field(field_name), admin.site, placeholder)
 
 
-PENDING_STATE = "pending: takes effect when {skill} is registered"
+PENDING_STATE = "pending (until registered)"
 PENDING_REVOKED_STATE = "pending, revoked"
 NO_SKILLS_CHOSEN = "Choose a skill, or name one not registered yet."
 PENDING_REGISTERED = "{skill} is registered: choose it in Skills."
@@ -337,7 +337,7 @@ class SkillUnlockAdmin(admin.ModelAdmin):
     def state(self, unlock: SkillUnlock) -> str:
         tier = getattr(unlock, "skill_tier", None)
         if tier is None:
-            return PENDING_STATE.format(skill=unlock.skill_id) if unlock.unlocked else PENDING_REVOKED_STATE
+            return PENDING_STATE if unlock.unlocked else PENDING_REVOKED_STATE
         if tier == Tier.FOUNDATIONAL:
             return "always unlocked (foundational)"
         return "unlocked" if unlock.unlocked else "locked"

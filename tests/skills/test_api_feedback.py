@@ -7,6 +7,7 @@ from skills.models import Feedback, Skill, SkillMetrics
 from skills.services import feedback_record
 from skills.services.metrics import EVENT_UNKNOWN, FEEDBACK_REGISTERED_DESCRIPTION
 from skills.services.registry import SKILL_ID_INVALID
+from skillsite.lookups import NOT_A_STRING
 from tests.factories import SkillFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -112,3 +113,8 @@ def test_the_admin_filters_feedback_by_tag_and_links_each_tag(admin_client, tagg
     assert '<a href="?tag=say%20%22slow%22">say &quot;slow&quot;</a>' in html
     choices = [choice["display"] for choice in page.context["cl"].filter_specs[1].choices(page.context["cl"])]
     assert choices == ["All", "Slow", 'say "slow"', "slow", "slowish", "wrong-format", "ünïcode"]
+
+
+def test_has_element_compares_strings_only():
+    with pytest.raises(TypeError, match=NOT_A_STRING.format(type="int")):
+        list(Feedback.objects.filter(tags__has_element=3))

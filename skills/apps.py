@@ -14,4 +14,7 @@ class SkillsConfig(AppConfig):
     verbose_name = "Agent skills"
 
     def ready(self) -> None:
+        from skillsite.lookups import register
+
+        register()
         post_migrate.connect(_schedules_after_migrate, sender=self)

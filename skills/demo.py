@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from skills.ingestion import usage_events_record, usage_rollups_fold
-from skills.models import EmergenceCandidate, Skill, Tier, UsageEvent
+from skills.models import EmergenceCandidate, Skill, SkillUnlock, Tier, UsageEvent
 from skills.services import (
     candidate_approve,
     candidate_deploy,
@@ -32,6 +32,8 @@ DEMO_ADMIN_USERNAME = "admin"
 DEMO_ADMIN_PASSWORD = "skillsite-demo-admin"
 DEMO_LEARNER_PASSWORD = "skillsite-demo-learner"
 DEMO_LEARNERS = ["ada", "grace", "linus"]
+# Granted ahead of its registration: the admin lists it as pending until a sync registers the skill.
+DEMO_PENDING_UNLOCK = ("k8s-deploy", "demo: granted before the skill is synced")
 
 # (skill_id, display name, tier, category, trust level, versions, triggers)
 DEMO_SKILLS = [
@@ -236,7 +238,12 @@ def seed_demo() -> DemoResult:
     advanced = Skill.objects.filter(tier__in=[Tier.ADVANCED, Tier.EXPERT]).order_by("skill_id")
     for learner, skill in zip(learners, advanced, strict=False):
         if not skill.unlocks.filter(user=learner).exists():
-            skill_unlock_grant(user=learner, skill=skill, reason="demo: completed onboarding", granted_by=admin)
+            skill_unlock_grant(
+                user=learner, skill_id=skill.skill_id, reason="demo: completed onboarding", granted_by=admin
+            )
+    pending_id, pending_reason = DEMO_PENDING_UNLOCK
+    if not SkillUnlock.objects.filter(user=learners[1], skill_id=pending_id).exists():
+        skill_unlock_grant(user=learners[1], skill_id=pending_id, reason=pending_reason, granted_by=admin)
     _record_demo_events(learners, admin)
     _demo_reviews(admin)
     _demo_roadmap(learners[0])

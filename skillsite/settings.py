@@ -287,6 +287,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "SkillTypeEnum": "roadmaps.choices.SkillType",
         "ActivityTypeEnum": "roadmaps.choices.ActivityType",
+        "CandidateStatusEnum": "skills.models.CandidateStatus",
     },
     "COMPONENT_SPLIT_REQUEST": True,
 }

@@ -3,7 +3,7 @@
 from urllib.parse import quote
 
 from django.contrib import admin
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from skills.api.telemetry import search_workflow_paths
 from skills.models import (
@@ -17,6 +17,9 @@ from skills.models import (
 )
 
 from .common import EstimatedCountPaginator, ReadOnlyAdmin, short_time, truncated
+
+TAG_CHOICES_FROM = 500
+TAGS_SHOWN = 4
 
 
 @admin.register(UsageEvent)
@@ -55,10 +58,28 @@ class UsageEventAdmin(ReadOnlyAdmin):
         return truncated(event.workflow_path, 28)
 
 
+class TagFilter(admin.SimpleListFilter):
+    """Feedback carrying one tag (`?tag=`, any tag). The choices are the tags of the latest
+    TAG_CHOICES_FROM feedback: listing every tag ever used would read the whole table."""
+
+    title = "tag"
+    parameter_name = "tag"
+
+    def lookups(self, request, model_admin):
+        recent = Feedback.objects.order_by("-created_at", "-id").values_list("tags", flat=True)[:TAG_CHOICES_FROM]
+        tags = {tag for tags in recent for tag in tags if isinstance(tag, str)}
+        if self.value():
+            tags.add(self.value())
+        return [(tag, tag) for tag in sorted(tags)]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(tags__has_element=self.value()) if self.value() else queryset
+
+
 @admin.register(Feedback)
 class FeedbackAdmin(admin.ModelAdmin):
     list_display = ["created", "skill", "rating", "user", "tag_list", "note"]
-    list_filter = ["rating"]
+    list_filter = ["rating", TagFilter]
     search_fields = ["skill__skill_id", "notes"]
     list_select_related = ["skill", "user"]
     raw_id_fields = ["skill", "user", "event"]
@@ -69,7 +90,11 @@ class FeedbackAdmin(admin.ModelAdmin):
 
     @admin.display(description="Tags")
     def tag_list(self, feedback: Feedback) -> str:
-        return truncated(", ".join(map(str, feedback.tags)), 30)
+        """Each tag links to the list filtered by it."""
+        tags = [str(tag) for tag in feedback.tags][:TAGS_SHOWN]
+        more = len(feedback.tags) - len(tags)
+        links = format_html_join(", ", '<a href="?tag={}">{}</a>', ((quote(tag), truncated(tag, 20)) for tag in tags))
+        return format_html("{}{}", links, f" +{more}" if more > 0 else "") if tags else "—"
 
     @admin.display(description="Notes")
     def note(self, feedback: Feedback) -> str:

@@ -8,6 +8,7 @@ from django.contrib.admin.widgets import AutocompleteSelectMultiple
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -17,6 +18,7 @@ from django.utils.html import format_html, format_html_join
 from skills.models import Skill, SkillMetrics, SkillUnlock, SkillVersion, Tier
 from skills.selectors import Health, version_diff, versions_with_usage, with_health
 from skills.services import skill_unlock_grant, skill_unlock_revoke, skill_version_rollback
+from skills.services.registry import skill_id_validate
 
 from .common import percent, short_sha, short_time, truncated
 from .regressions import RegressionFilter, regression_context
@@ -224,6 +226,12 @@ def _autocomplete(field_name: str, placeholder: str) -> SearchSelectMultiple:
     return SearchSelectMultiple(SkillUnlock._meta.get_field(field_name), admin.site, placeholder)
 
 
+PENDING_STATE = "pending (until registered)"
+PENDING_REVOKED_STATE = "pending, revoked"
+NO_SKILLS_CHOSEN = "Choose a skill, or name one not registered yet."
+PENDING_REGISTERED = "{skill} is registered: choose it in Skills."
+
+
 class BulkUnlockForm(forms.Form):
     users = forms.ModelMultipleChoiceField(
         queryset=get_user_model().objects.order_by("username"), widget=_autocomplete("user", USERS_PLACEHOLDER)
@@ -231,10 +239,34 @@ class BulkUnlockForm(forms.Form):
     skills = forms.ModelMultipleChoiceField(
         queryset=Skill.objects.exclude(tier=Tier.FOUNDATIONAL),
         widget=_autocomplete("skill", SKILLS_PLACEHOLDER),
+        required=False,
         help_text="Foundational skills are refused: they are always unlocked.",
+    )
+    pending_skill_ids = forms.CharField(
+        required=False,
+        label="Skills not registered yet",
+        help_text="Skill ids, comma-separated: each unlock is pending and takes effect when the skill is registered.",
     )
     reason = forms.CharField(max_length=500)
     operation = forms.ChoiceField(choices=[("grant", "Grant (unlock)"), ("revoke", "Revoke (lock)")])
+
+    def clean_pending_skill_ids(self) -> list[str]:
+        skill_ids = [part.strip() for part in self.cleaned_data["pending_skill_ids"].split(",") if part.strip()]
+        for skill_id in skill_ids:
+            try:
+                skill_id_validate(skill_id)
+            except ValidationError as error:
+                raise ValidationError(f"{skill_id}: {error.message_dict['skill_id'][0]}") from error
+        registered = Skill.objects.filter(pk__in=skill_ids).values_list("pk", flat=True).first()
+        if registered:
+            raise ValidationError(PENDING_REGISTERED.format(skill=registered))
+        return list(dict.fromkeys(skill_ids))
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if not data.get("skills") and not data.get("pending_skill_ids") and not self.errors:
+            raise ValidationError(NO_SKILLS_CHOSEN)
+        return data
 
 
 @transaction.atomic
@@ -242,28 +274,62 @@ def _apply_bulk(data: dict, admin_user) -> int:
     """Every (user, skill) pair through the registry service, all or nothing; returns the rows changed
     (revoking a skill the user never had changes nothing)."""
     grant, changed = data["operation"] == "grant", 0
+    skill_ids = [skill.skill_id for skill in data["skills"]] + data["pending_skill_ids"]
     for user in data["users"]:
-        for skill in data["skills"]:
+        for skill_id in skill_ids:
             if grant:
                 changed += bool(
-                    skill_unlock_grant(user=user, skill=skill, reason=data["reason"], granted_by=admin_user)
+                    skill_unlock_grant(user=user, skill_id=skill_id, reason=data["reason"], granted_by=admin_user)
                 )
             else:
                 changed += bool(
-                    skill_unlock_revoke(user=user, skill=skill, reason=data["reason"], revoked_by=admin_user)
+                    skill_unlock_revoke(user=user, skill_id=skill_id, reason=data["reason"], revoked_by=admin_user)
                 )
     return changed
 
 
+class RegistrationFilter(admin.SimpleListFilter):
+    title = "skill registered"
+    parameter_name = "registered"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Registered"), ("no", "Pending (not registered yet)")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "no":
+            return queryset.pending()
+        if self.value() == "yes":
+            return queryset.registered()
+        return queryset
+
+
 @admin.register(SkillUnlock)
 class SkillUnlockAdmin(admin.ModelAdmin):
-    list_display = ["user", "skill", "state", "unlocked_on", "reason", "granted_by"]
+    list_display = ["user", "skill_name", "state", "unlocked_on", "reason", "granted_by"]
     # No filter by user: it would list every account; the search finds a user by name.
-    list_filter = ["unlocked", "skill__tier", "skill"]
+    list_filter = ["unlocked", RegistrationFilter, "skill__tier", "skill"]
     search_fields = ["user__username", "skill__skill_id", "unlock_reason"]
-    list_select_related = ["user", "skill", "granted_by"]
+    # Not the skill: a join would drop the pending unlocks (their skill is not registered yet).
+    list_select_related = ["user", "granted_by"]
     raw_id_fields = ["user", "skill", "granted_by"]
     change_list_template = "admin/skills/skillunlock/change_list.html"
+
+    def get_queryset(self, request):
+        tier = Skill.objects.filter(pk=OuterRef("skill_id")).values("tier")
+        return super().get_queryset(request).annotate(skill_tier=Subquery(tier))
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return super().get_fields(request, obj)
+        return ["user", "skill_name", "unlocked", "unlocked_at", "unlock_reason", "granted_by"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A pending unlock's skill is no row the form could choose: the id is shown, not edited.
+        return ["skill_name"] if obj else []
+
+    @admin.display(description="Skill", ordering="skill_id")
+    def skill_name(self, unlock: SkillUnlock) -> str:
+        return unlock.skill_id
 
     @admin.display(description="Unlocked at", ordering="unlocked_at")
     def unlocked_on(self, unlock: SkillUnlock) -> str:
@@ -275,7 +341,10 @@ class SkillUnlockAdmin(admin.ModelAdmin):
 
     @admin.display(description="State")
     def state(self, unlock: SkillUnlock) -> str:
-        if unlock.skill.tier == Tier.FOUNDATIONAL:
+        tier = getattr(unlock, "skill_tier", None)
+        if tier is None:
+            return PENDING_STATE if unlock.unlocked else PENDING_REVOKED_STATE
+        if tier == Tier.FOUNDATIONAL:
             return "always unlocked (foundational)"
         return "unlocked" if unlock.unlocked else "locked"
 

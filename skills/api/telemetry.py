@@ -146,7 +146,7 @@ class FeedbackSerializer(serializers.ModelSerializer):
     rating = serializers.IntegerField(min_value=1, max_value=5, allow_null=True, required=False)
     tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False, max_length=20)
     event_id = serializers.UUIDField(required=False, allow_null=True, write_only=True)
-    event = serializers.SlugRelatedField(slug_field="event_id", read_only=True)
+    event = serializers.SlugRelatedField(slug_field="event_id", read_only=True, allow_null=True)
 
     class Meta:
         model = Feedback
@@ -154,12 +154,23 @@ class FeedbackSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "created_at"]
 
 
+class FeedbackFilter(django_filters.FilterSet):
+    tag = django_filters.CharFilter(
+        field_name="tags", lookup_expr="has_element", label="Feedback carrying this tag (exact, case-sensitive)"
+    )
+
+    class Meta:
+        model = Feedback
+        fields = ["skill", "rating", "tag"]
+
+
 class FeedbackViewSet(SkillsAPIMixin, mixins.CreateModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
-    """Feedback on a skill (rating 1–5 or none, tags, notes, optionally about one of your events)."""
+    """Feedback on a skill (rating 1–5 or none, tags, notes, optionally about one of your events). A
+    skill the registry has not seen is registered, disabled, as events do."""
 
     queryset = Feedback.objects.none()
     serializer_class = FeedbackSerializer
-    filterset_fields = ["skill", "rating"]
+    filterset_class = FeedbackFilter
     throttle_scope = "ingest"
 
     def get_queryset(self):

@@ -11,7 +11,8 @@ PostgreSQL (seeds 000 and 004):
   Plain SQL rather than django-postgres-extra or pg_partman: one table, one rule.
 - the log is append-only: a trigger refuses UPDATE and DELETE (partition maintenance, which
   moves rows out of the DEFAULT partition, sets `skillsite.maintenance` and is let through).
-- GIN indexes on the JSON columns, a full-text index on workflow paths (separators read as
+- GIN indexes on the JSON columns (skills' meta, events' state, feedback's tags, mined sessions'
+  skill sets), a full-text index on workflow paths (separators read as
   spaces, so "plan/review" matches "review"), autovacuum tuned for an insert-only table, and
   room on the pages of the roll-up tables so their updates stay in place (HOT).
 SQLite keeps a plain table; row triggers fill the registry and the queue there.
@@ -170,6 +171,16 @@ POSTGRES_EXTRAS = [
     (
         "CREATE INDEX skill_meta_gin_idx ON skills_skill USING GIN (meta);",
         "DROP INDEX skill_meta_gin_idx;",
+    ),
+    # For the `has_element` filters (skillsite/lookups.py): feedback's tags and the mined sessions'
+    # skill sets. jsonb_path_ops serves containment (@>) alone, all these filters ask, and is smaller.
+    (
+        "CREATE INDEX feedback_tags_gin_idx ON skills_feedback USING GIN (tags jsonb_path_ops);",
+        "DROP INDEX feedback_tags_gin_idx;",
+    ),
+    (
+        "CREATE INDEX miningsession_skills_gin_idx ON skills_miningsession USING GIN (skills jsonb_path_ops);",
+        "DROP INDEX miningsession_skills_gin_idx;",
     ),
     *[
         (f"ALTER TABLE {table} SET (fillfactor = {fillfactor});", f"ALTER TABLE {table} RESET (fillfactor);")

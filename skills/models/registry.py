@@ -117,13 +117,46 @@ class SkillVersion(models.Model):
 
 
 class SkillUnlockQuerySet(models.QuerySet):
+    def registered(self) -> SkillUnlockQuerySet:
+        """Unlocks whose skill is in the registry."""
+        return self.filter(Exists(Skill.objects.filter(pk=OuterRef("skill_id"))))
+
+    def pending(self) -> SkillUnlockQuerySet:
+        """Unlocks granted ahead of their skill's registration: they take effect once it is registered."""
+        return self.exclude(Exists(Skill.objects.filter(pk=OuterRef("skill_id"))))
+
     def active(self) -> SkillUnlockQuerySet:
-        return self.filter(unlocked=True)
+        """Effective unlocks: granted, not revoked, and for a registered skill."""
+        return self.registered().filter(unlocked=True)
 
 
 class SkillUnlock(models.Model):
+    """A user's unlock of a skill, which may be granted before the skill is registered (seed 000:
+    unlocks are granted ahead of a sync, e.g. by a learner's roadmap milestone).
+
+    `skill` is a foreign key without a database constraint (`db_constraint=False`) rather than a
+    plain string column or a separate table of pending unlocks: the column holds any skill id, and
+    an unlock whose id names no registered skill is *pending*. It takes effect the moment a skill
+    with that id exists, whichever path creates it (the folder sync, telemetry or feedback
+    registering an unknown skill, a deployed candidate, the admin): every read of an unlock joins
+    the registry (`is_skill_unlocked`, `Skill.objects.available_to`, `/api/unlocks/`), so a
+    pending row is never effective and nothing has to be copied on registration. Keeping the
+    relation lets the ORM and the admin still join and filter by the skill; deleting a skill
+    still deletes its unlocks (Django cascades, the database no longer does). What the database
+    still enforces: one row per (user, skill), a real foreign key to the user, a non-empty id
+    (the slug format is checked by `skill_unlock_grant`). On a pending row, `unlock.skill`
+    raises Skill.DoesNotExist: read `unlock.skill_id`.
+    """
+
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="skill_unlocks")
-    skill = models.ForeignKey(Skill, on_delete=models.CASCADE, related_name="unlocks")
+    # Indexed (the join from a skill to its unlocks, and finding pending rows by id).
+    skill = models.ForeignKey(
+        Skill,
+        on_delete=models.CASCADE,
+        related_name="unlocks",
+        db_constraint=False,
+        help_text="A registered skill, or the id of one not registered yet (a pending unlock).",
+    )
     unlocked = models.BooleanField(default=True)
     unlocked_at = models.DateTimeField(null=True, blank=True)
     unlock_reason = models.CharField(max_length=500, blank=True)
@@ -136,7 +169,10 @@ class SkillUnlock(models.Model):
 
     class Meta:
         ordering = ["user_id", "skill_id"]
-        constraints = [models.UniqueConstraint(fields=["user", "skill"], name="skillunlock_unique_user_skill")]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "skill"], name="skillunlock_unique_user_skill"),
+            models.CheckConstraint(condition=~Q(skill_id=""), name="skillunlock_skill_id_not_empty"),
+        ]
         indexes = [models.Index(fields=["user"], condition=Q(unlocked=True), name="skillunlock_active_idx")]
 
     def __str__(self) -> str:

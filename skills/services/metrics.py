@@ -12,8 +12,9 @@ from skills.models import (
     SkillMetrics,
     UsageEvent,
 )
+from skills.services.registry import skill_id_validate
 
-SKILL_UNKNOWN = "no skill with this id"
+FEEDBACK_REGISTERED_DESCRIPTION = "Auto-registered from feedback: feedback named this skill before it was registered."
 EVENT_UNKNOWN = "no event of yours with this event_id"
 EVENT_OTHER_SKILL = "this event belongs to another skill"
 RATING_RANGE = "must be an integer from 1 to 5, or null"
@@ -23,10 +24,10 @@ RATING_RANGE = "must be an integer from 1 to 5, or null"
 def feedback_record(
     *, user, skill_id: str, rating: int | None = None, tags: list | None = None, notes: str = "", event_id=None
 ) -> Feedback:
-    """Stores feedback and moves the skill's rating aggregates in the same transaction."""
-    skill = Skill.objects.filter(skill_id=skill_id).first()
-    if skill is None:
-        raise ValidationError({"skill_id": [SKILL_UNKNOWN]})
+    """Stores feedback and moves the skill's rating aggregates in the same transaction. A skill id
+    the registry has not seen is registered, disabled, as telemetry does (`usage_events_record`):
+    no feedback is lost, and refused feedback registers nothing (one transaction)."""
+    skill = _skill_or_registered(skill_id)
     event = _feedback_event(user, skill, event_id)
     feedback = Feedback(user=user, skill=skill, event=event, rating=rating, tags=tags or [], notes=notes)
     feedback.full_clean()
@@ -38,6 +39,14 @@ def feedback_record(
         refresh_derived(metrics)
         metrics.save()
     return feedback
+
+
+def _skill_or_registered(skill_id: str) -> Skill:
+    skill, _created = Skill.objects.get_or_create(
+        skill_id=skill_id_validate(skill_id),
+        defaults={"display_name": skill_id, "description": FEEDBACK_REGISTERED_DESCRIPTION, "enabled": False},
+    )
+    return skill
 
 
 def _feedback_event(user, skill: Skill, event_id) -> UsageEvent | None:

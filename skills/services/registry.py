@@ -6,6 +6,7 @@ import hashlib
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_slug
 from django.db import transaction
 from django.utils import timezone
 
@@ -21,6 +22,8 @@ ACCESS_LOCKED = "locked: {skill} is not unlocked for you"
 ACCESS_REVOKED = "locked: your unlock of {skill} was revoked"
 ACCESS_DISABLED = "disabled: {skill} is switched off on this site"
 SKILL_MD = "SKILL.md"
+SKILL_ID_MAX_LENGTH = 100
+SKILL_ID_INVALID = "must be a skill id: letters, digits, - and _, at most 100 characters"
 
 
 def sha256_text(text: str) -> str:
@@ -106,23 +109,39 @@ def skill_version_rollback(*, skill: Skill, version: str) -> SkillVersion:
     return target
 
 
+def skill_id_validate(skill_id) -> str:
+    """A skill id as the registry spells them (a slug of at most 100 characters), registered or not;
+    ValidationError naming `skill_id` otherwise."""
+    if not isinstance(skill_id, str) or len(skill_id) > SKILL_ID_MAX_LENGTH:
+        raise ValidationError({"skill_id": [SKILL_ID_INVALID]})
+    try:
+        validate_slug(skill_id)
+    except ValidationError as error:
+        raise ValidationError({"skill_id": [SKILL_ID_INVALID]}) from error
+    return skill_id
+
+
 @transaction.atomic
-def skill_unlock_grant(*, user, skill: Skill, reason: str = "", granted_by=None) -> SkillUnlock:
-    """Upsert: unlocks the skill for the user, recording reason, who and when."""
-    unlock, _created = SkillUnlock.objects.select_for_update().get_or_create(user=user, skill=skill)
+def skill_unlock_grant(*, user, skill_id: str, reason: str = "", granted_by=None) -> SkillUnlock:
+    """Upsert: unlocks the skill for the user, recording reason, who and when (`granted_by` None:
+    the system). The skill need not be registered yet: the unlock is then pending and takes effect
+    when a skill with this id is registered (see SkillUnlock)."""
+    skill_id = skill_id_validate(skill_id)
+    unlock, _created = SkillUnlock.objects.select_for_update().get_or_create(user=user, skill_id=skill_id)
     unlock.unlocked = True
     unlock.unlocked_at = timezone.now()
     unlock.unlock_reason = reason
     unlock.granted_by = granted_by
-    unlock.full_clean()
+    # The skill may not exist yet: its id was checked above, not its row.
+    unlock.full_clean(exclude=["skill"])
     unlock.save()
     return unlock
 
 
 @transaction.atomic
-def skill_unlock_revoke(*, user, skill: Skill, reason: str = "", revoked_by=None) -> SkillUnlock | None:
-    """Locks the skill again; the row is kept (unlocked=False) as the audit trail."""
-    unlock = SkillUnlock.objects.select_for_update().filter(user=user, skill=skill).first()
+def skill_unlock_revoke(*, user, skill_id: str, reason: str = "", revoked_by=None) -> SkillUnlock | None:
+    """Locks the skill again (pending unlocks too); the row is kept (unlocked=False) as the audit trail."""
+    unlock = SkillUnlock.objects.select_for_update().filter(user=user, skill_id=skill_id).first()
     if unlock is None:
         return None
     unlock.unlocked = False

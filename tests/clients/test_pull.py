@@ -30,7 +30,7 @@ def test_pull_downloads_only_what_changed_and_removes_what_was_revoked(live_serv
     publish(pdf, "1.0.0", "PDF v1", files={"scripts/extract.py": b"print('v1')\n"})
     locked = SkillFactory(skill_id="locked")
     publish(locked, "1.0.0", "not for you")
-    skill_unlock_grant(user=user, skill=pdf)
+    skill_unlock_grant(user=user, skill_id=pdf.skill_id)
     (tmp_path / "my-own").mkdir()
     (tmp_path / "my-own" / "SKILL.md").write_text("mine")
 
@@ -49,7 +49,7 @@ def test_pull_downloads_only_what_changed_and_removes_what_was_revoked(live_serv
     assert "Basics v2" in (tmp_path / "basics" / "SKILL.md").read_text()
     assert json.loads((tmp_path / ".skillsite.json").read_text())["basics"]["version"] == "1.1.0"
 
-    skill_unlock_revoke(user=user, skill=pdf)
+    skill_unlock_revoke(user=user, skill_id=pdf.skill_id)
     third = pull_client.pull(base_url=live_server.url, token=token, dest=tmp_path)
 
     assert third == {"downloaded": [], "unchanged": ["basics"], "removed": ["pdf"], "skipped": []}

@@ -4,9 +4,12 @@ import pytest
 from django.contrib.messages import get_messages
 from django.db import connection
 
+from skills.admin.registry import NO_SKILLS_CHOSEN, PENDING_REGISTERED, PENDING_STATE
 from skills.ingestion import usage_events_record
 from skills.models import CandidateStatus, EmergenceCandidate, SkillUnlock, Tier, UsageEvent
+from skills.services import skill_unlock_grant
 from skills.services.emergence import ILLEGAL_TRANSITION
+from skills.services.registry import SKILL_ID_INVALID
 from tests.factories import EmergenceCandidateFactory, SkillFactory, SkillUnlockFactory, UserFactory
 from tests.skills.telemetry_helpers import event_payload
 
@@ -240,4 +243,65 @@ def test_a_foundational_skill_in_a_bulk_grant_is_refused_with_the_field_named(ad
         {"users": [learner.pk], "skills": [basics.pk], "reason": "x", "operation": "grant"},
     )
     assert response.status_code == 200 and "skills" in response.context["form"].errors
+    assert not SkillUnlock.objects.exists()
+
+
+def test_pending_unlocks_are_listed_with_their_state_and_filtered_apart(admin_client, django_assert_num_queries):
+    learner = UserFactory(username="ada")
+    skill_unlock_grant(user=learner, skill_id="sql-optimize", reason="roadmap: SQL joins")
+    skill_unlock_grant(user=learner, skill_id=SkillFactory(skill_id="pdf-extract").skill_id, reason="course")
+    for n in range(5):
+        skill_unlock_grant(user=UserFactory(), skill_id=f"later-{n}", reason="roadmap")
+
+    # session, user, the skills for the skill filter, the count, the full count, the page (the skill's tier a subquery)
+    with django_assert_num_queries(6):
+        html = admin_client.get("/admin/skills/skillunlock/?registered=no").content.decode()
+    assert PENDING_STATE in html and "sql-optimize" in html
+    assert "pdf-extract" not in html.split("result_list")[1]
+    listed = admin_client.get("/admin/skills/skillunlock/?registered=yes").context["cl"].result_list
+    assert [unlock.skill_id for unlock in listed] == ["pdf-extract"]
+    assert admin_client.get("/admin/skills/skillunlock/").context["cl"].result_count == 7
+
+
+def test_a_pending_unlocks_page_shows_its_skill_id_and_saves(admin_client):
+    unlock = skill_unlock_grant(user=UserFactory(), skill_id="sql-optimize", reason="roadmap")
+    page = admin_client.get(f"/admin/skills/skillunlock/{unlock.pk}/change/")
+    assert page.status_code == 200 and "sql-optimize" in page.content.decode()
+    response = admin_client.post(
+        f"/admin/skills/skillunlock/{unlock.pk}/change/",
+        {"user": unlock.user_id, "unlocked": "", "unlock_reason": "not yet", "granted_by": ""},
+    )
+    assert response.status_code == 302
+    unlock.refresh_from_db()
+    assert (unlock.skill_id, unlock.unlocked, unlock.unlock_reason) == ("sql-optimize", False, "not yet")
+
+
+def test_bulk_grant_accepts_skills_not_registered_yet(admin_client, staff):
+    learner = UserFactory()
+    response = admin_client.post(
+        "/admin/skills/skillunlock/bulk/",
+        {"users": [learner.pk], "pending_skill_ids": "sql-optimize, k8s-deploy", "reason": "pilot",
+         "operation": "grant"},
+        follow=True,
+    )  # fmt: skip
+    assert "Granted 2 unlock(s)" in messages_of(response)[0]
+    assert sorted(SkillUnlock.objects.pending().values_list("skill_id", flat=True)) == ["k8s-deploy", "sql-optimize"]
+
+
+@pytest.mark.parametrize(
+    "pending, message",
+    [
+        ("", NO_SKILLS_CHOSEN),
+        ("sql optimize", "sql optimize: " + SKILL_ID_INVALID),
+        ("pdf-extract", PENDING_REGISTERED.format(skill="pdf-extract")),
+    ],
+)
+def test_a_bulk_form_without_a_usable_skill_is_refused_and_writes_nothing(admin_client, pending, message):
+    SkillFactory(skill_id="pdf-extract")
+    response = admin_client.post(
+        "/admin/skills/skillunlock/bulk/",
+        {"users": [UserFactory().pk], "pending_skill_ids": pending, "reason": "x", "operation": "grant"},
+    )
+    assert response.status_code == 200
+    assert message in str(response.context["form"].errors)
     assert not SkillUnlock.objects.exists()

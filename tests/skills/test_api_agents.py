@@ -34,10 +34,10 @@ def test_available_lists_foundational_and_the_callers_unlocked_skills_only(user,
     published("locked")
     published("off-foundational", tier=Tier.FOUNDATIONAL, enabled=False)
     revoked = published("revoked")
-    skill_unlock_grant(user=user, skill=granted, reason="course done")
-    skill_unlock_grant(user=user, skill=revoked)
-    skill_unlock_revoke(user=user, skill=revoked)
-    skill_unlock_grant(user=UserFactory(), skill=published("theirs"))
+    skill_unlock_grant(user=user, skill_id=granted.skill_id, reason="course done")
+    skill_unlock_grant(user=user, skill_id=revoked.skill_id)
+    skill_unlock_revoke(user=user, skill_id=revoked.skill_id)
+    skill_unlock_grant(user=UserFactory(), skill_id=published("theirs").skill_id)
     SkillFactory(skill_id="never-published", tier=Tier.FOUNDATIONAL)
 
     response = user_client.get("/api/skills/available/")
@@ -60,15 +60,15 @@ def test_available_agrees_with_the_unlock_service(user):
         published("d", tier=Tier.FOUNDATIONAL, enabled=False),
         published("e", enabled=False),
     ]
-    skill_unlock_grant(user=user, skill=skills[1])
-    skill_unlock_grant(user=user, skill=skills[4])
+    skill_unlock_grant(user=user, skill_id=skills[1].skill_id)
+    skill_unlock_grant(user=user, skill_id=skills[4].skill_id)
     assert set(Skill.objects.available_to(user)) == {s for s in skills if is_skill_unlocked(user, s)}
 
 
 def test_available_costs_the_same_queries_for_many_skills(user, user_client, django_assert_num_queries):
     for n in range(12):
         skill = published(f"skill-{n:02}", files={"scripts/run.sh": b"echo hi\n"} if n % 2 else None)
-        skill_unlock_grant(user=user, skill=skill)
+        skill_unlock_grant(user=user, skill_id=skill.skill_id)
     # count, the page of skills, the prefetch of their current versions
     with django_assert_num_queries(3):
         response = user_client.get("/api/skills/available/")
@@ -79,11 +79,11 @@ def test_available_costs_the_same_queries_for_many_skills(user, user_client, dja
 def test_access_says_why(user, user_client, staff):
     published("basics", tier=Tier.FOUNDATIONAL)
     granted = published("granted")
-    skill_unlock_grant(user=user, skill=granted, reason="passed the quiz", granted_by=staff)
+    skill_unlock_grant(user=user, skill_id=granted.skill_id, reason="passed the quiz", granted_by=staff)
     published("locked")
     revoked = published("revoked")
-    skill_unlock_grant(user=user, skill=revoked)
-    skill_unlock_revoke(user=user, skill=revoked)
+    skill_unlock_grant(user=user, skill_id=revoked.skill_id)
+    skill_unlock_revoke(user=user, skill_id=revoked.skill_id)
     published("off", enabled=False)
 
     def access(skill_id):
@@ -123,7 +123,7 @@ def test_content_of_an_earlier_version(user_client):
 
 
 def test_locked_disabled_and_another_users_unlock_are_403_naming_why(user_client):
-    skill_unlock_grant(user=UserFactory(), skill=published("theirs"))
+    skill_unlock_grant(user=UserFactory(), skill_id=published("theirs").skill_id)
     published("off", tier=Tier.FOUNDATIONAL, enabled=False)
     for skill_id, reason in [("theirs", ACCESS_LOCKED), ("off", ACCESS_DISABLED)]:
         for endpoint, accept in [("content", "text/markdown"), ("bundle", "application/zip"), ("content", "*/*")]:
@@ -135,7 +135,7 @@ def test_locked_disabled_and_another_users_unlock_are_403_naming_why(user_client
 def test_bundle_is_a_zip_of_the_folder_with_its_digest_as_etag(user, user_client):
     files = {"scripts/extract.py": b"print('hi')\n", "references/guide.md": b"# Guide\n"}
     skill = published("pdf", content="---\nname: pdf\n---\nUse scripts/extract.py\n", files=files)
-    skill_unlock_grant(user=user, skill=skill)
+    skill_unlock_grant(user=user, skill_id=skill.skill_id)
     version = skill.versions.get()
 
     response = user_client.get("/api/skills/pdf/bundle/")
@@ -154,10 +154,10 @@ def test_bundle_is_a_zip_of_the_folder_with_its_digest_as_etag(user, user_client
 def test_unlocks_list_the_foundational_skills_too(user, user_client):
     SkillFactory(skill_id="basics", tier=Tier.FOUNDATIONAL)
     granted, revoked = SkillFactory(skill_id="granted"), SkillFactory(skill_id="revoked")
-    skill_unlock_grant(user=user, skill=granted, reason="earned")
-    skill_unlock_grant(user=user, skill=revoked)
-    skill_unlock_revoke(user=user, skill=revoked)
-    skill_unlock_grant(user=UserFactory(), skill=SkillFactory(skill_id="theirs"))
+    skill_unlock_grant(user=user, skill_id=granted.skill_id, reason="earned")
+    skill_unlock_grant(user=user, skill_id=revoked.skill_id)
+    skill_unlock_revoke(user=user, skill_id=revoked.skill_id)
+    skill_unlock_grant(user=UserFactory(), skill_id=SkillFactory(skill_id="theirs").skill_id)
 
     rows = {row["skill"]: row for row in user_client.get("/api/unlocks/").data["results"]}
 
@@ -204,7 +204,7 @@ def test_agent_sessions_sum_their_requests_per_session_for_the_caller_only(
 @pytest.mark.parametrize("skills", [2, 10])
 def test_unlocks_cost_the_same_queries_for_any_number(user, user_client, django_assert_num_queries, skills):
     for n in range(skills):
-        skill_unlock_grant(user=user, skill=SkillFactory(skill_id=f"granted-{n}"))
+        skill_unlock_grant(user=user, skill_id=SkillFactory(skill_id=f"granted-{n}").skill_id)
         SkillFactory(skill_id=f"basics-{n}", tier=Tier.FOUNDATIONAL)
     # count, the page of skills joined with the caller's unlock rows
     with django_assert_num_queries(2):

@@ -66,8 +66,8 @@ def test_skill_versions_lists_every_version_newest_first(user_client):
 
 def test_unlocks_are_the_callers_own(user, user_client):
     mine, theirs = SkillFactory(skill_id="mine"), SkillFactory(skill_id="theirs")
-    skill_unlock_grant(user=user, skill=mine, reason="earned")
-    skill_unlock_grant(user=UserFactory(), skill=theirs, reason="earned")
+    skill_unlock_grant(user=user, skill_id=mine.skill_id, reason="earned")
+    skill_unlock_grant(user=UserFactory(), skill_id=theirs.skill_id, reason="earned")
     response = user_client.get("/api/unlocks/")
     assert [row["skill"] for row in response.data["results"]] == ["mine"]
     assert response.data["results"][0]["unlock_reason"] == "earned"

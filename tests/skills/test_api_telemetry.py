@@ -145,7 +145,7 @@ def test_feedback_is_stored_and_moves_the_rating(user, user_client):
 
 @pytest.mark.parametrize(
     "payload, field",
-    [({"skill_id": "pdf", "rating": 6}, "rating"), ({"skill_id": "nope", "rating": 3}, "skill_id")],
+    [({"skill_id": "pdf", "rating": 6}, "rating"), ({"skill_id": "no pe", "rating": 3}, "skill_id")],
 )
 def test_bad_feedback_is_400_naming_the_field(user_client, payload, field):
     usage_events_record(events=[event_payload(0, skill_id="pdf")], user=None)

@@ -32,7 +32,8 @@ def test_seed_demo_loads_a_dozen_skills_users_and_unlocks_and_prints_the_login(c
     assert UsageEvent.objects.count() > 1000  # ninety days of telemetry (tests/skills/test_demo.py)
     assert Roadmap.objects.filter(owner__username="ada").count() == 1
     assert SkillVersion.objects.filter(is_current=True).count() == 13  # with the deployed candidate's composite
-    assert SkillUnlock.objects.filter(unlocked=True).exists()
+    assert SkillUnlock.objects.active().exists()
+    assert list(SkillUnlock.objects.pending().values_list("user__username", "skill_id")) == [("grace", "k8s-deploy")]
     admin = get_user_model().objects.get(username="admin")
     assert admin.is_superuser and admin.check_password("skillsite-demo-admin")
 

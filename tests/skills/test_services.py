@@ -81,24 +81,24 @@ def test_rollback_to_an_unknown_version_is_refused():
 
 def test_granting_an_unlock_records_reason_who_and_when():
     admin, learner, skill = UserFactory(is_staff=True), UserFactory(), SkillFactory()
-    unlock = skill_unlock_grant(user=learner, skill=skill, reason="finished the course", granted_by=admin)
+    unlock = skill_unlock_grant(user=learner, skill_id=skill.skill_id, reason="finished the course", granted_by=admin)
     assert (unlock.unlocked, unlock.unlock_reason, unlock.granted_by) == (True, "finished the course", admin)
     assert unlock.unlocked_at is not None
 
 
 def test_granting_again_updates_the_same_row():
     learner, skill = UserFactory(), SkillFactory()
-    skill_unlock_grant(user=learner, skill=skill, reason="first")
-    skill_unlock_revoke(user=learner, skill=skill, reason="misuse")
-    skill_unlock_grant(user=learner, skill=skill, reason="second chance")
+    skill_unlock_grant(user=learner, skill_id=skill.skill_id, reason="first")
+    skill_unlock_revoke(user=learner, skill_id=skill.skill_id, reason="misuse")
+    skill_unlock_grant(user=learner, skill_id=skill.skill_id, reason="second chance")
     unlock = SkillUnlock.objects.get(user=learner, skill=skill)
     assert (unlock.unlocked, unlock.unlock_reason) == (True, "second chance")
 
 
 def test_revoking_keeps_the_row_locked():
     learner, skill = UserFactory(), SkillFactory()
-    skill_unlock_grant(user=learner, skill=skill, reason="trial")
-    skill_unlock_revoke(user=learner, skill=skill, reason="trial over")
+    skill_unlock_grant(user=learner, skill_id=skill.skill_id, reason="trial")
+    skill_unlock_revoke(user=learner, skill_id=skill.skill_id, reason="trial over")
     unlock = SkillUnlock.objects.get(user=learner, skill=skill)
     assert unlock.unlocked is False
     assert not is_skill_unlocked(learner, skill)
@@ -112,6 +112,6 @@ def test_foundational_skills_are_always_unlocked():
 
 def test_an_unlock_opens_a_skill_for_that_user_only():
     learner, other, skill = UserFactory(), UserFactory(), SkillFactory(tier=Tier.EXPERT)
-    skill_unlock_grant(user=learner, skill=skill)
+    skill_unlock_grant(user=learner, skill_id=skill.skill_id)
     assert is_skill_unlocked(learner, skill)
     assert not is_skill_unlocked(other, skill)

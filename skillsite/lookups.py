@@ -1,0 +1,43 @@
+"""`has_element`: a JSON list column holds a value as one of its elements (feedback tags, mined skill sets).
+
+Registered on every JSONField by the skills app (`SkillsConfig.ready`):
+`Feedback.objects.filter(tags__has_element="slow")`.
+"""
+
+from __future__ import annotations
+
+from django.db import NotSupportedError
+from django.db.models import JSONField, Lookup
+
+NOT_A_STRING = "has_element compares strings: got {type}."
+
+
+class HasElement(Lookup):
+    """JSON containment (`column @> '["value"]'`) where the backend has it — PostgreSQL, where a
+    GIN index on the column serves it — through Django's own `contains` lookup.
+
+    SQLite has no JSON containment (Django does not offer `contains` for JSONField there). The
+    fallback asks SQLite's JSON1 table-valued function `json_each` for the list's elements and
+    keeps the rows where one equals the value: exact and case-sensitive like containment, but read
+    row by row (no index can serve it), which suits the embedded database's sizes. Elements of a
+    value that is not a JSON list (an object's values, a scalar) match too; the columns this serves
+    hold lists only.
+    """
+
+    lookup_name = "has_element"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        if not isinstance(self.rhs, str):
+            raise TypeError(NOT_A_STRING.format(type=type(self.rhs).__name__))
+        if connection.features.supports_json_field_contains:
+            contains = self.lhs.output_field.get_lookup("contains")
+            return compiler.compile(contains(self.lhs, [self.rhs]))
+        if connection.vendor == "sqlite":
+            lhs, lhs_params = self.process_lhs(compiler, connection)
+            return f"EXISTS (SELECT 1 FROM json_each({lhs}) WHERE json_each.value = %s)", [*lhs_params, self.rhs]
+        raise NotSupportedError(f"has_element is not implemented for {connection.vendor}.")
+
+
+def register() -> None:
+    JSONField.register_lookup(HasElement)

@@ -217,7 +217,7 @@ def test_a_session_costs_three_queries_whatever_its_length(user, user_client, dj
 
 
 def test_a_long_session_shows_its_first_steps_and_counts_the_rest(user, user_client, monkeypatch):
-    monkeypatch.setattr("skills.selectors.SESSION_STEPS_SHOWN", 3)
+    monkeypatch.setattr("skills.selectors.sessions.SESSION_STEPS_SHOWN", 3)
     usage_events_record(events=[event("pdf", "long", n) for n in range(5)], user=user)
     body = user_client.get("/api/sessions/long/").data
     assert (len(body["steps"]), body["steps_omitted"], body["events"]) == (3, 2, 5)

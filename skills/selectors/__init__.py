@@ -1,0 +1,71 @@
+"""Read paths of the skills app shaped for pages and endpoints (QuerySet methods live on the models)."""
+
+from .candidates import (
+    MEMBER_COLUMNS,
+    RECENT_SESSIONS,
+    STEPS_SHOWN,
+    WEEKS_SHOWN,
+    CandidateEvidence,
+    MemberMetrics,
+    SessionTrace,
+    candidate_evidence,
+    candidate_lifts,
+    cooccurrence_sets,
+)
+from .health import (
+    CHARS_PER_TOKEN,
+    Health,
+    SkillHealth,
+    context_cost,
+    skills_health,
+    with_health,
+)
+from .registry import (
+    TOP_N,
+    effectiveness_rows,
+    metrics_summary,
+    skill_detail,
+    skills_available_to,
+    skills_with_current_version,
+    version_diff,
+    versions_with_usage,
+)
+from .sessions import (
+    SESSION_STEPS_SHOWN,
+    STEP_COLUMNS,
+    SessionDetail,
+    agent_sessions_of,
+    session_detail,
+)
+
+__all__ = [
+    "CHARS_PER_TOKEN",
+    "CandidateEvidence",
+    "Health",
+    "MEMBER_COLUMNS",
+    "MemberMetrics",
+    "RECENT_SESSIONS",
+    "SESSION_STEPS_SHOWN",
+    "STEPS_SHOWN",
+    "STEP_COLUMNS",
+    "SessionDetail",
+    "SessionTrace",
+    "SkillHealth",
+    "TOP_N",
+    "WEEKS_SHOWN",
+    "agent_sessions_of",
+    "candidate_evidence",
+    "candidate_lifts",
+    "context_cost",
+    "cooccurrence_sets",
+    "effectiveness_rows",
+    "metrics_summary",
+    "session_detail",
+    "skill_detail",
+    "skills_available_to",
+    "skills_health",
+    "skills_with_current_version",
+    "version_diff",
+    "versions_with_usage",
+    "with_health",
+]

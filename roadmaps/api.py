@@ -29,7 +29,7 @@ from .serializers import (
     DeconstructionInputSerializer,
     DeconstructionSerializer,
     MilestoneNotesSerializer,
-    MilestoneProgressSerializer,
+    MilestoneProgressLockSerializer,
     PracticeActivitySerializer,
     PracticeActivityUpdateSerializer,
     ProgressSerializer,
@@ -45,8 +45,12 @@ ERRORS = OpenApiTypes.OBJECT  # {field or JSON path: [messages]}
 
 
 TRANSITION_RESPONSES = {
-    200: MilestoneProgressSerializer,
-    400: OpenApiResponse(ERRORS, "Not a legal transition from the current status.", [examples.ILLEGAL_MOVE]),
+    200: MilestoneProgressLockSerializer,
+    400: OpenApiResponse(
+        ERRORS,
+        "Not a legal transition from the current status, or a locked milestone (waiting_for names its prerequisites).",
+        [examples.ILLEGAL_MOVE, examples.LOCKED_START],
+    ),
 }
 
 
@@ -213,19 +217,23 @@ class MilestoneProgressFilter(django_filters.FilterSet):
 
 class MilestoneProgressViewSet(OwnedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
     """Progress of one milestone; start / complete / fail / reset follow the legal transitions.
-    PATCH changes only the learner's notes."""
+    A milestone not started whose prerequisites are not all completed is `locked` (its
+    `waiting_for` names them) and cannot be started. PATCH changes only the learner's notes."""
 
     queryset = MilestoneProgress.objects.none()
-    serializer_class = MilestoneProgressSerializer
+    serializer_class = MilestoneProgressLockSerializer
     owner_lookup = "deconstruction__owner"
     filterset_class = MilestoneProgressFilter
 
     def base_queryset(self):
-        return MilestoneProgress.objects.order_by("created_at", "id")
+        # The plans and their progress rows, for the locks: two queries whatever the page size.
+        return MilestoneProgress.objects.prefetch_related("deconstruction", "deconstruction__progress").order_by(
+            "created_at", "id"
+        )
 
     @extend_schema(
         request=MilestoneNotesSerializer,
-        responses={200: MilestoneProgressSerializer, 400: OpenApiResponse(ERRORS, "notes is missing or too long.")},
+        responses={200: MilestoneProgressLockSerializer, 400: OpenApiResponse(ERRORS, "notes is missing or too long.")},
         examples=[examples.MILESTONE_NOTES],
     )
     def partial_update(self, request, pk=None):
@@ -233,16 +241,17 @@ class MilestoneProgressViewSet(OwnedQuerysetMixin, viewsets.ReadOnlyModelViewSet
         given = MilestoneNotesSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         progress = services.milestone_notes_update(progress=self.get_object(), notes=given.validated_data["notes"])
-        return Response(MilestoneProgressSerializer(progress).data)
+        return Response(MilestoneProgressLockSerializer(progress).data)
 
     def _transition(self, service) -> Response:
         progress = service(progress=self.get_object())
-        return Response(MilestoneProgressSerializer(progress).data)
+        return Response(MilestoneProgressLockSerializer(progress).data)
 
     @extend_schema(request=None, responses=TRANSITION_RESPONSES)
     @action(detail=True, methods=["post"])
     def start(self, request, pk=None):
-        """Not started or failed → in progress (the start time is kept on a restart)."""
+        """Not started or failed → in progress (the start time is kept on a restart); a locked
+        milestone → 400 naming the prerequisites it waits for."""
         return self._transition(services.milestone_start)
 
     @extend_schema(request=None, responses=TRANSITION_RESPONSES)

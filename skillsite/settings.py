@@ -241,6 +241,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "SkillTypeEnum": "roadmaps.choices.SkillType",
         "ActivityTypeEnum": "roadmaps.choices.ActivityType",
+        "MilestoneStatusEnum": "roadmaps.models.MilestoneStatus",
     },
     "COMPONENT_SPLIT_REQUEST": True,
 }

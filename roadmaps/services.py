@@ -18,8 +18,6 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from skills.ingestion import usage_events_record
-from skills.models import Skill, SkillUnlock
-from skills.services.registry import skill_unlock_grant
 
 from .catalog import CatalogEntry, get_entry
 from .catalog.matching import closest_entries, match_goal
@@ -40,10 +38,10 @@ from .models import (
 )
 from .plan import Milestone, milestones_of, validate_plan
 from .selectors import progress_waiting_for
+from .skill_grants import milestone_skills_grant
 
 ILLEGAL_TRANSITION = "Milestone {milestone} cannot go from {current} to {target}."
 MILESTONE_LOCKED = "{milestone} is locked: it waits for {waiting} to be completed first."
-SKILL_UNLOCK_REASON = "Completed the milestone “{milestone}” of the roadmap “{roadmap}”."
 NOT_YOUR_DECONSTRUCTION = "No deconstruction of yours has this id."
 QUERY_REQUIRED = "Describe what you want to learn."
 BAD_SKILL_TYPE = f"must be one of {', '.join(SkillType.values)}"
@@ -324,35 +322,8 @@ def _move(progress: MilestoneProgress, target: str) -> MilestoneProgress:
     progress.status = target
     progress.save()
     if target == MilestoneStatus.COMPLETED:
-        _unlock_skills_of(progress)
+        milestone_skills_grant(progress=progress, milestone=milestone_of(progress))
     return progress
-
-
-def _grant_milestone_skills(*, user, skill_ids: list[str], reason: str) -> None:
-    """The one call into the skills registry's unlock service, granted by the system. Today that
-    service takes a registered Skill, so ids not registered yet are skipped; once it takes a
-    skill id, they become pending unlocks that take effect when the skill is registered."""
-    for skill in Skill.objects.filter(skill_id__in=skill_ids).order_by("skill_id"):
-        skill_unlock_grant(user=user, skill=skill, reason=reason, granted_by=None)
-
-
-def _unlock_skills_of(progress: MilestoneProgress) -> None:
-    """Completing a milestone grants the learner its unlocks_skills, in the completion's
-    transaction. A skill the learner already has an unlock row for is left alone: completing the
-    milestone again neither rewrites the first grant nor undoes an admin's revoke."""
-    milestone = milestone_of(progress)
-    if not milestone.unlocks_skills:
-        return
-    deconstruction = progress.deconstruction
-    held = SkillUnlock.objects.filter(user=deconstruction.owner_id, skill_id__in=milestone.unlocks_skills)
-    skill_ids = sorted(set(milestone.unlocks_skills) - set(held.values_list("skill_id", flat=True)))
-    if not skill_ids:
-        return
-    roadmap = deconstruction.roadmaps.order_by("created_at").first()
-    title = roadmap.title if roadmap else deconstruction.skill_name
-    reason = SKILL_UNLOCK_REASON.format(milestone=milestone.title, roadmap=title)
-    reason_max = SkillUnlock._meta.get_field("unlock_reason").max_length
-    _grant_milestone_skills(user=deconstruction.owner, skill_ids=skill_ids, reason=reason[:reason_max])
 
 
 @transaction.atomic

@@ -4,9 +4,8 @@ through the skills registry's unlock service, in the completion's transaction.""
 import pytest
 from rest_framework.test import APIClient
 
-from roadmaps import services
+from roadmaps import skill_grants
 from roadmaps.services import (
-    SKILL_UNLOCK_REASON,
     deconstruction_create,
     milestone_complete,
     milestone_reset,
@@ -14,6 +13,7 @@ from roadmaps.services import (
     practice_activity_log,
     roadmap_create,
 )
+from roadmaps.skill_grants import SKILL_UNLOCK_REASON
 from skills.models import SkillUnlock
 from skills.services import skill_unlock_revoke, skill_version_publish
 from tests.factories import SkillFactory, UserFactory
@@ -99,7 +99,7 @@ def test_the_grant_is_in_the_completions_transaction(owner, roadmap, monkeypatch
     def refuse(**kwargs):
         raise RuntimeError("the registry is down")
 
-    monkeypatch.setattr(services, "skill_unlock_grant", refuse)
+    monkeypatch.setattr(skill_grants, "skill_unlock_grant", refuse)
     progress = progress_of(roadmap, "m2-1")
     milestone_start(progress=progress)
     with pytest.raises(RuntimeError):

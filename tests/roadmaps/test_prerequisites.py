@@ -2,6 +2,7 @@
 cannot be started or practised, and opens once they are completed."""
 
 import pytest
+from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
 from rest_framework.test import APIClient
 
@@ -208,3 +209,16 @@ def test_continue_skips_a_locked_milestone(client, owner):
     roadmap = roadmap_create(owner=owner, title="t", deconstruction=deconstruction)
     html = client.get(f"/roadmaps/{roadmap.pk}/").content.decode()
     assert 'id="continue" href="#milestone-m1-2">Continue: Milestone 1.2</a>' in html
+
+
+def test_the_admins_start_action_reports_a_locked_milestone(client, roadmap):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    progress = progress_of(roadmap, "m2-1")
+    response = client.post(
+        "/admin/roadmaps/milestoneprogress/",
+        {"action": "milestone_start", "_selected_action": [progress.pk]},
+        follow=True,
+    )
+    assert WAITING_FOR_BOTH in [str(m) for m in get_messages(response.wsgi_request)]
+    progress.refresh_from_db()
+    assert progress.status == "not_started"

@@ -12,6 +12,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from skillsite.api import router
@@ -20,6 +21,16 @@ from skillsite.filters import UTCIsoDateTimeFilter
 from . import examples, services
 from .catalog import DOMAINS, catalog
 from .catalog.matching import closest_entries
+from .export import download_name, practice_export, roadmap_export
+from .export_formats import (
+    ExportJSONRenderer,
+    ExportNegotiation,
+    PracticeCSVRenderer,
+    PracticeExportSerializer,
+    RoadmapCSVRenderer,
+    RoadmapExportSerializer,
+    RoadmapMarkdownRenderer,
+)
 from .models import ActivityType, MilestoneProgress, PracticeActivity, Roadmap, SkillDeconstruction, SkillType
 from .selectors import roadmap_progress, roadmaps_with_progress
 from .serializers import (
@@ -29,7 +40,7 @@ from .serializers import (
     DeconstructionInputSerializer,
     DeconstructionSerializer,
     MilestoneNotesSerializer,
-    MilestoneProgressSerializer,
+    MilestoneProgressLockSerializer,
     PracticeActivitySerializer,
     PracticeActivityUpdateSerializer,
     ProgressSerializer,
@@ -45,8 +56,12 @@ ERRORS = OpenApiTypes.OBJECT  # {field or JSON path: [messages]}
 
 
 TRANSITION_RESPONSES = {
-    200: MilestoneProgressSerializer,
-    400: OpenApiResponse(ERRORS, "Not a legal transition from the current status.", [examples.ILLEGAL_MOVE]),
+    200: MilestoneProgressLockSerializer,
+    400: OpenApiResponse(
+        ERRORS,
+        "Not a legal transition from the current status, or a locked milestone (waiting_for names its prerequisites).",
+        [examples.ILLEGAL_MOVE, examples.LOCKED_START],
+    ),
 }
 
 
@@ -61,6 +76,29 @@ class OwnedQuerysetMixin:
         if self.action in READ_ACTIONS and user.is_staff:
             return queryset
         return queryset.filter(**{self.owner_lookup: user})
+
+
+class ExportMixin:
+    """Exports are files: a Content-Disposition with a file name. Anything else these actions
+    answer (401, 404, a bad ?format=, OPTIONS) keeps the API's JSON whatever format was asked for."""
+
+    def as_download(self, response: Response, title: str) -> Response:
+        response["Content-Disposition"] = (
+            f'attachment; filename="{download_name(title, self.request.accepted_renderer.format)}"'
+        )
+        return response
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        not_a_file = isinstance(response, Response) and not response.has_header("Content-Disposition")
+        if not_a_file and not isinstance(response.accepted_renderer, JSONRenderer):
+            response.accepted_renderer, response.accepted_media_type = JSONRenderer(), JSONRenderer.media_type
+        return response
+
+
+EXPORT_FORMAT = OpenApiParameter(
+    "format", str, enum=["json", "csv", "md"], description="json (the default; re-importable), csv or md."
+)
 
 
 class DeconstructionViewSet(
@@ -113,7 +151,7 @@ class RoadmapFilter(django_filters.FilterSet):
         return queryset.archived() if value else queryset.active()
 
 
-class RoadmapViewSet(OwnedQuerysetMixin, viewsets.ModelViewSet):
+class RoadmapViewSet(ExportMixin, OwnedQuerysetMixin, viewsets.ModelViewSet):
     """The learner's roadmaps; the detail nests levels, milestones and each milestone's progress.
     The list shows active roadmaps (`?archived=true` the archived ones); PATCH renames,
     describes, archives or restores; DELETE removes the roadmap with its progress and practice
@@ -199,6 +237,28 @@ class RoadmapViewSet(OwnedQuerysetMixin, viewsets.ModelViewSet):
         """Progress per level and overall, in percent and minutes."""
         return Response(roadmap_progress(self.get_object()))
 
+    @extend_schema(
+        parameters=[EXPORT_FORMAT],
+        responses={
+            (200, "application/json"): RoadmapExportSerializer,
+            (200, "text/csv"): OpenApiTypes.STR,
+            (200, "text/markdown"): OpenApiTypes.STR,
+            400: OpenApiResponse(ERRORS, "An unknown format."),
+        },
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        renderer_classes=[ExportJSONRenderer, RoadmapCSVRenderer, RoadmapMarkdownRenderer],
+        content_negotiation_class=ExportNegotiation,
+    )
+    def export(self, request, pk=None):
+        """Your roadmap as a file: the plan with each milestone's status, lock, attempts,
+        completions, sessions, minutes practised, notes and dates. JSON can be posted back to
+        /api/deconstructions/ (the same plan); CSV has one row a milestone; Markdown is a checklist."""
+        roadmap = self.get_object()
+        return self.as_download(Response(RoadmapExportSerializer(roadmap_export(roadmap)).data), roadmap.title)
+
 
 class MilestoneProgressFilter(django_filters.FilterSet):
     # UUID filters, not model choices: no query to validate them, and another learner's id
@@ -213,19 +273,23 @@ class MilestoneProgressFilter(django_filters.FilterSet):
 
 class MilestoneProgressViewSet(OwnedQuerysetMixin, viewsets.ReadOnlyModelViewSet):
     """Progress of one milestone; start / complete / fail / reset follow the legal transitions.
-    PATCH changes only the learner's notes."""
+    A milestone not started whose prerequisites are not all completed is `locked` (its
+    `waiting_for` names them) and cannot be started. PATCH changes only the learner's notes."""
 
     queryset = MilestoneProgress.objects.none()
-    serializer_class = MilestoneProgressSerializer
+    serializer_class = MilestoneProgressLockSerializer
     owner_lookup = "deconstruction__owner"
     filterset_class = MilestoneProgressFilter
 
     def base_queryset(self):
-        return MilestoneProgress.objects.order_by("created_at", "id")
+        # The plans and their progress rows, for the locks: two queries whatever the page size.
+        return MilestoneProgress.objects.prefetch_related("deconstruction", "deconstruction__progress").order_by(
+            "created_at", "id"
+        )
 
     @extend_schema(
         request=MilestoneNotesSerializer,
-        responses={200: MilestoneProgressSerializer, 400: OpenApiResponse(ERRORS, "notes is missing or too long.")},
+        responses={200: MilestoneProgressLockSerializer, 400: OpenApiResponse(ERRORS, "notes is missing or too long.")},
         examples=[examples.MILESTONE_NOTES],
     )
     def partial_update(self, request, pk=None):
@@ -233,16 +297,17 @@ class MilestoneProgressViewSet(OwnedQuerysetMixin, viewsets.ReadOnlyModelViewSet
         given = MilestoneNotesSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         progress = services.milestone_notes_update(progress=self.get_object(), notes=given.validated_data["notes"])
-        return Response(MilestoneProgressSerializer(progress).data)
+        return Response(MilestoneProgressLockSerializer(progress).data)
 
     def _transition(self, service) -> Response:
         progress = service(progress=self.get_object())
-        return Response(MilestoneProgressSerializer(progress).data)
+        return Response(MilestoneProgressLockSerializer(progress).data)
 
     @extend_schema(request=None, responses=TRANSITION_RESPONSES)
     @action(detail=True, methods=["post"])
     def start(self, request, pk=None):
-        """Not started or failed → in progress (the start time is kept on a restart)."""
+        """Not started or failed → in progress (the start time is kept on a restart); a locked
+        milestone → 400 naming the prerequisites it waits for."""
         return self._transition(services.milestone_start)
 
     @extend_schema(request=None, responses=TRANSITION_RESPONSES)
@@ -282,7 +347,7 @@ class PracticeActivityFilter(django_filters.FilterSet):
 
 
 class PracticeActivityViewSet(
-    OwnedQuerysetMixin, mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+    ExportMixin, OwnedQuerysetMixin, mixins.CreateModelMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
     mixins.UpdateModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet,
 ):  # fmt: skip
     """Practice sessions logged against a milestone: each is an attempt, its `reps` are
@@ -320,6 +385,19 @@ class PracticeActivityViewSet(
         given.is_valid(raise_exception=True)
         activity = services.practice_activity_update(activity=self.get_object(), **given.validated_data)
         return Response(PracticeActivitySerializer(activity, context=self.get_serializer_context()).data)
+
+    @extend_schema(responses={(200, "text/csv"): OpenApiTypes.STR})
+    @action(
+        detail=False,
+        methods=["get"],
+        pagination_class=None,
+        renderer_classes=[PracticeCSVRenderer],
+        content_negotiation_class=ExportNegotiation,
+    )
+    def export(self, request):
+        """Your practice sessions as CSV, oldest first (the list's filters apply, e.g. ?roadmap=)."""
+        rows = practice_export(self.filter_queryset(self.get_queryset()))
+        return self.as_download(Response(PracticeExportSerializer(rows, many=True).data), "practice")
 
     @extend_schema(responses={204: None})
     def destroy(self, request, *args, **kwargs):

@@ -124,3 +124,15 @@ ILLEGAL_MOVE = OpenApiExample(
 MILESTONE_NOTES = OpenApiExample(
     "Notes on a milestone", value={"notes": "The cascade feels smoother after ten minutes."}, request_only=True
 )
+
+LOCKED_START = OpenApiExample(
+    "A locked milestone",
+    response_only=True,
+    status_codes=["400"],
+    value={
+        "waiting_for": [
+            "“Three-ball flash” (three-ball-flash) is locked: it waits for “Two-ball exchange” (two-ball-exchange) "
+            "to be completed first."
+        ]
+    },
+)

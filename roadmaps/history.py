@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, Max, Prefetch, Sum
+from django.db.models import Count, Max, Prefetch, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
@@ -28,14 +28,16 @@ class HistoryRow:
 
 def practice_history(user, limit: int = HISTORY_LIMIT) -> list[HistoryRow]:
     """The learner's latest sessions, each with its milestone's title and its roadmap."""
-    activities = (
-        PracticeActivity.objects.filter(milestone_progress__deconstruction__owner=user)
-        .select_related("milestone_progress")
-        .prefetch_related(
-            "milestone_progress__deconstruction",
-            Prefetch("milestone_progress__deconstruction__roadmaps", queryset=Roadmap.objects.order_by("created_at")),
-        )
-        .order_by("-created_at")[:limit]
+    activities = PracticeActivity.objects.filter(milestone_progress__deconstruction__owner=user)
+    return history_rows(activities.order_by("-created_at")[:limit])
+
+
+def history_rows(activities: QuerySet[PracticeActivity]) -> list[HistoryRow]:
+    """Sessions with their milestone's title and roadmap, in three queries whatever their number:
+    the sessions with their progress rows, the plans (each read once), the plans' roadmaps."""
+    activities = activities.select_related("milestone_progress").prefetch_related(
+        "milestone_progress__deconstruction",
+        Prefetch("milestone_progress__deconstruction__roadmaps", queryset=Roadmap.objects.order_by("created_at")),
     )
     titles: dict = {}
     rows = []

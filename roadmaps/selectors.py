@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from django.db.models import Max, Prefetch, QuerySet, Sum
 from django.db.models.functions import Coalesce
+
+from skills.models import Skill
 
 from .models import (
     MILESTONE_TRANSITIONS,
@@ -19,10 +22,42 @@ from .models import (
 from .plan import Milestone, milestones_of
 
 
+def milestone_locks(milestones: Iterable[Milestone], statuses: Mapping[str, str]) -> dict[str, list[Milestone]]:
+    """The one rule of prerequisites: milestone id → the prerequisites it waits for, for each
+    locked milestone — one not started whose prerequisites are not all completed. A milestone
+    once started stays open when a prerequisite is reset later (its practice is not taken away);
+    it locks again only if it is reset too. `statuses` maps milestone id → status (missing:
+    not started). Locks are worked out, never stored, so no write has to keep them current."""
+    milestones = list(milestones)
+    by_id = {milestone.id: milestone for milestone in milestones}
+    locks = {}
+    for milestone in milestones:
+        if statuses.get(milestone.id, MilestoneStatus.NOT_STARTED) != MilestoneStatus.NOT_STARTED:
+            continue
+        waiting = [by_id[p] for p in milestone.prerequisites if statuses.get(p) != MilestoneStatus.COMPLETED]
+        if waiting:
+            locks[milestone.id] = waiting
+    return locks
+
+
+def progress_waiting_for(progress: MilestoneProgress) -> list[Milestone]:
+    """What this milestone waits for (empty when it is open), from its plan and the progress rows
+    of its deconstruction (the prefetched ones if any; the row's own status as it is in memory)."""
+    deconstruction = progress.deconstruction
+    statuses = {row.milestone_id: row.status for row in deconstruction.progress.all()}
+    statuses[progress.milestone_id] = progress.status
+    return milestone_locks(milestones_of(deconstruction.deconstruction_data), statuses).get(progress.milestone_id, [])
+
+
 @dataclass
 class MilestoneView:
     milestone: Milestone
     progress: MilestoneProgress | None
+    waiting_for: list[Milestone] = field(default_factory=list)
+
+    @property
+    def locked(self) -> bool:
+        return bool(self.waiting_for)
 
     @property
     def status(self) -> str:
@@ -85,9 +120,9 @@ class RoadmapView:
 
     @property
     def next_milestone(self) -> MilestoneView | None:
-        """The milestone to continue with: the first one underway, else the first not done."""
+        """The milestone to continue with: the first one underway, else the first open one not done."""
         underway = next((m for m in self.milestones if m.status == MilestoneStatus.IN_PROGRESS), None)
-        return underway or next((m for m in self.milestones if not m.done), None)
+        return underway or next((m for m in self.milestones if not m.done and not m.locked), None)
 
 
 def roadmaps_with_progress(queryset: QuerySet[Roadmap], *, with_activities: bool = False) -> QuerySet[Roadmap]:
@@ -109,11 +144,14 @@ def roadmap_view(roadmap: Roadmap) -> RoadmapView:
     if deconstruction is None:
         return RoadmapView(roadmap=roadmap, levels=[])
     progress = {p.milestone_id: p for p in deconstruction.progress.all()}
+    milestones = list(milestones_of(deconstruction.deconstruction_data))
+    locks = milestone_locks(milestones, {milestone_id: p.status for milestone_id, p in progress.items()})
     levels: dict[int, LevelView] = {}
     for level in deconstruction.deconstruction_data["levels"]:
         levels[level["level"]] = LevelView(level["level"], level["title"], level["description"])
-    for milestone in milestones_of(deconstruction.deconstruction_data):
-        levels[milestone.level].milestones.append(MilestoneView(milestone, progress.get(milestone.id)))
+    for milestone in milestones:
+        item = MilestoneView(milestone, progress.get(milestone.id), locks.get(milestone.id, []))
+        levels[milestone.level].milestones.append(item)
     return RoadmapView(roadmap=roadmap, levels=list(levels.values()))
 
 
@@ -173,10 +211,13 @@ class MilestoneCard:
     notes_form: object
     activities: list
     notices: list = field(default_factory=list)
+    unlocks: list[tuple[str, bool]] = field(default_factory=list)  # (agent skill id, available to the learner now)
 
     @property
     def actions(self) -> list[str]:
         """The buttons the transition rules allow from the current status."""
+        if self.item.locked:
+            return []
         allowed = MILESTONE_TRANSITIONS[self.item.status]
         names = {
             MilestoneStatus.IN_PROGRESS: "start",
@@ -223,6 +264,9 @@ def roadmap_page(roadmap: Roadmap, bound: dict | None = None, notices: dict | No
     bound, notices = bound or {}, notices or {}
     view = roadmap_view(roadmap)
     skill_type = roadmap.deconstruction.skill_type if roadmap.deconstruction else ""
+    available = skills_available_to(
+        roadmap.owner_id, {s for item in view.milestones for s in item.milestone.unlocks_skills}
+    )
     cards = {}
     for item in view.milestones:
         progress, milestone = item.progress, item.milestone
@@ -234,8 +278,16 @@ def roadmap_page(roadmap: Roadmap, bound: dict | None = None, notices: dict | No
             progress_id=key, initial={"notes": progress.notes if progress else ""}
         )
         activities = list(progress.activities.all()) if progress else []
-        cards[milestone.id] = MilestoneCard(item, form, notes_form, activities, notices.get(milestone.id, []))
+        unlocks = [(skill_id, skill_id in available) for skill_id in milestone.unlocks_skills]
+        cards[milestone.id] = MilestoneCard(item, form, notes_form, activities, notices.get(milestone.id, []), unlocks)
     rename_form = bound.get("rename") or RoadmapForm(
         initial={"title": roadmap.title, "description": roadmap.description}
     )
     return RoadmapPage(view=view, cards=cards, rename_form=rename_form)
+
+
+def skills_available_to(user_id, skill_ids: set[str]) -> set[str]:
+    """Which of these agent skills the learner may load now (skills' own rule); no query for none."""
+    if not skill_ids:
+        return set()
+    return set(Skill.objects.available_to(user_id).filter(skill_id__in=skill_ids).values_list("skill_id", flat=True))

@@ -15,7 +15,8 @@ from .models import (
     SkillDeconstruction,
     SkillType,
 )
-from .selectors import roadmap_progress, roadmap_view
+from .plan import Milestone
+from .selectors import progress_waiting_for, roadmap_progress, roadmap_view
 from .services import EDITABLE_FIELDS
 
 COMPLETED_IS_DERIVED = "is worked out from reps; send reps, how many reps this session covered"
@@ -111,6 +112,43 @@ class MilestoneProgressSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class PrerequisiteSerializer(serializers.Serializer):
+    id = serializers.CharField(help_text="A milestone id of the same plan.")
+    title = serializers.CharField()
+
+
+def waiting_for_data(waiting: list[Milestone]) -> list[dict]:
+    return [{"id": milestone.id, "title": milestone.title} for milestone in waiting]
+
+
+LOCKED_HELP = "Not started, and some prerequisites are not completed: starting it or logging practice is refused."
+WAITING_FOR_HELP = "The prerequisites a locked milestone waits for; empty when it is open."
+
+
+class MilestoneProgressLockSerializer(MilestoneProgressSerializer):
+    """Progress with its lock, worked out from the plan and the other rows of the deconstruction
+    (prefetched by the list; one query for a single row)."""
+
+    locked = serializers.SerializerMethodField(help_text=LOCKED_HELP)
+    waiting_for = serializers.SerializerMethodField(help_text=WAITING_FOR_HELP)
+
+    class Meta(MilestoneProgressSerializer.Meta):
+        fields = [*MilestoneProgressSerializer.Meta.fields, "locked", "waiting_for"]
+        read_only_fields = fields
+
+    def to_representation(self, progress: MilestoneProgress) -> dict:
+        # Worked out once for both fields (a list serializer reuses this child row by row).
+        self._waiting = progress_waiting_for(progress)
+        return super().to_representation(progress)
+
+    def get_locked(self, progress: MilestoneProgress) -> bool:
+        return bool(self._waiting)
+
+    @extend_schema_field(PrerequisiteSerializer(many=True))
+    def get_waiting_for(self, progress: MilestoneProgress) -> list[dict]:
+        return waiting_for_data(self._waiting)
+
+
 class DoThisNowSerializer(serializers.Serializer):
     prompt = serializers.CharField()
     reps = serializers.IntegerField()
@@ -126,6 +164,12 @@ class MilestoneSerializer(serializers.Serializer):
     estimated_time = serializers.IntegerField(help_text="Minutes.")
     do_this_now = DoThisNowSerializer()
     target_completions = serializers.IntegerField(help_text="reps × sets")
+    prerequisites = serializers.ListField(child=serializers.CharField(), help_text="Milestone ids it needs first.")
+    unlocks_skills = serializers.ListField(
+        child=serializers.CharField(), help_text="Agent skill ids granted to the learner when it is completed."
+    )
+    locked = serializers.BooleanField(help_text=LOCKED_HELP)
+    waiting_for = PrerequisiteSerializer(many=True, help_text=WAITING_FOR_HELP)
     progress = MilestoneProgressSerializer(allow_null=True)
 
 
@@ -199,6 +243,10 @@ class RoadmapDetailSerializer(RoadmapSerializer):
                             "success_criteria": m.milestone.success_criteria,
                         },
                         "target_completions": m.milestone.target,
+                        "prerequisites": list(m.milestone.prerequisites),
+                        "unlocks_skills": list(m.milestone.unlocks_skills),
+                        "locked": m.locked,
+                        "waiting_for": waiting_for_data(m.waiting_for),
                         "progress": MilestoneProgressSerializer(m.progress).data if m.progress else None,
                     }
                     for m in level.milestones

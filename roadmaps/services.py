@@ -36,9 +36,12 @@ from .models import (
     SkillDeconstruction,
     SkillType,
 )
-from .plan import milestones_of, validate_plan
+from .plan import Milestone, milestones_of, validate_plan
+from .selectors import progress_waiting_for
+from .skill_grants import milestone_skills_grant
 
 ILLEGAL_TRANSITION = "Milestone {milestone} cannot go from {current} to {target}."
+MILESTONE_LOCKED = "{milestone} is locked: it waits for {waiting} to be completed first."
 NOT_YOUR_DECONSTRUCTION = "No deconstruction of yours has this id."
 QUERY_REQUIRED = "Describe what you want to learn."
 BAD_SKILL_TYPE = f"must be one of {', '.join(SkillType.values)}"
@@ -281,6 +284,20 @@ def _locked(progress: MilestoneProgress) -> MilestoneProgress:
     return MilestoneProgress.objects.select_for_update().select_related("deconstruction").get(pk=progress.pk)
 
 
+def _named(milestone: Milestone) -> str:
+    return f"“{milestone.title}” ({milestone.id})"
+
+
+def _refuse_if_locked(progress: MilestoneProgress) -> None:
+    """Starting a milestone, by the button or by logging practice, needs its prerequisites completed."""
+    waiting = progress_waiting_for(progress)
+    if waiting:
+        names = ", ".join(_named(milestone) for milestone in waiting)
+        raise ValidationError(
+            {"waiting_for": [MILESTONE_LOCKED.format(milestone=_named(milestone_of(progress)), waiting=names)]}
+        )
+
+
 def _move(progress: MilestoneProgress, target: str) -> MilestoneProgress:
     if target not in MILESTONE_TRANSITIONS[progress.status]:
         raise ValidationError(
@@ -290,6 +307,8 @@ def _move(progress: MilestoneProgress, target: str) -> MilestoneProgress:
                 ]
             }
         )
+    if progress.status == MilestoneStatus.NOT_STARTED:
+        _refuse_if_locked(progress)
     now = timezone.now()
     if target == MilestoneStatus.IN_PROGRESS and progress.started_at is None:
         progress.started_at = now
@@ -302,6 +321,8 @@ def _move(progress: MilestoneProgress, target: str) -> MilestoneProgress:
         progress.activities.filter(counted=True).update(counted=False)
     progress.status = target
     progress.save()
+    if target == MilestoneStatus.COMPLETED:
+        milestone_skills_grant(progress=progress, milestone=milestone_of(progress))
     return progress
 
 

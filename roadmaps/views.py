@@ -141,8 +141,12 @@ def _notify(request: HttpRequest, progress: MilestoneProgress, level: int, text:
     messages.add_message(request, level, text, extra_tags=f"{MILESTONE_TAG}{progress.milestone_id}")
 
 
-def _refusal(error: ValidationError) -> str:
-    return " ".join(error.messages)
+def _refused(
+    request: HttpRequest, roadmap: Roadmap, progress: MilestoneProgress, error: ValidationError
+) -> HttpResponse:
+    """The roadmap page again, with the service's reason beside the milestone (400: nothing changed)."""
+    _notify(request, progress, messages.ERROR, " ".join(error.messages))
+    return roadmap_detail(request, roadmap.pk, status=400)
 
 
 @login_required
@@ -155,9 +159,8 @@ def milestone_action(request: HttpRequest, roadmap_id, progress_id, action: str)
     try:
         moved = MILESTONE_ACTIONS[action](progress=progress)
     except ValidationError as error:
-        _notify(request, progress, messages.ERROR, _refusal(error))
-    else:
-        _notify(request, progress, messages.SUCCESS, f"{moved.get_status_display()}.")
+        return _refused(request, roadmap, progress, error)
+    _notify(request, progress, messages.SUCCESS, f"{moved.get_status_display()}.")
     return _back_to(roadmap.pk, progress)
 
 
@@ -177,10 +180,9 @@ def practice_log(request: HttpRequest, roadmap_id, progress_id) -> HttpResponse:
     try:
         activity = services.practice_activity_log(progress=progress, **form.cleaned_data)
     except ValidationError as error:
-        _notify(request, progress, messages.ERROR, _refusal(error))
-    else:
-        progress = activity.milestone_progress
-        _notify(request, progress, messages.SUCCESS, f"Practice logged: {activity.title} ({_progress_line(progress)}).")
+        return _refused(request, roadmap, progress, error)
+    progress = activity.milestone_progress
+    _notify(request, progress, messages.SUCCESS, f"Practice logged: {activity.title} ({_progress_line(progress)}).")
     return _back_to(roadmap.pk, progress)
 
 

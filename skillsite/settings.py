@@ -288,6 +288,7 @@ SPECTACULAR_SETTINGS = {
         "SkillTypeEnum": "roadmaps.choices.SkillType",
         "ActivityTypeEnum": "roadmaps.choices.ActivityType",
         "CandidateStatusEnum": "skills.models.CandidateStatus",
+        "MilestoneStatusEnum": "roadmaps.models.MilestoneStatus",
     },
     "COMPONENT_SPLIT_REQUEST": True,
 }

@@ -5,36 +5,31 @@ correct a session, and look at every learner page at 390 px and 1280 px (no side
 import re
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from roadmaps.catalog import catalog
 from roadmaps.models import MilestoneProgress
-from roadmaps.services import deconstruction_create, roadmap_create
 from tests.e2e.conftest import OffMachineRequests
-from tests.roadmaps.plans import juggling_plan
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "a-Long-passphrase-42"
 WIDTHS = (390, 1280)
 
-# The goal the journey follows and its first milestone, which it practises (10 reps × 2 sets =
-# 20, logged as 8 + 8 + 4). Until the catalog lands, the plan is built by the test; with the
-# catalog, start_the_goal types JOURNEY_GOAL into the goal form instead of calling the services.
-JOURNEY_GOAL = "learn to juggle"
-JOURNEY_MILESTONE, JOURNEY_MILESTONE_TITLE = "one-ball", "One-ball arcs"
-JOURNEY_PARTS = (8, 8, 4)
+# The goal the journey follows — the catalog's juggling plan — and its first milestone, which it
+# practises (20 reps × 3 sets = 60, logged as 25 + 25 + 10).
+JOURNEY_GOAL = "I want to learn to juggle"
+JOURNEY_MILESTONE, JOURNEY_MILESTONE_TITLE = "one-ball-arc", "One-ball arc"
+JOURNEY_PARTS = (25, 25, 10)
+JOURNEY_ESTIMATE_MINUTES = 20
+JOURNEY_ROADMAP_TITLE = catalog()["juggling"].title  # a matched goal's roadmap is named after its catalog plan
 
 
 def start_the_goal(page, base: str, username: str) -> None:
-    """Gives the signed-up learner the juggling roadmap and opens it from My roadmaps."""
-    learner = get_user_model().objects.get(username=username)
-    deconstruction, _ = deconstruction_create(
-        owner=learner, user_query=JOURNEY_GOAL, skill_type="physical", skill_name="Juggling", data=juggling_plan()
-    )
-    roadmap_create(owner=learner, title="Learn to juggle", deconstruction=deconstruction)
+    """The signed-up learner types the goal into My roadmaps and lands on the new roadmap."""
     page.goto(f"{base}/")
-    page.get_by_role("link", name="Learn to juggle").click()
+    page.get_by_label("What do you want to learn?").fill(JOURNEY_GOAL)
+    page.get_by_role("button", name="Make my roadmap").click()
     page.wait_for_url(re.compile(r".*/roadmaps/[0-9a-f-]+/$"))
 
 
@@ -92,7 +87,7 @@ def journey(page, base: str, username: str, artifacts, suffix: str) -> None:
     progress = MilestoneProgress.objects.get(milestone_id=JOURNEY_MILESTONE, deconstruction__owner__username=username)
     assert (progress.status, progress.practice_attempts, progress.practice_completions) == ("completed", 3, target)
     assert page.locator(f"{selector} .logged").inner_text() == "Logged: 18 min"
-    assert "Plan estimate: about 10 min" in page.locator(f"{selector} .estimate").inner_text()
+    assert f"Plan estimate: about {JOURNEY_ESTIMATE_MINUTES} min" in page.locator(f"{selector} .estimate").inner_text()
     fits_and_is_captured(page, artifacts, f"roadmap-{suffix}")
 
     page.get_by_role("link", name="Practice", exact=True).click()
@@ -108,11 +103,12 @@ def journey(page, base: str, username: str, artifacts, suffix: str) -> None:
     page.get_by_role("button", name="Save changes").click()
     page.wait_for_url(f"{base}/practice/")
     progress.refresh_from_db()
-    assert (progress.status, progress.practice_completions) == ("in_progress", target - 3)  # recounted, re-opened
+    recounted = target - (JOURNEY_PARTS[-1] - 1)  # the last part now covers 1 rep: recounted, re-opened
+    assert (progress.status, progress.practice_completions) == ("in_progress", recounted)
 
     page.goto(f"{base}/")
     fits_and_is_captured(page, artifacts, f"my-roadmaps-{suffix}")
-    page.get_by_role("link", name="Learn to juggle").click()
+    page.get_by_role("link", name=JOURNEY_ROADMAP_TITLE).click()
     page.get_by_role("link", name="Delete…").click()
     fits_and_is_captured(page, artifacts, f"delete-roadmap-{suffix}")
     page.get_by_role("button", name="Archive instead").click()
@@ -120,7 +116,7 @@ def journey(page, base: str, username: str, artifacts, suffix: str) -> None:
     fits_and_is_captured(page, artifacts, f"archived-{suffix}")
     page.get_by_role("button", name=re.compile("^Restore")).click()
     page.wait_for_url(re.compile(r".*/roadmaps/[0-9a-f-]+/$"))
-    assert page.locator("h1").inner_text() == "Learn to juggle"
+    assert page.locator("h1").inner_text() == JOURNEY_ROADMAP_TITLE
 
 
 def test_the_learner_journey_with_javascript(browser, live_server, artifacts):

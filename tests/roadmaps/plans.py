@@ -70,3 +70,14 @@ def juggling_plan() -> dict:
                                "milestones": milestones})  # fmt: skip
     data["totalEstimatedTime"] = sum(step[-1] for step in steps)
     return data
+
+
+def gated_plan(unlocks_skills: tuple[str, ...] = ()) -> dict:
+    """plan(2 milestones a level, 1 rep × 1 set) where m2-1 waits for m1-1 and m1-2, m3-1 for m2-1,
+    and m2-1 grants `unlocks_skills` when completed."""
+    data = plan(milestones_per_level=2, reps=1, sets=1)
+    data["levels"][1]["milestones"][0]["prerequisites"] = ["m1-1", "m1-2"]
+    data["levels"][2]["milestones"][0]["prerequisites"] = ["m2-1"]
+    if unlocks_skills:
+        data["levels"][1]["milestones"][0]["unlocks_skills"] = list(unlocks_skills)
+    return data

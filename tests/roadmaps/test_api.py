@@ -216,7 +216,7 @@ def test_bad_practice_activities_get_400_and_write_nothing(owner, progress, payl
 
 
 def test_practice_activities_are_listed_and_filtered(owner, roadmap, progress):
-    other = roadmap.deconstruction.progress.get(milestone_id="m2-1")
+    other = roadmap.deconstruction.progress.get(milestone_id="m1-2")
     practice_activity_log(progress=progress, activity_type="reading", title="a")
     practice_activity_log(progress=other, activity_type="video", title="b", reps=1)
     client = client_for(owner)

@@ -32,8 +32,8 @@ LISTS = {
     "/api/deconstructions/": 2,
     # count, the page of roadmaps joined with their deconstructions, their progress rows
     "/api/roadmaps/": 3,
-    # count, the page of progress rows
-    "/api/milestone-progress/": 2,
+    # count, the page of progress rows, their deconstructions, the deconstructions' progress rows (the locks)
+    "/api/milestone-progress/": 4,
     # count, the page of activities joined with their progress rows
     "/api/practice-activities/": 2,
 }
@@ -61,8 +61,8 @@ def test_filtered_lists_run_a_fixed_number_of_queries(learner, django_assert_num
     with django_assert_num_queries(2):
         activities = client.get(f"/api/practice-activities/?roadmap={roadmap.pk}&milestone_id=m1-1&completed=false")
     assert activities.data["count"] == 2
-    # count, the page of progress rows
-    with django_assert_num_queries(2):
+    # count, the page of progress rows, their deconstruction, its progress rows (the locks)
+    with django_assert_num_queries(4):
         progress = client.get(f"/api/milestone-progress/?roadmap={roadmap.pk}&status=in_progress")
     assert [row["milestone_id"] for row in progress.data["results"]] == ["m1-1"]
 
@@ -83,9 +83,10 @@ def test_the_roadmap_detail_runs_two_queries_for_staff_too(learner, django_asser
     assert response.status_code == 200
 
 
-def test_progress_filtered_by_deconstruction_runs_two_queries(learner, django_assert_num_queries):
+def test_progress_filtered_by_deconstruction_runs_four_queries(learner, django_assert_num_queries):
     roadmap = learner.roadmaps.first()
-    # count, the page of progress rows (the id is not looked up first)
-    with django_assert_num_queries(2):
+    # count, the page of progress rows (the id is not looked up first), the deconstruction, its
+    # progress rows (the locks)
+    with django_assert_num_queries(4):
         response = client_for(learner).get(f"/api/milestone-progress/?deconstruction={roadmap.deconstruction_id}")
     assert response.data["count"] == len(roadmap.deconstruction.milestone_ids())

@@ -56,13 +56,15 @@ class JSONBodyGuard:
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.path.startswith(API_PREFIX) and request.method in BODY_METHODS and _is_json(request.content_type):
+        if request.path.startswith(API_PREFIX) and request.method in BODY_METHODS:
             try:
-                body = request.body  # Django refuses more than DATA_UPLOAD_MAX_MEMORY_SIZE
+                # Any type of body: Django refuses more than DATA_UPLOAD_MAX_MEMORY_SIZE, which a
+                # form body would otherwise turn into an HTML 400 deep inside a parser.
+                body = request.body
             except RequestDataTooBig:
                 limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
                 return JsonResponse({"detail": TOO_LARGE.format(limit=limit)}, status=413)
-            if nesting_exceeds(body, settings.JSON_MAX_DEPTH):
+            if _is_json(request.content_type) and nesting_exceeds(body, settings.JSON_MAX_DEPTH):
                 return JsonResponse({"detail": TOO_DEEP.format(limit=settings.JSON_MAX_DEPTH)}, status=400)
         return self.get_response(request)
 

@@ -209,13 +209,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    # Query parameters are strict: junk is a 400 naming the parameter (skillsite/filters.py).
+    "DEFAULT_PAGINATION_CLASS": "skillsite.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.OrderingFilter",
-    ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_FILTER_BACKENDS": ["skillsite.filters.StrictFilterBackend", "skillsite.filters.StrictOrderingFilter"],
+    # Every operation's error statuses, documented with the one error shape (skillsite/schema.py).
+    "DEFAULT_SCHEMA_CLASS": "skillsite.schema.AutoSchema",
     "EXCEPTION_HANDLER": "skillsite.api.exception_handler",
     # One JSON parser for the whole API (bodies checked by skillsite.parsers.JSONBodyGuard first).
     "DEFAULT_PARSER_CLASSES": [
@@ -243,6 +242,7 @@ SPECTACULAR_SETTINGS = {
         "ActivityTypeEnum": "roadmaps.choices.ActivityType",
     },
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "skillsite.schema.postprocess"],
 }
 
 LOGGING = {

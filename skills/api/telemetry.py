@@ -9,13 +9,13 @@ from django.db.models import BooleanField, Q
 from django.db.models.expressions import RawSQL
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
 from skills.ingestion import usage_events_record
 from skills.models import Feedback, Outcome, UsageEvent
 from skills.services import feedback_record
 from skillsite.filters import UTCIsoDateTimeFilter
+from skillsite.pagination import CursorPagination
 from skillsite.parsers import JSONParser
 
 from .common import SkillsAPIMixin

@@ -1,0 +1,144 @@
+"""The OpenAPI schema says what the API does: every operation's error statuses, in one shape.
+
+`AutoSchema` (DEFAULT_SCHEMA_CLASS) adds to each operation the error statuses it can answer —
+worked out from the operation itself, so endpoints added later are covered without a line of
+their own — and gives every 4xx/5xx response the `Error` component as its body (skillsite.api
+writes every error in that shape). `postprocess` (a POSTPROCESSING_HOOK) states the string rules
+the server enforces and JSON Schema would otherwise miss: no NUL character anywhere (PostgreSQL
+cannot store one), and, where a field may not be blank, at least one non-space character (DRF
+trims whitespace before that check).
+"""
+
+from __future__ import annotations
+
+from drf_spectacular import openapi
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+ERRORS_SCHEMA = {
+    "oneOf": [
+        {
+            "type": "object",
+            "description": "Each field, query parameter or JSON path with its messages (a list of strings; "
+            "a nested field's errors nest the same way).",
+            "additionalProperties": {},
+        },
+        {
+            "type": "array",
+            "description": "A batch's errors: one object per bad item, with the item's index.",
+            "items": {
+                "type": "object",
+                "properties": {"index": {"type": "integer", "nullable": True}},
+                "additionalProperties": {},
+            },
+        },
+    ]
+}
+ERROR_DESCRIPTIONS = {
+    400: "Invalid input; `errors` names each field, query parameter or JSON path (a JSON body nested more "
+    "than JSON_MAX_DEPTH levels deep is refused too). Nothing was written.",
+    401: "Not signed in: send `Authorization: Token <key>` (or `Bearer <key>`).",
+    403: "Not allowed. Signed in with a session cookie, an unsafe method also needs the CSRF token.",
+    404: "Nothing of yours at this id (or no such page; another learner's objects are not found either).",
+    409: "The request conflicts with the current state; nothing was written.",
+    413: "The body is larger than DATA_UPLOAD_MAX_MEMORY_SIZE bytes.",
+    415: "The body's Content-Type is not one this operation reads.",
+    429: "Too many requests: retry after the number of seconds in Retry-After.",
+    503: "The database is unavailable (retry after Retry-After seconds: nothing was written), or the skills "
+    "service is switched off (SKILLS_ENABLED=false).",
+}
+RETRY_AFTER = {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait before retrying."}}
+GENERIC_OBJECT = {"type": "object", "additionalProperties": {}}
+NO_NUL = "^[^\\x00]*$"
+NO_NUL_NOT_BLANK = "^[^\\x00]*[^\\x00\\s][^\\x00]*$"
+
+
+@extend_schema_field(ERRORS_SCHEMA)
+class ErrorsField(serializers.JSONField):
+    pass
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The one shape of every error the API answers."""
+
+    detail = serializers.CharField(help_text="What went wrong, in a sentence (the first problem, when several).")
+    errors = ErrorsField(required=False, help_text="Every problem, when the input had some.")
+
+    class Meta:
+        ref_name = "Error"
+
+
+def error_statuses(method: str, operation: dict, throttled: bool) -> set[int]:
+    """The error statuses an operation can answer, from its method, parameters, body and security."""
+    parameters = operation.get("parameters", [])
+    in_query = {p["name"] for p in parameters if p["in"] == "query"}
+    unsafe = method not in SAFE_METHODS
+    statuses = {503}  # any request may meet a lost database connection
+    if unsafe or in_query:
+        statuses.add(400)  # a query parameter's junk; any body is depth-checked (skillsite.parsers)
+    if unsafe:
+        statuses |= {403, 413}  # session auth's CSRF check; any body is size-checked
+    if "requestBody" in operation:
+        statuses.add(415)
+    if any(p["in"] == "path" for p in parameters) or in_query & {"page", "cursor"}:
+        statuses.add(404)
+    if operation.get("security") and {} not in operation["security"]:
+        statuses.add(401)
+    if throttled:
+        statuses.add(429)
+    return statuses
+
+
+class AutoSchema(openapi.AutoSchema):
+    def get_operation(self, path, path_regex, path_prefix, method, registry):
+        operation = super().get_operation(path, path_regex, path_prefix, method, registry)
+        if operation is None:
+            return None
+        error = self.resolve_serializer(ErrorSerializer, "response").ref
+        responses = operation["responses"]
+        declared = {int(code) for code in responses if code[0] in "45"}
+        throttled = bool(getattr(self.view, "throttle_scope", None))
+        for status in sorted(declared | error_statuses(self.method, operation, throttled)):
+            response = responses.setdefault(str(status), {})
+            response["description"] = response.get("description") or ERROR_DESCRIPTIONS.get(status, "")
+            content = response.setdefault("content", {}).setdefault("application/json", {})
+            if content.get("schema") in (None, GENERIC_OBJECT):
+                content["schema"] = error
+            if status in (429, 503):
+                response.setdefault("headers", {}).update(RETRY_AFTER)
+        operation["responses"] = dict(sorted(responses.items()))
+        return operation
+
+
+def _string_rules(schema: dict) -> None:
+    """Adds the no-NUL (and not-blank) pattern to every plain string in a request schema."""
+    if not isinstance(schema, dict):
+        return
+    if schema.get("type") == "string" and not {"format", "enum", "pattern"} & set(schema):
+        schema["pattern"] = NO_NUL_NOT_BLANK if schema.get("minLength", 0) >= 1 else NO_NUL
+    for key in ("properties", "patternProperties"):
+        for value in schema.get(key, {}).values():
+            _string_rules(value)
+    for key in ("items", "additionalProperties"):
+        _string_rules(schema.get(key))
+    for key in ("oneOf", "anyOf", "allOf"):
+        for value in schema.get(key, []):
+            _string_rules(value)
+
+
+def postprocess(result, generator, request, public):
+    """The string rules on request bodies (the split `…Request` components and inline bodies) and
+    on query parameters."""
+    for name, component in result.get("components", {}).get("schemas", {}).items():
+        if name.endswith("Request"):
+            _string_rules(component)
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "query":
+                    _string_rules(parameter.get("schema"))
+            for media in operation.get("requestBody", {}).get("content", {}).values():
+                if "$ref" not in media.get("schema", {}):
+                    _string_rules(media.get("schema"))
+    return result

@@ -14,8 +14,8 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from skillsite.api import router
-from skillsite.filters import UTCIsoDateTimeFilter
+from skillsite.api import router, validation_error_body
+from skillsite.filters import UTCIsoDateTimeFilter, single_value
 
 from . import examples, services
 from .catalog import DOMAINS, catalog
@@ -25,9 +25,11 @@ from .selectors import roadmap_progress, roadmaps_with_progress
 from .serializers import (
     CatalogEntryDetailSerializer,
     CatalogEntrySerializer,
+    CatalogQuerySerializer,
     DeconstructionCreatedSerializer,
     DeconstructionInputSerializer,
     DeconstructionSerializer,
+    GoalAlreadyStartedSerializer,
     MilestoneNotesSerializer,
     MilestoneProgressSerializer,
     PracticeActivitySerializer,
@@ -46,7 +48,7 @@ ERRORS = OpenApiTypes.OBJECT  # {field or JSON path: [messages]}
 
 TRANSITION_RESPONSES = {
     200: MilestoneProgressSerializer,
-    400: OpenApiResponse(ERRORS, "Not a legal transition from the current status.", [examples.ILLEGAL_MOVE]),
+    409: OpenApiResponse(ERRORS, "Not a legal transition from the current status.", [examples.ILLEGAL_MOVE]),
 }
 
 
@@ -140,8 +142,10 @@ class RoadmapViewSet(OwnedQuerysetMixin, viewsets.ModelViewSet):
         request=RoadmapInputSerializer,
         responses={
             201: RoadmapCreatedSerializer,
-            400: OpenApiResponse(ERRORS, "Field errors."),
-            409: OpenApiResponse(ERRORS, "A roadmap for this goal exists; send confirm: true to start another."),
+            404: OpenApiResponse(description="No deconstruction or catalog plan of yours has the id given."),
+            409: OpenApiResponse(
+                GoalAlreadyStartedSerializer, "A roadmap for this goal exists; send confirm: true to start another."
+            ),
         },
         examples=[
             examples.FROM_A_GOAL,
@@ -158,7 +162,7 @@ class RoadmapViewSet(OwnedQuerysetMixin, viewsets.ModelViewSet):
         if "deconstruction" in fields:
             deconstruction = SkillDeconstruction.objects.filter(pk=fields["deconstruction"], owner=request.user).first()
             if deconstruction is None:
-                return Response({"deconstruction": [services.NOT_YOUR_DECONSTRUCTION]}, status=400)
+                raise NotFound({"deconstruction": [services.NOT_YOUR_DECONSTRUCTION]})
             roadmap = services.roadmap_create(
                 owner=request.user,
                 title=fields.get("title") or deconstruction.skill_name,
@@ -176,7 +180,7 @@ class RoadmapViewSet(OwnedQuerysetMixin, viewsets.ModelViewSet):
                     confirm=fields["confirm"],
                 )
             except services.GoalAlreadyStarted as already:
-                body = {**already.message_dict, "existing_roadmap": str(already.roadmap.pk)}
+                body = {**validation_error_body(already.message_dict), "existing_roadmap": str(already.roadmap.pk)}
                 return Response(body, status=status.HTTP_409_CONFLICT)
         roadmap = self.base_queryset().get(pk=roadmap.pk)
         roadmap.warnings = warnings
@@ -225,14 +229,15 @@ class MilestoneProgressViewSet(OwnedQuerysetMixin, viewsets.ReadOnlyModelViewSet
 
     @extend_schema(
         request=MilestoneNotesSerializer,
-        responses={200: MilestoneProgressSerializer, 400: OpenApiResponse(ERRORS, "notes is missing or too long.")},
+        responses={200: MilestoneProgressSerializer, 400: OpenApiResponse(ERRORS, "notes is too long.")},
         examples=[examples.MILESTONE_NOTES],
     )
     def partial_update(self, request, pk=None):
         """Your notes on this milestone (status and counters change only through the actions)."""
         given = MilestoneNotesSerializer(data=request.data)
         given.is_valid(raise_exception=True)
-        progress = services.milestone_notes_update(progress=self.get_object(), notes=given.validated_data["notes"])
+        notes = given.validated_data.get("notes")
+        progress = services.milestone_notes_update(progress=self.get_object(), notes=notes)
         return Response(MilestoneProgressSerializer(progress).data)
 
     def _transition(self, service) -> Response:
@@ -345,13 +350,17 @@ class PlanCatalogViewSet(viewsets.GenericViewSet):
     )
     def list(self, request):
         """Every entry (by domain, then title), or ranked for a goal with `?q=`."""
+        params = request.query_params
+        given = CatalogQuerySerializer(data={name: single_value(params, name) for name in ("domain", "kind", "q")
+                                             if name in params})  # fmt: skip
+        given.is_valid(raise_exception=True)
+        query = given.validated_data
         entries = sorted(catalog().values(), key=lambda e: (e.domain, e.title))
-        if request.query_params.get("q"):
-            ranked = closest_entries(request.query_params["q"], limit=len(entries))
-            entries = [match.entry for match in ranked]
+        if query.get("q"):
+            entries = [match.entry for match in closest_entries(query["q"], limit=len(entries))]
         for field in ("domain", "kind"):
-            if request.query_params.get(field):
-                entries = [e for e in entries if getattr(e, field) == request.query_params[field]]
+            if field in query:
+                entries = [e for e in entries if getattr(e, field) == query[field]]
         page = self.paginate_queryset(entries)
         return self.get_paginated_response(CatalogEntrySerializer(page, many=True).data)
 

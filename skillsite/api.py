@@ -17,7 +17,7 @@ from rest_framework.routers import DefaultRouter
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from skills.ingestion import EventConflict, EventsTooLarge, InvalidEvents
+from skills.ingestion import EventConflict, EventsForbidden, EventsTooLarge, InvalidEvents
 
 router = DefaultRouter()
 
@@ -25,9 +25,16 @@ router = DefaultRouter()
 DATABASE_UNAVAILABLE = "The database is unavailable at the moment; nothing was written. Retry shortly."
 EVENTS_INVALID = "Invalid events; nothing was written."
 EVENTS_CONFLICT = "Conflicting event ids; nothing was written."
-INVALID_INPUT = "Invalid input: {first}"
+EVENTS_FORBIDDEN = "Events attributed to another user need the ingest_for_any_user permission; nothing was written."
+INVALID_INPUT = "{first}"
 MORE_ERRORS = " (and {count} more)"
 RETRY_AFTER_SECONDS = "5"
+# Error codes that say more than "invalid": an id (in the path or the body) naming nothing of the
+# caller's is a 404; a move the object's current state forbids is a 409. Services raise them as
+# ValidationError(message, code=…), so the admin and the commands show the same message.
+DOES_NOT_EXIST = "does_not_exist"
+ILLEGAL_TRANSITION = "illegal_transition"
+STATUS_BY_CODE = {DOES_NOT_EXIST: status.HTTP_404_NOT_FOUND, ILLEGAL_TRANSITION: status.HTTP_409_CONFLICT}
 
 
 def error_body(detail: str, errors: dict | list | None = None) -> dict:
@@ -65,6 +72,8 @@ def exception_handler(exc, context):
     (400, 409, 413); Django's ValidationError (raised by services) → 400 with field messages; a
     lost database connection → 503, so clients know a retry is safe (the transaction was rolled
     back)."""
+    if isinstance(exc, EventsForbidden):
+        return Response(error_body(EVENTS_FORBIDDEN, exc.errors), status=status.HTTP_403_FORBIDDEN)
     if isinstance(exc, InvalidEvents):
         return Response(error_body(EVENTS_INVALID, exc.errors), status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, EventConflict):
@@ -80,7 +89,19 @@ def exception_handler(exc, context):
     response = drf_exception_handler(exc, context)
     if response is not None:
         response.data = _in_error_shape(exc, response.data)
+        if isinstance(exc, exceptions.ValidationError):
+            codes = _leaf_codes(exc.get_codes())
+            if len(codes) == 1:
+                response.status_code = STATUS_BY_CODE.get(codes.pop(), response.status_code)
     return response
+
+
+def _leaf_codes(codes) -> set[str]:
+    if isinstance(codes, dict):
+        return {code for value in codes.values() for code in _leaf_codes(value)}
+    if isinstance(codes, list):
+        return {code for value in codes for code in _leaf_codes(value)}
+    return {codes}
 
 
 def _in_error_shape(exc: Exception, data) -> dict:

@@ -81,8 +81,8 @@ def error_statuses(method: str, operation: dict, throttled: bool) -> set[int]:
         statuses |= {403, 413}  # session auth's CSRF check; any body is size-checked
     if "requestBody" in operation:
         statuses.add(415)
-    if any(p["in"] == "path" for p in parameters) or in_query & {"page", "cursor"}:
-        statuses.add(404)
+    if any(p["in"] == "path" for p in parameters) or in_query & {"page", "cursor"} or "requestBody" in operation:
+        statuses.add(404)  # an id in the path or the body naming nothing of the caller's; a page past the end
     if operation.get("security") and {} not in operation["security"]:
         statuses.add(401)
     if throttled:
@@ -99,6 +99,8 @@ class AutoSchema(openapi.AutoSchema):
         responses = operation["responses"]
         declared = {int(code) for code in responses if code[0] in "45"}
         throttled = bool(getattr(self.view, "throttle_scope", None))
+        if "requestBody" in operation and getattr(self.view, "request_body_required", False):
+            operation["requestBody"]["required"] = True
         for status in sorted(declared | error_statuses(self.method, operation, throttled)):
             response = responses.setdefault(str(status), {})
             response["description"] = response.get("description") or ERROR_DESCRIPTIONS.get(status, "")

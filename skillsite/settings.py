@@ -217,11 +217,10 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "skillsite.schema.AutoSchema",
     "EXCEPTION_HANDLER": "skillsite.api.exception_handler",
     # One JSON parser for the whole API (bodies checked by skillsite.parsers.JSONBodyGuard first).
-    "DEFAULT_PARSER_CLASSES": [
-        "skillsite.parsers.JSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
+    # JSON only: a form encoding cannot say null, a number or a nested object, so the schema's
+    # types would not hold for it (another Content-Type → 415).
+    "DEFAULT_PARSER_CLASSES": ["skillsite.parsers.JSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
     # Ingestion endpoints set throttle_scope = "ingest"; per user (or address when anonymous).
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.ScopedRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"ingest": env.str("INGEST_THROTTLE_RATE", default="12000/minute")},

@@ -17,13 +17,16 @@ from skills.services import feedback_record
 from skillsite.filters import UTCIsoDateTimeFilter
 from skillsite.pagination import CursorPagination
 from skillsite.parsers import JSONParser
+from skillsite.serializers import StrictTypes
 
 from .common import SkillsAPIMixin
 from .schemas import EVENT_BATCH_REQUEST
 
 
 class UsageEventSerializer(serializers.ModelSerializer):
-    skill_version = serializers.SlugRelatedField(slug_field="version", read_only=True)
+    skill_version = serializers.SlugRelatedField(
+        slug_field="version", read_only=True, allow_null=True, help_text="Null when the skill had no version."
+    )
 
     class Meta:
         model = UsageEvent
@@ -103,6 +106,9 @@ class UsageEventViewSet(SkillsAPIMixin, mixins.ListModelMixin, mixins.CreateMode
             201: RECORD_RESULT,
             200: OpenApiResponse(RECORD_RESULT, description="Every event had been received before (a retry)."),
             400: OpenApiResponse(description="Invalid items: [{index, field: [messages]}]; nothing written."),
+            403: OpenApiResponse(
+                description="An item names another user: that needs the ingest_for_any_user permission."
+            ),
             409: OpenApiResponse(description="An event_id of yours was received before with another payload."),
             413: OpenApiResponse(
                 description="Batch larger than EVENTS_MAX_BATCH, or state_snapshot / artifacts over "
@@ -136,12 +142,12 @@ class UsageEventViewSet(SkillsAPIMixin, mixins.ListModelMixin, mixins.CreateMode
         return Response(body, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
 
 
-class FeedbackSerializer(serializers.ModelSerializer):
+class FeedbackSerializer(StrictTypes, serializers.ModelSerializer):
     skill_id = serializers.CharField(max_length=100)
     rating = serializers.IntegerField(min_value=1, max_value=5, allow_null=True, required=False)
     tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False, max_length=20)
     event_id = serializers.UUIDField(required=False, allow_null=True, write_only=True)
-    event = serializers.SlugRelatedField(slug_field="event_id", read_only=True)
+    event = serializers.SlugRelatedField(slug_field="event_id", read_only=True, allow_null=True)
 
     class Meta:
         model = Feedback
@@ -149,12 +155,21 @@ class FeedbackSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "created_at"]
 
 
+class FeedbackFilter(django_filters.FilterSet):
+    skill = django_filters.CharFilter(field_name="skill_id")
+    rating = django_filters.ChoiceFilter(choices=[(n, str(n)) for n in range(1, 6)])
+
+    class Meta:
+        model = Feedback
+        fields = ["skill", "rating"]
+
+
 class FeedbackViewSet(SkillsAPIMixin, mixins.CreateModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     """Feedback on a skill (rating 1–5 or none, tags, notes, optionally about one of your events)."""
 
     queryset = Feedback.objects.none()
     serializer_class = FeedbackSerializer
-    filterset_fields = ["skill", "rating"]
+    filterset_class = FeedbackFilter
     throttle_scope = "ingest"
 
     def get_queryset(self):

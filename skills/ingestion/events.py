@@ -30,6 +30,7 @@ FIELD_TOO_LARGE = "is {size:,} bytes serialized; the limit is {limit:,} bytes"
 COST_PATTERN = r"^(0|[1-9][0-9]{0,7})(\.[0-9]{1,6})?$"
 COST_MAX = 99999999.999999
 MICRO_DOLLAR = Decimal("0.000001")
+Cost = Annotated[str, msgspec.Meta(pattern=COST_PATTERN)] | Annotated[float, msgspec.Meta(ge=0, le=COST_MAX)]
 NUL_CHARACTER = "must not contain NUL (\\u0000) characters"
 TIME_OUT_OF_RANGE = "must fall between the years 1 and 9999 once converted to UTC"
 TIME_IN_FUTURE = "is more than a day in the future"
@@ -54,7 +55,7 @@ class EventIn(msgspec.Struct, forbid_unknown_fields=True, gc=False):
     input_hash: Annotated[str, msgspec.Meta(max_length=128)] = ""
     tokens_used: Annotated[int, msgspec.Meta(ge=0, le=INT32)] = 0
     tokens_saved: Annotated[int, msgspec.Meta(ge=-INT32, le=INT32)] = 0
-    cost_usd: Annotated[str, msgspec.Meta(pattern=COST_PATTERN)] | Annotated[float, msgspec.Meta(ge=0, le=COST_MAX)] = "0"
+    cost_usd: Cost = "0"
     state_snapshot: dict[str, Any] = {}
     artifacts: dict[str, Any] = {}
     project_path: Annotated[str, msgspec.Meta(max_length=500)] = ""

@@ -26,7 +26,7 @@ def feedback_record(
     """Stores feedback and moves the skill's rating aggregates in the same transaction."""
     skill = Skill.objects.filter(skill_id=skill_id).first()
     if skill is None:
-        raise ValidationError({"skill_id": [SKILL_UNKNOWN]})
+        raise ValidationError({"skill_id": [ValidationError(SKILL_UNKNOWN, code="does_not_exist")]})
     event = _feedback_event(user, skill, event_id)
     feedback = Feedback(user=user, skill=skill, event=event, rating=rating, tags=tags or [], notes=notes)
     feedback.full_clean()
@@ -45,7 +45,7 @@ def _feedback_event(user, skill: Skill, event_id) -> UsageEvent | None:
         return None
     event = UsageEvent.objects.filter(event_id=event_id, user=user).first()
     if event is None:
-        raise ValidationError({"event_id": [EVENT_UNKNOWN]})
+        raise ValidationError({"event_id": [ValidationError(EVENT_UNKNOWN, code="does_not_exist")]})
     if event.skill_id != skill.skill_id:
         raise ValidationError({"event_id": [EVENT_OTHER_SKILL]})
     return event

@@ -5,6 +5,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from skillsite.schema import require_one_of
 from skillsite.serializers import StrictTypes
 
 from .catalog import DOMAINS
@@ -278,6 +279,9 @@ class RoadmapInputSerializer(StrictTypes, serializers.Serializer):
         if not attrs.get("user_query"):
             raise serializers.ValidationError({"user_query": [GOAL_OR_DECONSTRUCTION]})
         return attrs
+
+
+require_one_of("RoadmapInputRequest", ["deconstruction"], ["user_query"])
 
 
 class RoadmapUpdateSerializer(StrictTypes, serializers.Serializer):

@@ -51,6 +51,13 @@ ERROR_DESCRIPTIONS = {
 RETRY_AFTER = {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait before retrying."}}
 GENERIC_OBJECT = {"type": "object", "additionalProperties": {}}
 NO_NUL = "^[^\\x00]*$"
+# Rules on whole request bodies that fields cannot state, by component name (e.g. one of two fields
+# required); registered next to their serializer with `require_one_of`.
+ONE_OF_REQUIRED: dict[str, list[list[str]]] = {}
+
+
+def require_one_of(component: str, *alternatives: list[str]) -> None:
+    ONE_OF_REQUIRED[component] = list(alternatives)
 NO_NUL_NOT_BLANK = "^[^\\x00]*[^\\x00\\s][^\\x00]*$"
 
 
@@ -135,6 +142,8 @@ def postprocess(result, generator, request, public):
     for name, component in result.get("components", {}).get("schemas", {}).items():
         if name.endswith("Request"):
             _string_rules(component)
+        if name in ONE_OF_REQUIRED:
+            component["anyOf"] = [{"required": fields} for fields in ONE_OF_REQUIRED[name]]
     for operations in result.get("paths", {}).values():
         for operation in operations.values():
             for parameter in operation.get("parameters", []):

@@ -281,7 +281,10 @@ class RoadmapInputSerializer(StrictTypes, serializers.Serializer):
         return attrs
 
 
-require_one_of("RoadmapInputRequest", ["deconstruction"], ["user_query"])
+require_one_of(
+    "RoadmapInputRequest",
+    {"RoadmapFromGoalRequest": ["user_query"], "RoadmapFromDeconstructionRequest": ["deconstruction"]},
+)
 
 
 class RoadmapUpdateSerializer(StrictTypes, serializers.Serializer):

@@ -11,6 +11,8 @@ trims whitespace before that check).
 
 from __future__ import annotations
 
+import copy
+
 from drf_spectacular import openapi
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -51,13 +53,22 @@ ERROR_DESCRIPTIONS = {
 RETRY_AFTER = {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait before retrying."}}
 GENERIC_OBJECT = {"type": "object", "additionalProperties": {}}
 NO_NUL = "^[^\\x00]*$"
-# Rules on whole request bodies that fields cannot state, by component name (e.g. one of two fields
-# required); registered next to their serializer with `require_one_of`.
-ONE_OF_REQUIRED: dict[str, list[list[str]]] = {}
+# Request components written by hand (JSON Schema from msgspec structs), registered with
+# `register_request_component` and referred to as {"$ref": "#/components/schemas/<name>"}.
+REQUEST_COMPONENTS: dict[str, dict] = {}
+# Request bodies that need one of several fields, by component name: each alternative becomes its own
+# component (the fields required) and the body any of them; registered with `require_one_of`.
+ONE_OF_REQUIRED: dict[str, dict[str, list[str]]] = {}
 
 
-def require_one_of(component: str, *alternatives: list[str]) -> None:
-    ONE_OF_REQUIRED[component] = list(alternatives)
+def register_request_component(name: str, schema: dict) -> dict:
+    REQUEST_COMPONENTS[name] = schema
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def require_one_of(component: str, alternatives: dict[str, list[str]]) -> None:
+    """E.g. require_one_of("RoadmapInputRequest", {"RoadmapFromGoalRequest": ["user_query"], …})."""
+    ONE_OF_REQUIRED[component] = alternatives
 NO_NUL_NOT_BLANK = "^[^\\x00]*[^\\x00\\s][^\\x00]*$"
 
 
@@ -106,7 +117,8 @@ class AutoSchema(openapi.AutoSchema):
         responses = operation["responses"]
         declared = {int(code) for code in responses if code[0] in "45"}
         throttled = bool(getattr(self.view, "throttle_scope", None))
-        if "requestBody" in operation and getattr(self.view, "request_body_required", False):
+        # A POST or PUT reads its body (an absent one is an empty object, refused where a field is required).
+        if "requestBody" in operation and self.method in ("POST", "PUT"):
             operation["requestBody"]["required"] = True
         for status in sorted(declared | error_statuses(self.method, operation, throttled)):
             response = responses.setdefault(str(status), {})
@@ -139,11 +151,18 @@ def _string_rules(schema: dict) -> None:
 def postprocess(result, generator, request, public):
     """The string rules on request bodies (the split `…Request` components and inline bodies) and
     on query parameters."""
-    for name, component in result.get("components", {}).get("schemas", {}).items():
-        if name.endswith("Request"):
+    components = result.setdefault("components", {}).setdefault("schemas", {})
+    components.update(copy.deepcopy(REQUEST_COMPONENTS))
+    for name, component in components.items():
+        if name.endswith("Request") or name in REQUEST_COMPONENTS:
             _string_rules(component)
-        if name in ONE_OF_REQUIRED:
-            component["anyOf"] = [{"required": fields} for fields in ONE_OF_REQUIRED[name]]
+    for name, alternatives in ONE_OF_REQUIRED.items():
+        if name in components:
+            whole = components.pop(name)
+            for variant, fields in alternatives.items():
+                components[variant] = {**whole, "required": sorted({*whole.get("required", []), *fields})}
+            components[name] = {"anyOf": [{"$ref": f"#/components/schemas/{variant}"} for variant in alternatives]}
+    result["components"]["schemas"] = dict(sorted(components.items()))
     for operations in result.get("paths", {}).values():
         for operation in operations.values():
             for parameter in operation.get("parameters", []):

@@ -50,7 +50,6 @@ class OtlpLogsView(SkillsAPIMixin, APIView):
     authentication_classes = [authentication.TokenAuthentication, BearerTokenAuthentication]
     throttle_scope = "ingest"
     parser_classes: list = []  # the body is read raw: protobuf, or JSON that may be gzip-compressed
-    request_body_required = True  # for the schema: OTLP always sends one
 
     @extend_schema(
         request={JSON_TYPE: OpenApiTypes.OBJECT, PROTOBUF_TYPE: OpenApiTypes.BINARY},

@@ -53,6 +53,7 @@ ERROR_DESCRIPTIONS = {
 RETRY_AFTER = {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait before retrying."}}
 GENERIC_OBJECT = {"type": "object", "additionalProperties": {}}
 NO_NUL = "^[^\\x00]*$"
+NO_NUL_NOT_BLANK = "^[^\\x00]*[^\\x00\\s][^\\x00]*$"
 # Request components written by hand (JSON Schema from msgspec structs), registered with
 # `register_request_component` and referred to as {"$ref": "#/components/schemas/<name>"}.
 REQUEST_COMPONENTS: dict[str, dict] = {}
@@ -69,7 +70,6 @@ def register_request_component(name: str, schema: dict) -> dict:
 def require_one_of(component: str, alternatives: dict[str, list[str]]) -> None:
     """E.g. require_one_of("RoadmapInputRequest", {"RoadmapFromGoalRequest": ["user_query"], …})."""
     ONE_OF_REQUIRED[component] = alternatives
-NO_NUL_NOT_BLANK = "^[^\\x00]*[^\\x00\\s][^\\x00]*$"
 
 
 @extend_schema_field(ERRORS_SCHEMA)

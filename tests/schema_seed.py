@@ -28,6 +28,8 @@ from tests.factories import EmergenceCandidateFactory, UserFactory, make_roadmap
 
 SKILLS_FOLDER = Path(__file__).parent / "fixtures" / "skills"
 OUTCOMES = ("success", "success", "failure", "error", "abandoned")
+# The seeded user's API token, fixed so that tests/schemathesis.toml can send it as explicit auth.
+TOKEN_KEY = "5c4e6a1f0d2b49e8a7c3f9d1b6e0a2c4f8d7e9b1"
 
 
 @dataclass
@@ -39,7 +41,7 @@ class Seeded:
 
 def seed_api_data() -> Seeded:
     user = UserFactory(username="fuzzer")
-    token = Token.objects.create(user=user).key
+    token = Token.objects.create(user=user, key=TOKEN_KEY).key
     report = skills_sync_from_folder(root=SKILLS_FOLDER)
     assert not report.failures, report.failures
     skill_unlock_grant(user=user, skill=Skill.objects.get(skill_id="csv-report"), reason="seeded for the schema tests")

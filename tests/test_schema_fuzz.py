@@ -105,7 +105,7 @@ def _valid(operation, path_parameters: dict) -> bool:
 
 
 @contextmanager
-def test_connection_kept():
+def connection_kept():
     """The raw WSGI calls fire request_started/finished, whose handler would close the test's
     connection (and its transaction); Django's own test client disconnects it the same way (and
     connects it again after each of its requests, so this wraps each call)."""
@@ -119,11 +119,31 @@ def test_connection_kept():
 
 
 @schema.parametrize()
+# Protobuf bodies (the OTLP endpoint's application/x-protobuf) are not generated: schemathesis has no
+# serializer for them and says so; the endpoint's JSON body is fuzzed.
+@pytest.mark.filterwarnings("ignore:Skipped test cases with unsupported payload media types")
 # One seeding per operation, shared by its examples (each test's transaction is rolled back at its
 # end): hypothesis warns about function-scoped fixtures because they are not reset per example.
 @settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @pytest.mark.django_db
 def test_the_api_answers_as_documented(case, seeded):
     follow_unstated_rules(case)
-    with test_connection_kept():
-        case.call_and_validate(headers={"Authorization": f"Token {seeded.token}"})
+    with connection_kept():
+        case.call_and_validate()  # with the seeded user's token (tests/schemathesis.toml)
+
+
+@pytest.mark.django_db
+def test_linked_operations_keep_their_promises(seeded):
+    """Stateful: sequences of calls following the links schemathesis infers from the schema (an id
+    a POST answers used by the GET, PATCH, DELETE of that id), every check on every step."""
+    # Ids come from the links here: swapping in seeded ones as well makes hypothesis see the draws of
+    # a replayed step differ (FlakyStrategyDefinition), so the path-parameter hook stands aside.
+    EXISTING.clear()
+
+    class Workflow(schema.as_state_machine()):
+        def before_call(self, case):
+            follow_unstated_rules(case)
+
+    with connection_kept():
+        Workflow.run(settings=settings(max_examples=25, stateful_step_count=8, deadline=None,
+                                       suppress_health_check=list(HealthCheck)))  # fmt: skip

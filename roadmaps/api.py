@@ -15,8 +15,8 @@ from rest_framework.exceptions import NotFound
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from skillsite.api import router
-from skillsite.filters import UTCIsoDateTimeFilter
+from skillsite.api import router, validation_error_body
+from skillsite.filters import UTCIsoDateTimeFilter, single_value
 
 from . import examples, services
 from .catalog import DOMAINS, catalog
@@ -24,7 +24,6 @@ from .catalog.matching import closest_entries
 from .export import download_name, practice_export, roadmap_export
 from .export_formats import (
     ExportJSONRenderer,
-    ExportNegotiation,
     PracticeCSVRenderer,
     PracticeExportSerializer,
     RoadmapCSVRenderer,
@@ -36,9 +35,11 @@ from .selectors import roadmap_progress, roadmaps_with_progress
 from .serializers import (
     CatalogEntryDetailSerializer,
     CatalogEntrySerializer,
+    CatalogQuerySerializer,
     DeconstructionCreatedSerializer,
     DeconstructionInputSerializer,
     DeconstructionSerializer,
+    GoalAlreadyStartedSerializer,
     MilestoneNotesSerializer,
     MilestoneProgressLockSerializer,
     PracticeActivitySerializer,
@@ -58,10 +59,9 @@ ERRORS = OpenApiTypes.OBJECT  # {field or JSON path: [messages]}
 TRANSITION_RESPONSES = {
     200: MilestoneProgressLockSerializer,
     400: OpenApiResponse(
-        ERRORS,
-        "Not a legal transition from the current status, or a locked milestone (waiting_for names its prerequisites).",
-        [examples.ILLEGAL_MOVE, examples.LOCKED_START],
+        ERRORS, "A locked milestone: waiting_for names its prerequisites.", [examples.LOCKED_START]
     ),
+    409: OpenApiResponse(ERRORS, "Not a legal transition from the current status.", [examples.ILLEGAL_MOVE]),
 }
 
 
@@ -178,8 +178,10 @@ class RoadmapViewSet(ExportMixin, OwnedQuerysetMixin, viewsets.ModelViewSet):
         request=RoadmapInputSerializer,
         responses={
             201: RoadmapCreatedSerializer,
-            400: OpenApiResponse(ERRORS, "Field errors."),
-            409: OpenApiResponse(ERRORS, "A roadmap for this goal exists; send confirm: true to start another."),
+            404: OpenApiResponse(description="No deconstruction or catalog plan of yours has the id given."),
+            409: OpenApiResponse(
+                GoalAlreadyStartedSerializer, "A roadmap for this goal exists; send confirm: true to start another."
+            ),
         },
         examples=[
             examples.FROM_A_GOAL,
@@ -196,7 +198,7 @@ class RoadmapViewSet(ExportMixin, OwnedQuerysetMixin, viewsets.ModelViewSet):
         if "deconstruction" in fields:
             deconstruction = SkillDeconstruction.objects.filter(pk=fields["deconstruction"], owner=request.user).first()
             if deconstruction is None:
-                return Response({"deconstruction": [services.NOT_YOUR_DECONSTRUCTION]}, status=400)
+                raise NotFound({"deconstruction": [services.NOT_YOUR_DECONSTRUCTION]})
             roadmap = services.roadmap_create(
                 owner=request.user,
                 title=fields.get("title") or deconstruction.skill_name,
@@ -214,7 +216,7 @@ class RoadmapViewSet(ExportMixin, OwnedQuerysetMixin, viewsets.ModelViewSet):
                     confirm=fields["confirm"],
                 )
             except services.GoalAlreadyStarted as already:
-                body = {**already.message_dict, "existing_roadmap": str(already.roadmap.pk)}
+                body = {**validation_error_body(already.message_dict), "existing_roadmap": str(already.roadmap.pk)}
                 return Response(body, status=status.HTTP_409_CONFLICT)
         roadmap = self.base_queryset().get(pk=roadmap.pk)
         roadmap.warnings = warnings
@@ -250,7 +252,6 @@ class RoadmapViewSet(ExportMixin, OwnedQuerysetMixin, viewsets.ModelViewSet):
         detail=True,
         methods=["get"],
         renderer_classes=[ExportJSONRenderer, RoadmapCSVRenderer, RoadmapMarkdownRenderer],
-        content_negotiation_class=ExportNegotiation,
     )
     def export(self, request, pk=None):
         """Your roadmap as a file: the plan with each milestone's status, lock, attempts,
@@ -289,14 +290,15 @@ class MilestoneProgressViewSet(OwnedQuerysetMixin, viewsets.ReadOnlyModelViewSet
 
     @extend_schema(
         request=MilestoneNotesSerializer,
-        responses={200: MilestoneProgressLockSerializer, 400: OpenApiResponse(ERRORS, "notes is missing or too long.")},
+        responses={200: MilestoneProgressLockSerializer, 400: OpenApiResponse(ERRORS, "notes is too long.")},
         examples=[examples.MILESTONE_NOTES],
     )
     def partial_update(self, request, pk=None):
         """Your notes on this milestone (status and counters change only through the actions)."""
         given = MilestoneNotesSerializer(data=request.data)
         given.is_valid(raise_exception=True)
-        progress = services.milestone_notes_update(progress=self.get_object(), notes=given.validated_data["notes"])
+        notes = given.validated_data.get("notes")
+        progress = services.milestone_notes_update(progress=self.get_object(), notes=notes)
         return Response(MilestoneProgressLockSerializer(progress).data)
 
     def _transition(self, service) -> Response:
@@ -392,7 +394,6 @@ class PracticeActivityViewSet(
         methods=["get"],
         pagination_class=None,
         renderer_classes=[PracticeCSVRenderer],
-        content_negotiation_class=ExportNegotiation,
     )
     def export(self, request):
         """Your practice sessions as CSV, oldest first (the list's filters apply, e.g. ?roadmap=)."""
@@ -423,13 +424,17 @@ class PlanCatalogViewSet(viewsets.GenericViewSet):
     )
     def list(self, request):
         """Every entry (by domain, then title), or ranked for a goal with `?q=`."""
+        params = request.query_params
+        given = CatalogQuerySerializer(data={name: single_value(params, name) for name in ("domain", "kind", "q")
+                                             if name in params})  # fmt: skip
+        given.is_valid(raise_exception=True)
+        query = given.validated_data
         entries = sorted(catalog().values(), key=lambda e: (e.domain, e.title))
-        if request.query_params.get("q"):
-            ranked = closest_entries(request.query_params["q"], limit=len(entries))
-            entries = [match.entry for match in ranked]
+        if query.get("q"):
+            entries = [match.entry for match in closest_entries(query["q"], limit=len(entries))]
         for field in ("domain", "kind"):
-            if request.query_params.get(field):
-                entries = [e for e in entries if getattr(e, field) == request.query_params[field]]
+            if field in query:
+                entries = [e for e in entries if getattr(e, field) == query[field]]
         page = self.paginate_queryset(entries)
         return self.get_paginated_response(CatalogEntrySerializer(page, many=True).data)
 

@@ -49,7 +49,13 @@ GOAL_ALREADY_STARTED = OpenApiExample(
     response_only=True,
     status_codes=["409"],
     value={
-        "confirm": ["You already have a roadmap for this goal: “Juggling three balls”. Confirm to start another one."],
+        "detail": "confirm: You already have a roadmap for this goal: “Juggling three balls”. "
+        "Confirm to start another one.",
+        "errors": {
+            "confirm": [
+                "You already have a roadmap for this goal: “Juggling three balls”. Confirm to start another one."
+            ]
+        },
         "existing_roadmap": "5f0c2a64-1d1e-4a55-9a43-2b0a3f7c9e11",
     },
 )
@@ -74,7 +80,10 @@ BAD_PLAN = OpenApiExample(
     "A plan with a bad milestone",
     response_only=True,
     status_codes=["400"],
-    value={"levels[0].milestones[1].doThisNow.reps": ["must be an integer ≥ 1"]},
+    value={
+        "detail": "levels[0].milestones[1].doThisNow.reps: must be an integer ≥ 1",
+        "errors": {"levels[0].milestones[1].doThisNow.reps": ["must be an integer ≥ 1"]},
+    },
 )
 PROGRESS = OpenApiExample(
     "Half of level 1",
@@ -117,8 +126,11 @@ PRACTICE_CORRECTION = OpenApiExample(
 ILLEGAL_MOVE = OpenApiExample(
     "An illegal transition",
     response_only=True,
-    status_codes=["400"],
-    value={"status": ["Milestone m1-1 cannot go from not_started to completed."]},
+    status_codes=["409"],
+    value={
+        "detail": "status: Milestone m1-1 cannot go from not_started to completed.",
+        "errors": {"status": ["Milestone m1-1 cannot go from not_started to completed."]},
+    },
 )
 
 MILESTONE_NOTES = OpenApiExample(

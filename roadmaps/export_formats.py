@@ -9,14 +9,12 @@ import csv
 import io
 
 from rest_framework import serializers
-from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 
 from .models import ActivityType, MilestoneStatus, SkillType
 
 EXPORT_KIND = "skillsite.roadmap"
 EXPORT_VERSION = 1
-UNKNOWN_FORMAT = "must be one of {formats}"
 # A cell a spreadsheet would read as a formula is prefixed with an apostrophe (OWASP's advice
 # against CSV injection): the learner's notes and the plan's texts are free text.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -220,14 +218,3 @@ class RoadmapMarkdownRenderer(BaseRenderer):
 
     def render(self, data, accepted_media_type=None, renderer_context=None) -> str:
         return roadmap_markdown(data)
-
-
-class ExportNegotiation(DefaultContentNegotiation):
-    """An unknown ?format= is a 400 naming the formats, not DRF's 404."""
-
-    def filter_renderers(self, renderers, format):
-        matching = [renderer for renderer in renderers if renderer.format == format]
-        if not matching:
-            formats = ", ".join(renderer.format for renderer in renderers)
-            raise serializers.ValidationError({"format": [UNKNOWN_FORMAT.format(formats=formats)]})
-        return matching

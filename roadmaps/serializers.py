@@ -5,7 +5,12 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from skillsite.schema import require_one_of
+from skillsite.serializers import StrictTypes
+
+from .catalog import DOMAINS
 from .models import (
+    DESCRIPTION_MAX_LENGTH,
     NOTES_MAX_LENGTH,
     REPS_PER_SESSION_MAX,
     ActivityType,
@@ -26,13 +31,22 @@ SKILL_TYPE_HELP = "Optional: a catalog match brings its own kind; other goals ar
 CATALOG_ENTRY_HELP = "Optional: start this catalog plan (an id from /api/plan-catalog/) instead of matching the goal."
 
 
-class DeconstructionInputSerializer(serializers.Serializer):
+@extend_schema_field({"type": "object", "additionalProperties": {}})
+class PlanField(serializers.JSONField):
+    pass
+
+
+class DeconstructionInputSerializer(StrictTypes, serializers.Serializer):
     user_query = serializers.CharField(max_length=2000, help_text="The goal, e.g. 'learn to juggle'.")
     skill_type = serializers.ChoiceField(choices=SkillType.choices, required=False, help_text=SKILL_TYPE_HELP)
     skill_name = serializers.CharField(max_length=255, required=False, allow_blank=True)
     catalog_entry = serializers.CharField(max_length=100, required=False, help_text=CATALOG_ENTRY_HELP)
-    deconstruction_data = serializers.JSONField(
-        required=False, help_text="A plan in seed 003's shape; omit it to get the catalog's or the engine's."
+    deconstruction_data = PlanField(
+        required=False,
+        help_text="A plan in seed 003's shape (levels → milestones → doThisNow; docs/catalog.md); omit it to get "
+        "the catalog's or the engine's. Rules beyond the shape — levels numbered 1, 2, 3…, unique milestone ids, "
+        "totalEstimatedTime the sum of the milestones', acyclic prerequisites — are checked too (400 naming the "
+        "JSON path).",
     )
 
 
@@ -56,6 +70,14 @@ class CatalogEntrySerializer(serializers.Serializer):
     practice_types = serializers.ListField(child=serializers.ChoiceField(choices=ActivityType.choices))
     total_minutes = serializers.IntegerField()
     levels_count = serializers.IntegerField()
+
+
+class CatalogQuerySerializer(serializers.Serializer):
+    """The plan catalog's query parameters: a domain or kind it does not have is a 400 naming it."""
+
+    domain = serializers.ChoiceField(choices=list(DOMAINS), required=False)
+    kind = serializers.ChoiceField(choices=SkillType.choices, required=False)
+    q = serializers.CharField(required=False, allow_blank=True)
 
 
 class CatalogEntryDetailSerializer(CatalogEntrySerializer):
@@ -92,8 +114,11 @@ class DeconstructionCreatedSerializer(DeconstructionSerializer):
         return closest_catalog_entries(deconstruction)
 
 
-class MilestoneNotesSerializer(serializers.Serializer):
-    notes = serializers.CharField(allow_blank=True, max_length=NOTES_MAX_LENGTH, trim_whitespace=False)
+class MilestoneNotesSerializer(StrictTypes, serializers.Serializer):
+    notes = serializers.CharField(
+        allow_blank=True, max_length=NOTES_MAX_LENGTH, trim_whitespace=False, required=False,
+        help_text="Your notes; omitted, they are left as they are.",
+    )  # fmt: skip
 
 
 class MilestoneProgressSerializer(serializers.ModelSerializer):
@@ -272,14 +297,22 @@ class RoadmapCreatedSerializer(RoadmapDetailSerializer):
         return closest_catalog_entries(roadmap.deconstruction)
 
 
+class GoalAlreadyStartedSerializer(serializers.Serializer):
+    """The 409 of POST /api/roadmaps/: the API's error shape, plus the roadmap already following the goal."""
+
+    detail = serializers.CharField()
+    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+    existing_roadmap = serializers.UUIDField()
+
+
 GOAL_OR_DECONSTRUCTION = "Give a deconstruction id, or a goal (user_query)."
 
 
-class RoadmapInputSerializer(serializers.Serializer):
+class RoadmapInputSerializer(StrictTypes, serializers.Serializer):
     """Either a deconstruction of yours, or a goal for the catalog (or the engine)."""
 
     title = serializers.CharField(max_length=255, required=False, allow_blank=True)
-    description = serializers.CharField(required=False, allow_blank=True)
+    description = serializers.CharField(max_length=DESCRIPTION_MAX_LENGTH, required=False, allow_blank=True)
     deconstruction = serializers.UUIDField(required=False)
     user_query = serializers.CharField(max_length=2000, required=False)
     skill_type = serializers.ChoiceField(choices=SkillType.choices, required=False, help_text=SKILL_TYPE_HELP)
@@ -296,9 +329,15 @@ class RoadmapInputSerializer(serializers.Serializer):
         return attrs
 
 
-class RoadmapUpdateSerializer(serializers.Serializer):
+require_one_of(
+    "RoadmapInputRequest",
+    {"RoadmapFromGoalRequest": ["user_query"], "RoadmapFromDeconstructionRequest": ["deconstruction"]},
+)
+
+
+class RoadmapUpdateSerializer(StrictTypes, serializers.Serializer):
     title = serializers.CharField(max_length=255, required=False)
-    description = serializers.CharField(required=False, allow_blank=True)
+    description = serializers.CharField(max_length=DESCRIPTION_MAX_LENGTH, required=False, allow_blank=True)
     archived = serializers.BooleanField(
         required=False, help_text="true archives (hidden from the default list), false restores."
     )
@@ -312,7 +351,7 @@ def _refuse_fields(serializer: serializers.Serializer, refused: dict[str, str]) 
         raise serializers.ValidationError(errors)
 
 
-class PracticeActivitySerializer(serializers.ModelSerializer):
+class PracticeActivitySerializer(StrictTypes, serializers.ModelSerializer):
     milestone_progress = serializers.PrimaryKeyRelatedField(queryset=MilestoneProgress.objects.none())
     milestone_id = serializers.CharField(source="milestone_progress.milestone_id", read_only=True)
     activity_type = serializers.ChoiceField(choices=ActivityType.choices)
@@ -361,7 +400,7 @@ class PracticeActivitySerializer(serializers.ModelSerializer):
         return attrs
 
 
-class PracticeActivityUpdateSerializer(serializers.ModelSerializer):
+class PracticeActivityUpdateSerializer(StrictTypes, serializers.ModelSerializer):
     """PATCH: any of the session's own fields; the milestone's progress is recounted."""
 
     activity_type = serializers.ChoiceField(choices=ActivityType.choices, required=False)

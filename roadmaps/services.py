@@ -25,6 +25,7 @@ from .deconstruction import Generated, get_generator
 from .deconstruction.base import ms_since
 from .deconstruction.offline import kind_of
 from .models import (
+    DESCRIPTION_MAX_LENGTH,
     MILESTONE_TRANSITIONS,
     RECOUNT_REOPENS,
     UNKNOWN_MILESTONE,
@@ -103,7 +104,8 @@ def catalog_entry_for(user_query: str, catalog_entry: str = "") -> CatalogEntry 
     if catalog_entry:
         entry = get_entry(catalog_entry)
         if entry is None:
-            raise ValidationError({"catalog_entry": [UNKNOWN_CATALOG_ENTRY.format(entry=catalog_entry)]})
+            message = UNKNOWN_CATALOG_ENTRY.format(entry=catalog_entry)
+            raise ValidationError({"catalog_entry": [ValidationError(message, code="does_not_exist")]})
         return entry
     match = match_goal(user_query)
     return match.entry if match else None
@@ -202,7 +204,7 @@ def roadmap_create(
 ) -> Roadmap:
     """A roadmap, with one progress row per milestone of its deconstruction."""
     if deconstruction is not None and deconstruction.owner_id != owner.pk:
-        raise ValidationError({"deconstruction": [NOT_YOUR_DECONSTRUCTION]})
+        raise ValidationError({"deconstruction": [ValidationError(NOT_YOUR_DECONSTRUCTION, code="does_not_exist")]})
     roadmap = Roadmap(
         owner=owner,
         title=title,
@@ -248,7 +250,7 @@ def roadmap_create_from_goal(
         roadmap = roadmap_create(
             owner=owner,
             title=title or deconstruction.skill_name,
-            description=f"Roadmap for: {deconstruction.user_query}",
+            description=f"Roadmap for: {deconstruction.user_query}"[:DESCRIPTION_MAX_LENGTH],
             deconstruction=deconstruction,
         )
     return roadmap, generated.warnings
@@ -300,13 +302,8 @@ def _refuse_if_locked(progress: MilestoneProgress) -> None:
 
 def _move(progress: MilestoneProgress, target: str) -> MilestoneProgress:
     if target not in MILESTONE_TRANSITIONS[progress.status]:
-        raise ValidationError(
-            {
-                "status": [
-                    ILLEGAL_TRANSITION.format(milestone=progress.milestone_id, current=progress.status, target=target)
-                ]
-            }
-        )
+        message = ILLEGAL_TRANSITION.format(milestone=progress.milestone_id, current=progress.status, target=target)
+        raise ValidationError({"status": [ValidationError(message, code="illegal_transition")]})
     if progress.status == MilestoneStatus.NOT_STARTED:
         _refuse_if_locked(progress)
     now = timezone.now()
@@ -347,9 +344,11 @@ def milestone_reset(*, progress: MilestoneProgress) -> MilestoneProgress:
 
 
 @transaction.atomic
-def milestone_notes_update(*, progress: MilestoneProgress, notes: str) -> MilestoneProgress:
+def milestone_notes_update(*, progress: MilestoneProgress, notes: str | None) -> MilestoneProgress:
     """The learner's notes on a milestone; its status and counters are left alone."""
     progress = _locked(progress)
+    if notes is None:  # nothing to change (a PATCH without notes)
+        return progress
     progress.notes = notes
     progress.clean_fields(exclude=[f.name for f in MilestoneProgress._meta.fields if f.name != "notes"])
     progress.save(update_fields=["notes", "updated_at"])

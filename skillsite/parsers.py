@@ -21,6 +21,7 @@ from rest_framework.parsers import get_encoding
 
 TOO_DEEP = "JSON parse error - the body is nested more than {limit} levels deep."
 TOO_LARGE = "The request body is larger than {limit:,} bytes."
+NUL_IN_QUERY = "Query parameters may not contain NUL (\\u0000) characters."
 JSON_ERROR = "JSON parse error - {error}"
 API_PREFIX = "/api/"
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -50,19 +51,27 @@ def _is_json(content_type: str) -> bool:
 
 
 class JSONBodyGuard:
-    """Middleware: refuses an API request's JSON body that is too large (413) or too deep (400)."""
+    """Middleware: refuses an API request's body that is too large (413), JSON too deep (400), and
+    a query parameter holding a NUL character (400: PostgreSQL cannot compare with one)."""
 
     def __init__(self, get_response) -> None:
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.path.startswith(API_PREFIX) and request.method in BODY_METHODS and _is_json(request.content_type):
+        if request.path.startswith(API_PREFIX):
+            with_nul = sorted(name for name, values in request.GET.lists() if any("\x00" in v for v in values))
+            if with_nul:
+                errors = {name: [NUL_IN_QUERY] for name in with_nul}
+                return JsonResponse({"detail": f"{with_nul[0]}: {NUL_IN_QUERY}", "errors": errors}, status=400)
+        if request.path.startswith(API_PREFIX) and request.method in BODY_METHODS:
             try:
-                body = request.body  # Django refuses more than DATA_UPLOAD_MAX_MEMORY_SIZE
+                # Any type of body: Django refuses more than DATA_UPLOAD_MAX_MEMORY_SIZE, which a
+                # form body would otherwise turn into an HTML 400 deep inside a parser.
+                body = request.body
             except RequestDataTooBig:
                 limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
                 return JsonResponse({"detail": TOO_LARGE.format(limit=limit)}, status=413)
-            if nesting_exceeds(body, settings.JSON_MAX_DEPTH):
+            if _is_json(request.content_type) and nesting_exceeds(body, settings.JSON_MAX_DEPTH):
                 return JsonResponse({"detail": TOO_DEEP.format(limit=settings.JSON_MAX_DEPTH)}, status=400)
         return self.get_response(request)
 

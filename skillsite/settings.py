@@ -255,20 +255,19 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    # Query parameters are strict: junk is a 400 naming the parameter (skillsite/filters.py).
+    "DEFAULT_PAGINATION_CLASS": "skillsite.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.OrderingFilter",
-    ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_FILTER_BACKENDS": ["skillsite.filters.StrictFilterBackend", "skillsite.filters.StrictOrderingFilter"],
+    # Every operation's error statuses, documented with the one error shape (skillsite/schema.py).
+    "DEFAULT_SCHEMA_CLASS": "skillsite.schema.AutoSchema",
     "EXCEPTION_HANDLER": "skillsite.api.exception_handler",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "skillsite.negotiation.StrictFormatNegotiation",
     # One JSON parser for the whole API (bodies checked by skillsite.parsers.JSONBodyGuard first).
-    "DEFAULT_PARSER_CLASSES": [
-        "skillsite.parsers.JSONParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
+    # JSON only: a form encoding cannot say null, a number or a nested object, so the schema's
+    # types would not hold for it (another Content-Type → 415).
+    "DEFAULT_PARSER_CLASSES": ["skillsite.parsers.JSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
     # Ingestion endpoints set throttle_scope = "ingest"; per user (or address when anonymous).
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.ScopedRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"ingest": env.str("INGEST_THROTTLE_RATE", default="12000/minute")},
@@ -291,6 +290,7 @@ SPECTACULAR_SETTINGS = {
         "MilestoneStatusEnum": "roadmaps.models.MilestoneStatus",
     },
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "skillsite.schema.postprocess"],
 }
 
 LOGGING = {

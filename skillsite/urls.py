@@ -20,4 +20,5 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("roadmaps.urls")),
 ]
+handler404 = "skillsite.views.handler404"
 handler500 = "skillsite.views.handler500"

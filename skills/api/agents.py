@@ -140,7 +140,7 @@ class AgentSkillActions:
         return skill.current_versions[0]
 
     @extend_schema(responses=AvailableSkillSerializer(many=True))
-    @action(detail=False, methods=["get"])
+    @action(detail=False, methods=["get"], filter_backends=[])
     def available(self, request):
         """The skills the caller may load: enabled, and foundational or unlocked for the caller."""
         page = self.paginate_queryset(skills_available_to(request.user))

@@ -4,7 +4,7 @@ from datetime import datetime
 
 import django_filters
 from django.db.models import BooleanField, Case, F, FilteredRelation, Q, Value, When
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -18,7 +18,9 @@ from .common import SkillsAPIMixin
 
 
 class SkillVersionSerializer(serializers.ModelSerializer):
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, allow_null=True, help_text="Null for versions synced from a folder."
+    )
 
     class Meta:
         model = SkillVersion
@@ -173,7 +175,8 @@ class SkillViewSet(SkillsAPIMixin, AgentSkillActions, viewsets.ReadOnlyModelView
             return SkillVersionSerializer
         return SkillSerializer
 
-    @action(detail=True, methods=["get"])
+    @extend_schema(responses=SkillVersionSerializer(many=True))
+    @action(detail=True, methods=["get"], filter_backends=[])
     def versions(self, request, skill_id=None):
         """Every version of the skill, newest first."""
         skill = self.get_object()

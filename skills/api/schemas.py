@@ -5,6 +5,7 @@ from __future__ import annotations
 import msgspec
 
 from skills.ingestion import EventIn
+from skillsite.schema import register_request_component
 
 
 def _openapi_30(schema: dict) -> dict:
@@ -26,4 +27,5 @@ EVENT_SCHEMA["description"] = (
     "`occurred_at` defaults to the time of receipt; `skill_version` to the version current then; "
     "`user` may name another user only with the ingest_for_any_user permission."
 )
-EVENT_BATCH_REQUEST = {"oneOf": [EVENT_SCHEMA, {"type": "array", "items": EVENT_SCHEMA, "minItems": 1}]}
+EVENT = register_request_component("EventIn", EVENT_SCHEMA)
+EVENT_BATCH_REQUEST = {"oneOf": [EVENT, {"type": "array", "items": EVENT, "minItems": 1}]}

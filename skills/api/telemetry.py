@@ -9,22 +9,27 @@ from django.db.models import BooleanField, Q
 from django.db.models.expressions import RawSQL
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
-from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
 from skills.ingestion import usage_events_record
+from skills.ingestion.events import SKILL_ID_PATTERN
 from skills.models import Feedback, Outcome, UsageEvent
 from skills.services import feedback_record
+from skills.services.registry import SKILL_ID_INVALID
 from skillsite.filters import UTCIsoDateTimeFilter
+from skillsite.pagination import CursorPagination
 from skillsite.parsers import JSONParser
 from skillsite.routers import replica_reads
+from skillsite.serializers import StrictTypes
 
 from .common import SkillsAPIMixin
 from .schemas import EVENT_BATCH_REQUEST
 
 
 class UsageEventSerializer(serializers.ModelSerializer):
-    skill_version = serializers.SlugRelatedField(slug_field="version", read_only=True)
+    skill_version = serializers.SlugRelatedField(
+        slug_field="version", read_only=True, allow_null=True, help_text="Null when the skill had no version."
+    )
 
     class Meta:
         model = UsageEvent
@@ -108,6 +113,9 @@ class UsageEventViewSet(SkillsAPIMixin, mixins.ListModelMixin, mixins.CreateMode
             201: RECORD_RESULT,
             200: OpenApiResponse(RECORD_RESULT, description="Every event had been received before (a retry)."),
             400: OpenApiResponse(description="Invalid items: [{index, field: [messages]}]; nothing written."),
+            403: OpenApiResponse(
+                description="An item names another user: that needs the ingest_for_any_user permission."
+            ),
             409: OpenApiResponse(description="An event_id of yours was received before with another payload."),
             413: OpenApiResponse(
                 description="Batch larger than EVENTS_MAX_BATCH, or state_snapshot / artifacts over "
@@ -141,8 +149,9 @@ class UsageEventViewSet(SkillsAPIMixin, mixins.ListModelMixin, mixins.CreateMode
         return Response(body, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
 
 
-class FeedbackSerializer(serializers.ModelSerializer):
-    skill_id = serializers.CharField(max_length=100)
+class FeedbackSerializer(StrictTypes, serializers.ModelSerializer):
+    # Feedback for a skill not registered yet registers it (as events do): the id must be one.
+    skill_id = serializers.RegexField(SKILL_ID_PATTERN, max_length=100, error_messages={"invalid": SKILL_ID_INVALID})
     rating = serializers.IntegerField(min_value=1, max_value=5, allow_null=True, required=False)
     tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False, max_length=20)
     event_id = serializers.UUIDField(required=False, allow_null=True, write_only=True)
@@ -155,6 +164,8 @@ class FeedbackSerializer(serializers.ModelSerializer):
 
 
 class FeedbackFilter(django_filters.FilterSet):
+    skill = django_filters.CharFilter(field_name="skill_id")
+    rating = django_filters.ChoiceFilter(choices=[(n, str(n)) for n in range(1, 6)])
     tag = django_filters.CharFilter(
         field_name="tags", lookup_expr="has_element", label="Feedback carrying this tag (exact, case-sensitive)"
     )

@@ -8,7 +8,7 @@ log's queue afterwards (`fold.py`): `usage_rollups_fold` is called when due, by 
 job and by `rebuild_metrics`; `metrics_as_of` says how fresh they are.
 """
 
-from .errors import EventConflict, EventsTooLarge, InvalidEvents
+from .errors import EventConflict, EventsForbidden, EventsTooLarge, InvalidEvents
 from .events import EventIn
 from .fold import metrics_as_of, usage_rollups_fold
 from .record import EVENT_ID_CONFLICT, RecordResult, usage_events_record
@@ -16,6 +16,7 @@ from .record import EVENT_ID_CONFLICT, RecordResult, usage_events_record
 __all__ = [
     "EVENT_ID_CONFLICT",
     "EventConflict",
+    "EventsForbidden",
     "EventIn",
     "EventsTooLarge",
     "InvalidEvents",

@@ -11,6 +11,10 @@ class InvalidEvents(Exception):
         self.errors = errors
 
 
+class EventsForbidden(InvalidEvents):
+    """Some items name another user and the caller may not (no ingest_for_any_user permission)."""
+
+
 class EventConflict(Exception):
     """Some event ids were received before, from the same user, with another payload; nothing was written."""
 

@@ -10,7 +10,7 @@ import hashlib
 import re
 import uuid
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Annotated, Any, Literal
 
 import msgspec
@@ -25,8 +25,12 @@ NOT_AN_EVENT = "Send one event (a JSON object) or a batch (a JSON list of object
 BATCH_EMPTY = "A batch must contain at least one event."
 BATCH_TOO_LARGE = "A batch may hold at most {limit} events; this one has {size}. Split it into smaller batches."
 FIELD_TOO_LARGE = "is {size:,} bytes serialized; the limit is {limit:,} bytes"
-COST_NEGATIVE = "must be zero or more"
-COST_PRECISION = "must have at most 8 digits before and 6 after the decimal point"
+# cost_usd, in US dollars: a decimal string (exact: at most 8 digits before and 6 after the point)
+# or a JSON number (from 0 to COST_MAX, rounded half-even to the micro-dollar, as floats are inexact).
+COST_PATTERN = r"^(0|[1-9][0-9]{0,7})(\.[0-9]{1,6})?$"
+COST_MAX = 99999999.999999
+MICRO_DOLLAR = Decimal("0.000001")
+Cost = Annotated[str, msgspec.Meta(pattern=COST_PATTERN)] | Annotated[float, msgspec.Meta(ge=0, le=COST_MAX)]
 NUL_CHARACTER = "must not contain NUL (\\u0000) characters"
 TIME_OUT_OF_RANGE = "must fall between the years 1 and 9999 once converted to UTC"
 TIME_IN_FUTURE = "is more than a day in the future"
@@ -51,7 +55,7 @@ class EventIn(msgspec.Struct, forbid_unknown_fields=True, gc=False):
     input_hash: Annotated[str, msgspec.Meta(max_length=128)] = ""
     tokens_used: Annotated[int, msgspec.Meta(ge=0, le=INT32)] = 0
     tokens_saved: Annotated[int, msgspec.Meta(ge=-INT32, le=INT32)] = 0
-    cost_usd: Decimal = Decimal(0)
+    cost_usd: Cost = "0"
     state_snapshot: dict[str, Any] = {}
     artifacts: dict[str, Any] = {}
     project_path: Annotated[str, msgspec.Meta(max_length=500)] = ""
@@ -130,11 +134,8 @@ _ENCODED_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
 
 
 def _checked(event: EventIn, now: datetime) -> tuple[ParsedEvent | None, dict[str, list[str]]]:
-    """What the struct's types cannot say: the cost's range, the time's, and no NUL."""
-    if not event.cost_usd.is_finite() or event.cost_usd < 0:
-        return None, {"cost_usd": [COST_NEGATIVE]}
-    if event.cost_usd.as_tuple().exponent < -6 or abs(event.cost_usd) >= 10**8:
-        return None, {"cost_usd": [COST_PRECISION]}
+    """What the struct's types cannot say: the time's range and no NUL; the cost made a Decimal."""
+    event.cost_usd = _cost(event.cost_usd)
     occurred_at, time_error = _in_utc(event.occurred_at, now)
     if time_error:
         return None, {"occurred_at": [time_error]}
@@ -146,6 +147,12 @@ def _checked(event: EventIn, now: datetime) -> tuple[ParsedEvent | None, dict[st
         )
         return None, {field: [NUL_CHARACTER]}
     return ParsedEvent(event, occurred_at, hashlib.sha256(payload).hexdigest()), {}
+
+
+def _cost(value: str | float) -> Decimal:
+    if isinstance(value, str):
+        return Decimal(value)
+    return Decimal(repr(value)).quantize(MICRO_DOLLAR, rounding=ROUND_HALF_EVEN)
 
 
 def _in_utc(occurred_at: datetime | None, now: datetime) -> tuple[datetime, str]:

@@ -20,7 +20,7 @@ from django.utils import timezone
 from skills.models import Outcome, Skill, SkillVersion, UsageEvent, UsageEventKey
 
 from .copy import COPY_THRESHOLD, copy_events, uses_copy
-from .errors import EventConflict, InvalidEvents
+from .errors import EventConflict, EventsForbidden, InvalidEvents
 from .events import ParsedEvent, parse_events
 from .fold import fold_when_due
 
@@ -85,7 +85,7 @@ def _owners(parsed: list[ParsedEvent], user, using: str) -> list[int | None]:
             if event.data.user in named and (not may_attribute or event.data.user not in existing)
         ]
         if errors:
-            raise InvalidEvents(errors)
+            raise InvalidEvents(errors) if may_attribute else EventsForbidden(errors)
     return [own_id if event.data.user is None else event.data.user for event in parsed]
 
 

@@ -87,6 +87,8 @@ def logs_request_decode(body: bytes, *, content_type: str, content_encoding: str
         # JSONBodyGuard saw only the compressed bytes: the depth is checked here.
         if nesting_exceeds(body, settings.JSON_MAX_DEPTH):
             raise OtlpBodyError(400, TOO_DEEP.format(limit=settings.JSON_MAX_DEPTH))
+        if not body.lstrip().startswith(b"{"):  # json_format.Parse takes a bare string or number as empty
+            raise OtlpBodyError(400, NOT_OTLP_JSON.format(error="the body is not a JSON object"))
         try:
             # OTLP asks receivers to ignore fields they do not know.
             json_format.Parse(body, message, ignore_unknown_fields=True)

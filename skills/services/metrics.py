@@ -54,7 +54,7 @@ def _feedback_event(user, skill: Skill, event_id) -> UsageEvent | None:
         return None
     event = UsageEvent.objects.filter(event_id=event_id, user=user).first()
     if event is None:
-        raise ValidationError({"event_id": [EVENT_UNKNOWN]})
+        raise ValidationError({"event_id": [ValidationError(EVENT_UNKNOWN, code="does_not_exist")]})
     if event.skill_id != skill.skill_id:
         raise ValidationError({"event_id": [EVENT_OTHER_SKILL]})
     return event

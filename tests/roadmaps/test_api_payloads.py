@@ -53,7 +53,7 @@ def test_a_bad_plan_gets_400_naming_its_json_path_and_writes_nothing(mutate, pat
     payload = {"user_query": "x", "skill_type": "abstract", "deconstruction_data": broken(mutate)}
     response = client_for(UserFactory()).post("/api/deconstructions/", payload, format="json")
     assert response.status_code == 400
-    assert response.data[path] == [message]
+    assert response.data["errors"][path] == [message]
     assert not SkillDeconstruction.objects.exists() and not UsageEvent.objects.exists()
 
 
@@ -61,7 +61,7 @@ def test_a_bad_plan_gets_400_naming_its_json_path_and_writes_nothing(mutate, pat
 def test_a_plan_that_is_not_a_plan_at_all_gets_400(data):
     payload = {"user_query": "x", "skill_type": "abstract", "deconstruction_data": data}
     response = client_for(UserFactory()).post("/api/deconstructions/", payload, format="json")
-    assert response.status_code == 400 and set(response.data) & {"deconstruction_data", "levels"}
+    assert response.status_code == 400 and set(response.data["errors"]) & {"deconstruction_data", "levels"}
     assert not SkillDeconstruction.objects.exists()
 
 
@@ -71,22 +71,22 @@ def progress():
 
 
 @pytest.mark.parametrize(
-    "milestone_progress",
+    "milestone_progress, status",
     [
-        lambda p: str(uuid.uuid4()),  # no such row
-        lambda p: str(progress_of(RoadmapFactory()).pk),  # another learner's
-        lambda p: "not-a-uuid",
-        lambda p: None,
+        (lambda p: str(uuid.uuid4()), 404),  # no such row
+        (lambda p: str(progress_of(RoadmapFactory()).pk), 404),  # another learner's: not found either
+        (lambda p: "not-a-uuid", 400),
+        (lambda p: None, 400),
     ],
 )
-def test_practice_for_a_milestone_not_yours_gets_400(progress, milestone_progress):
+def test_practice_for_a_milestone_not_yours_is_refused(progress, milestone_progress, status):
     before = PracticeActivity.objects.count()
     response = client_for(progress.deconstruction.owner).post(
         "/api/practice-activities/",
         {"milestone_progress": milestone_progress(progress), "activity_type": "reading", "title": "x"},
         format="json",
     )
-    assert response.status_code == 400 and "milestone_progress" in response.data
+    assert response.status_code == status and "milestone_progress" in response.data["errors"]
     assert PracticeActivity.objects.count() == before
 
 
@@ -109,7 +109,7 @@ def test_practice_that_says_completed_instead_of_reps_gets_400_and_writes_nothin
         {"milestone_progress": str(progress.pk), "activity_type": "reading", "title": "x", "completed": True},
         format="json",
     )
-    assert response.status_code == 400 and response.data["completed"] == [COMPLETED_IS_DERIVED]
+    assert response.status_code == 400 and response.data["errors"]["completed"] == [COMPLETED_IS_DERIVED]
     assert not PracticeActivity.objects.exists()
 
 
@@ -117,13 +117,13 @@ def test_practice_that_says_completed_instead_of_reps_gets_400_and_writes_nothin
 def test_a_bad_roadmap_edit_gets_400_and_changes_nothing(payload, field):
     roadmap = RoadmapFactory(title="Before")
     response = client_for(roadmap.owner).patch(f"/api/roadmaps/{roadmap.pk}/", payload, format="json")
-    assert response.status_code == 400 and field in response.data
+    assert response.status_code == 400 and field in response.data["errors"]
     assert Roadmap.objects.get(pk=roadmap.pk).title == "Before"
 
 
-def test_a_roadmap_from_a_deconstruction_that_does_not_exist_gets_400():
+def test_a_roadmap_from_a_deconstruction_that_does_not_exist_gets_404():
     response = client_for(UserFactory()).post("/api/roadmaps/", {"deconstruction": str(uuid.uuid4())}, format="json")
-    assert response.status_code == 400 and "deconstruction" in response.data
+    assert response.status_code == 404 and "deconstruction" in response.data["errors"]
     assert not Roadmap.objects.exists() and not MilestoneProgress.objects.exists()
 
 

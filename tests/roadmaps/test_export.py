@@ -10,7 +10,7 @@ import re
 import pytest
 from rest_framework.test import APIClient
 
-from roadmaps.export_formats import EXPORT_KIND, UNKNOWN_FORMAT
+from roadmaps.export_formats import EXPORT_KIND
 from roadmaps.models import SkillDeconstruction
 from roadmaps.services import (
     deconstruction_create,
@@ -20,6 +20,7 @@ from roadmaps.services import (
     roadmap_create,
     roadmap_update,
 )
+from skillsite.negotiation import UNKNOWN_FORMAT
 from tests.factories import UserFactory, make_roadmap
 from tests.roadmaps.plans import gated_plan
 from tests.roadmaps_factories import PracticeActivityFactory, RoadmapFactory, progress_of
@@ -150,10 +151,11 @@ def test_a_reset_milestone_exports_not_started_with_its_earlier_minutes(api, roa
     assert (second["status"], second["practice_attempts"], second["sessions"]) == ("not_started", 0, 1)
 
 
-def test_an_unknown_format_gets_400_naming_the_formats(api, roadmap):
-    response = export(api, roadmap, "xml")
+@pytest.mark.parametrize("fmt", ["xml", ""])
+def test_an_unknown_or_empty_format_gets_400_naming_the_formats(api, roadmap, fmt):
+    response = export(api, roadmap, fmt)
     assert response.status_code == 400 and response["Content-Type"] == "application/json"
-    assert response.json() == {"format": [UNKNOWN_FORMAT.format(formats="json, csv, md")]}
+    assert response.json()["errors"] == {"format": [UNKNOWN_FORMAT.format(formats="json, csv, md")]}
 
 
 @pytest.mark.parametrize("fmt", ["json", "csv", "md"])
@@ -209,7 +211,7 @@ def test_staff_export_only_their_own_practice(roadmap):
 def test_the_practice_export_refuses_other_formats(api):
     response = api.get("/api/practice-activities/export/?format=json")
     assert response.status_code == 400
-    assert response.json() == {"format": [UNKNOWN_FORMAT.format(formats="csv")]}
+    assert response.json()["errors"] == {"format": [UNKNOWN_FORMAT.format(formats="csv")]}
 
 
 @pytest.mark.parametrize("roadmaps", [1, 5])

@@ -52,8 +52,8 @@ def test_a_named_catalog_entry_is_used_whatever_the_goal_says(learner):
 
 def test_an_unknown_catalog_entry_is_refused_before_anything_is_written(api):
     response = api.post("/api/roadmaps/", {"user_query": "x", "catalog_entry": "basket-weaving"}, format="json")
-    assert response.status_code == 400
-    assert response.data == {"catalog_entry": [UNKNOWN_CATALOG_ENTRY.format(entry="basket-weaving")]}
+    assert response.status_code == 404
+    assert response.data["errors"] == {"catalog_entry": [UNKNOWN_CATALOG_ENTRY.format(entry="basket-weaving")]}
     assert not SkillDeconstruction.objects.exists()
 
 
@@ -81,8 +81,10 @@ def test_the_api_answers_409_until_confirmed(api):
     again = api.post("/api/roadmaps/", {"user_query": "knitting for beginners"}, format="json")
     assert again.status_code == 409
     existing = Roadmap.objects.get()
+    message = GOAL_ALREADY_STARTED.format(title="Knitting")
     assert again.data == {
-        "confirm": [GOAL_ALREADY_STARTED.format(title="Knitting")],
+        "detail": f"confirm: {message}",
+        "errors": {"confirm": [message]},
         "existing_roadmap": str(existing.pk),
     }
     confirmed = api.post("/api/roadmaps/", {"user_query": "knitting for beginners", "confirm": True}, format="json")

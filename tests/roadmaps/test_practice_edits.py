@@ -185,9 +185,9 @@ def test_a_bad_patch_gets_400_naming_the_field_and_changes_nothing(progress, bod
     response = api(progress.deconstruction.owner).patch(
         f"/api/practice-activities/{session.pk}/", {"reps": 6, **body}, format="json"
     )
-    assert response.status_code == 400 and field in response.data, response.data
+    assert response.status_code == 400 and field in response.data["errors"], response.data
     if message:
-        assert response.data[field] == [message]
+        assert response.data["errors"][field] == [message]
     session.refresh_from_db()
     assert (session.reps, session.title, session.user_notes) == (2, "cascade", "")
     assert counters(progress) == ("in_progress", 1, 2)
@@ -200,10 +200,10 @@ def test_a_240000_character_note_is_refused_by_the_api_and_nothing_is_stored(pro
         {"milestone_progress": str(progress.pk), "activity_type": "drill", "title": "x", "user_notes": HUGE_NOTE},
         format="json",
     )
-    assert posted.status_code == 400 and "user_notes" in posted.data
+    assert posted.status_code == 400 and "user_notes" in posted.data["errors"]
     assert not PracticeActivity.objects.exists()
     noted = client.patch(f"/api/milestone-progress/{progress.pk}/", {"notes": HUGE_NOTE}, format="json")
-    assert noted.status_code == 400 and "notes" in noted.data
+    assert noted.status_code == 400 and "notes" in noted.data["errors"]
     assert MilestoneProgress.objects.get(pk=progress.pk).notes == ""
 
 

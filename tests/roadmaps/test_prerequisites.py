@@ -84,7 +84,7 @@ def with_prerequisites(**by_milestone) -> dict:
 def test_a_plan_with_a_bad_prerequisite_gets_400_naming_the_path(api, data, path, message):
     response = api.post("/api/deconstructions/", {"user_query": "x", "deconstruction_data": data}, format="json")
     assert response.status_code == 400
-    assert response.data == {path: [message]}
+    assert response.data["errors"] == {path: [message]}
     assert SkillDeconstruction.objects.count() == 0
 
 
@@ -117,7 +117,7 @@ def test_starting_a_locked_milestone_gets_400_naming_what_it_waits_for(api, road
     progress = progress_of(roadmap, "m2-1")
     response = api.post(f"/api/milestone-progress/{progress.pk}/start/")
     assert response.status_code == 400
-    assert response.data == {"waiting_for": [WAITING_FOR_BOTH]}
+    assert response.data["errors"] == {"waiting_for": [WAITING_FOR_BOTH]}
     progress.refresh_from_db()
     assert progress.status == "not_started"
 
@@ -126,7 +126,7 @@ def test_logging_practice_against_a_locked_milestone_gets_400_and_writes_nothing
     progress = progress_of(roadmap, "m2-1")
     payload = {"milestone_progress": str(progress.pk), "activity_type": "drill", "title": "too soon", "reps": 1}
     response = api.post("/api/practice-activities/", payload, format="json")
-    assert response.status_code == 400 and response.data == {"waiting_for": [WAITING_FOR_BOTH]}
+    assert response.status_code == 400 and response.data["errors"] == {"waiting_for": [WAITING_FOR_BOTH]}
     assert PracticeActivity.objects.count() == 0
     progress.refresh_from_db()
     assert (progress.status, progress.practice_attempts) == ("not_started", 0)

@@ -128,7 +128,7 @@ def test_the_api_deletes_a_roadmap_with_its_practice(roadmap):
 )
 def test_a_bad_api_edit_gets_400_naming_the_field_and_changes_nothing(roadmap, body, field):
     response = api(roadmap.owner).patch(f"/api/roadmaps/{roadmap.pk}/", body, format="json")
-    assert response.status_code == 400 and field in response.data
+    assert response.status_code == 400 and field in response.data["errors"]
     roadmap.refresh_from_db()
     assert (roadmap.title, roadmap.description, roadmap.archived_at) == ("Juggling", "", None)
 

@@ -88,7 +88,8 @@ def test_resetting_does_not_revoke_and_completing_again_keeps_an_admins_revoke(o
     milestone_complete(progress=progress)
     milestone_reset(progress=progress)
     assert SkillUnlock.objects.get(user=owner, skill=sql_optimize).unlocked
-    skill_unlock_revoke(user=owner, skill_id=sql_optimize.skill_id, reason="misused", revoked_by=UserFactory(is_staff=True))
+    admin = UserFactory(is_staff=True)
+    skill_unlock_revoke(user=owner, skill_id=sql_optimize.skill_id, reason="misused", revoked_by=admin)
     milestone_start(progress=progress)
     milestone_complete(progress=progress)
     unlock = SkillUnlock.objects.get(user=owner, skill=sql_optimize)

@@ -85,17 +85,18 @@ def test_feedback_for_an_unknown_skill_registers_it_disabled(user, user_client):
 
 
 @pytest.mark.parametrize(
-    "payload, field, message",
+    "payload, field, message, status",
     [
-        ({"skill_id": "brand-new", "rating": 9}, "rating", None),
-        ({"skill_id": "brand-new", "event_id": "7c6f5a43-3c3e-4a55-9f0e-8d1b2f0a9e11"}, "event_id", EVENT_UNKNOWN),
-        ({"skill_id": "brand new"}, "skill_id", SKILL_ID_INVALID),
+        ({"skill_id": "brand-new", "rating": 9}, "rating", None, 400),
+        # an id that names nothing of yours is a 404, as everywhere in the API
+        ({"skill_id": "brand-new", "event_id": "7c6f5a43-3c3e-4a55-9f0e-8d1b2f0a9e11"}, "event_id", EVENT_UNKNOWN, 404),
+        ({"skill_id": "brand new"}, "skill_id", SKILL_ID_INVALID, 400),
     ],
 )
-def test_refused_feedback_registers_no_skill(user_client, payload, field, message):
+def test_refused_feedback_registers_no_skill(user_client, payload, field, message, status):
     response = user_client.post("/api/feedback/", payload, format="json")
-    assert response.status_code == 400 and field in response.data
-    assert message is None or response.data[field] == [message]
+    assert response.status_code == status and field in response.data["errors"]
+    assert message is None or response.data["errors"][field] == [message]
     assert not Skill.objects.exists() and not Feedback.objects.exists()
 
 

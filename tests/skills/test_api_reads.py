@@ -132,7 +132,7 @@ def test_cooccurrence_filters_by_skill_and_by_sessions(staff_client):
     frequent = staff_client.get("/api/cooccurrence/?min_sessions=3").data["results"]
     assert [row["skills"] for row in frequent] == [["pdf", "summarize"], ["csv", "plot"]]
     response = staff_client.get("/api/cooccurrence/?min_sessions=0")
-    assert response.status_code == 400 and "min_sessions" in response.data
+    assert response.status_code == 400 and "min_sessions" in response.data["errors"]
 
 
 @pytest.mark.parametrize("sessions", [3, 30])

@@ -45,7 +45,7 @@ def test_a_reused_event_id_with_another_payload_is_409(user_client):
     user_client.post("/api/events/", event, format="json")
     response = user_client.post("/api/events/", {**event, "outcome": "error"}, format="json")
     assert response.status_code == 409
-    assert response.data["conflicts"][0]["event_id"] == event["event_id"]
+    assert response.data["errors"][0]["event_id"] == event["event_id"]
     assert UsageEvent.objects.count() == 1
 
 
@@ -144,21 +144,21 @@ def test_feedback_is_stored_and_moves_the_rating(user, user_client):
 
 
 @pytest.mark.parametrize(
-    "payload, field",
-    [({"skill_id": "pdf", "rating": 6}, "rating"), ({"skill_id": "no pe", "rating": 3}, "skill_id")],
+    "payload, field, status",
+    [({"skill_id": "pdf", "rating": 6}, "rating", 400), ({"skill_id": "no pe", "rating": 3}, "skill_id", 400)],
 )
-def test_bad_feedback_is_400_naming_the_field(user_client, payload, field):
+def test_bad_feedback_is_refused_naming_the_field(user_client, payload, field, status):
     usage_events_record(events=[event_payload(0, skill_id="pdf")], user=None)
     response = user_client.post("/api/feedback/", payload, format="json")
-    assert response.status_code == 400
-    assert field in response.data
+    assert response.status_code == status
+    assert field in response.data["errors"]
 
 
 def test_feedback_cannot_name_another_users_event(user_client):
     usage_events_record(events=[event_payload(0, skill_id="pdf")], user=UserFactory())
     event_id = UsageEvent.objects.get().event_id
     response = user_client.post("/api/feedback/", {"skill_id": "pdf", "event_id": str(event_id)}, format="json")
-    assert response.status_code == 400 and "event_id" in response.data
+    assert response.status_code == 404 and "event_id" in response.data["errors"]
 
 
 def seed_events(n_events: int) -> None:
@@ -173,7 +173,7 @@ def test_effectiveness_runs_a_fixed_number_of_queries(user_client, django_assert
     seed_events(n_events)
     # count, one page of metrics joined with skills
     with django_assert_num_queries(2):
-        response = user_client.get("/api/analytics/effectiveness/?ordering=-total_uses")
+        response = user_client.get("/api/analytics/effectiveness/?ordering=-total_invocations")
     assert response.status_code == 200
     rows = response.data["results"]
     assert sum(row["total_uses"] for row in rows) == n_events

@@ -19,11 +19,6 @@ def client_for(user) -> APIClient:
 
 
 @pytest.fixture
-def owner():
-    return UserFactory()
-
-
-@pytest.fixture
 def roadmap(owner):
     return make_roadmap(owner)
 

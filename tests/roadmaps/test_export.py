@@ -31,18 +31,6 @@ NOTES = 'Left hand "lazy", right fine,\nthen: =SUM(A1) happened'
 
 
 @pytest.fixture
-def owner():
-    return UserFactory()
-
-
-@pytest.fixture
-def api(owner) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(owner)
-    return client
-
-
-@pytest.fixture
 def roadmap(owner):
     """A gated plan: m1-1 completed by practice (with notes), m1-2 underway, m2-1 locked on m1-2."""
     data = gated_plan(unlocks_skills=("sql-optimize",))

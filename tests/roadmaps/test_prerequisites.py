@@ -4,7 +4,6 @@ cannot be started or practised, and opens once they are completed."""
 import pytest
 from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
-from rest_framework.test import APIClient
 
 from roadmaps.models import PracticeActivity, SkillDeconstruction
 from roadmaps.plan import PREREQUISITE_CYCLE, UNKNOWN_PREREQUISITE
@@ -26,18 +25,6 @@ pytestmark = pytest.mark.django_db
 WAITING_FOR_BOTH = MILESTONE_LOCKED.format(
     milestone="“Milestone 2.1” (m2-1)", waiting="“Milestone 1.1” (m1-1), “Milestone 1.2” (m1-2)"
 )
-
-
-@pytest.fixture
-def owner():
-    return UserFactory()
-
-
-@pytest.fixture
-def api(owner) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(owner)
-    return client
 
 
 @pytest.fixture

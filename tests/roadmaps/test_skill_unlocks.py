@@ -26,11 +26,6 @@ REASON = SKILL_UNLOCK_REASON.format(milestone="Milestone 2.1", roadmap="SQL for 
 
 
 @pytest.fixture
-def owner():
-    return UserFactory()
-
-
-@pytest.fixture
 def sql_optimize():
     skill = SkillFactory(skill_id="sql-optimize")
     skill_version_publish(skill=skill, version="1.0.0", content="---\nname: sql-optimize\n---\nbody\n")

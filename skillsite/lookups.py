@@ -1,13 +1,19 @@
-"""`has_element`: a JSON list column holds a value as one of its elements (feedback tags, mined skill sets).
+"""Two lookups, registered by the skills app (`SkillsConfig.ready`):
 
-Registered on every JSONField by the skills app (`SkillsConfig.ready`):
-`Feedback.objects.filter(tags__has_element="slow")`.
+- `has_element`, on JSON fields: a JSON list column holds a value as one of its elements
+  (feedback tags, mined skill sets): `Feedback.objects.filter(tags__has_element="slow")`;
+- `one_of`, on every field: the column equals one of a list's values, the list bound as ONE
+  parameter (`UsageEvent.objects.filter(id__one_of=ids)`). `__in` binds a parameter per value, and
+  psycopg rewrites a query's placeholders in Python before sending it: for the thousands of ids
+  ingestion looks up or folds at once, that rewrite cost more than the query.
 """
 
 from __future__ import annotations
 
+import json
+
 from django.db import NotSupportedError
-from django.db.models import JSONField, Lookup
+from django.db.models import Field, JSONField, Lookup
 
 NOT_A_STRING = "has_element compares strings: got {type}."
 
@@ -39,5 +45,23 @@ class HasElement(Lookup):
         raise NotSupportedError(f"has_element is not implemented for {connection.vendor}.")
 
 
+class OneOf(Lookup):
+    """`column = ANY(%s)` with the values as one array on PostgreSQL; on SQLite, the values as one
+    JSON list unpacked by `json_each`. Each value is prepared by the field, as `__in` would."""
+
+    lookup_name = "one_of"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        values = [self.lhs.output_field.get_db_prep_value(value, connection) for value in self.rhs]
+        if connection.vendor == "postgresql":
+            return f"{lhs} = ANY(%s)", [*lhs_params, values]
+        if connection.vendor == "sqlite":
+            return f"{lhs} IN (SELECT value FROM json_each(%s))", [*lhs_params, json.dumps(values)]
+        raise NotSupportedError(f"one_of is not implemented for {connection.vendor}.")
+
+
 def register() -> None:
     JSONField.register_lookup(HasElement)
+    Field.register_lookup(OneOf)

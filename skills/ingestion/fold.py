@@ -38,6 +38,8 @@ from skills.models import (
     UsageEventPending,
 )
 
+from .upsert import ADD, GREATEST, LEAST, additive_upsert
+
 FOLD_CHUNK = 2000  # events a transaction
 FOLD_WHEN_DUE = 20_000  # the most a request folds: the rest waits for the next fold
 FOLDED_COLUMNS = (
@@ -57,7 +59,13 @@ FOLDED_COLUMNS = (
 )
 METRICS_FIELDS = [f.name for f in SkillMetrics._meta.concrete_fields if f.name != "skill"]
 DAILY_FIELDS = [f.name for f in SkillDailyUsage._meta.concrete_fields if f.name not in {"id", "skill", "day"}]
-SESSION_FIELDS = ["invocation_count", "success_count", "first_invoked_at", "last_invoked_at", "total_duration_ms"]
+SESSION_COMBINE = {
+    "invocation_count": ADD,
+    "success_count": ADD,
+    "first_invoked_at": LEAST,
+    "last_invoked_at": GREATEST,
+    "total_duration_ms": ADD,
+}
 USER_FIELDS = ["invocation_count", "first_invoked_at", "last_invoked_at"]
 VERSION_FIELDS = [
     f.name for f in SkillVersionUsage._meta.concrete_fields if f.name not in {"id", "skill", "skill_version"}
@@ -106,8 +114,8 @@ def _fold_chunk(using: str) -> int:
         )
         if not claimed:
             return 0
-        events = list(UsageEvent.objects.using(using).filter(id__in=claimed).order_by().values(*FOLDED_COLUMNS))
-        UsageEventPending.objects.using(using).filter(id__in=claimed).delete()
+        events = list(UsageEvent.objects.using(using).filter(id__one_of=claimed).order_by().values(*FOLDED_COLUMNS))
+        UsageEventPending.objects.using(using).filter(id__one_of=claimed).delete()
         _fold(events, using)
     return len(claimed)
 
@@ -171,30 +179,22 @@ def _write_versions(events: list[dict], using: str) -> None:
 
 
 def _write_sessions(events: list[dict], using: str) -> None:
-    """SessionSkill: (skill, session) counts, successes, first / last use and total duration."""
-    keys = {(event["skill_id"], event["session_id"]) for event in events if event["session_id"]}
-    if not keys:
-        return
-    # Every pair of the two lists, a superset served by the unique (skill, session) index.
-    stored = SessionSkill.objects.using(using).filter(
-        skill_id__in={skill for skill, _ in keys}, session_id__in={session for _, session in keys}
-    )
-    folded = {(row.skill_id, row.session_id): row for row in stored if (row.skill_id, row.session_id) in keys}
+    """SessionSkill: (skill, session) counts, successes, first / last use and total duration, added
+    to the stored rows by the database (no read: a batch brings a row for nearly every pair)."""
+    folded: dict[tuple[str, str], list] = {}
     for event in events:
         if not event["session_id"]:
             continue
-        key = (event["skill_id"], event["session_id"])
-        row = folded.get(key)
+        at = event["occurred_at"]
+        row = folded.get((event["skill_id"], event["session_id"]))
         if row is None:
-            row = folded[key] = SessionSkill(
-                skill_id=key[0], session_id=key[1], first_invoked_at=event["occurred_at"], last_invoked_at=None
-            )
-        row.invocation_count += 1
-        row.success_count += event["outcome"] == "success"
-        row.first_invoked_at = min(row.first_invoked_at, event["occurred_at"])
-        row.last_invoked_at = max_none(row.last_invoked_at, event["occurred_at"])
-        row.total_duration_ms += event["latency_ms"] or 0
-    _upsert(SessionSkill, [folded[key] for key in sorted(folded)], ["skill", "session_id"], SESSION_FIELDS, using)
+            folded[(event["skill_id"], event["session_id"])] = row = [0, 0, at, at, 0]
+        row[0] += 1
+        row[1] += event["outcome"] == "success"
+        row[2], row[3] = min(row[2], at), max(row[3], at)
+        row[4] += event["latency_ms"] or 0
+    rows = [(*key, *folded[key]) for key in sorted(folded)]
+    additive_upsert(SessionSkill, keys=["skill_id", "session_id"], combine=SESSION_COMBINE, rows=rows, using=using)
 
 
 def _write_users(events: list[dict], using: str) -> dict[str, int]:

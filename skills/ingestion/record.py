@@ -139,7 +139,7 @@ def _not_received_before(events: list[_Owned], using: str) -> list[_Owned]:
         ids_by_user.setdefault(user_key, []).append(event_id)
     condition = Q()
     for user_key, event_ids in ids_by_user.items():
-        condition |= Q(user_key=user_key, event_id__in=event_ids)
+        condition |= Q(user_key=user_key, event_id__one_of=event_ids)
     stored = {
         (user_key, event_id): payload_sha256
         for user_key, event_id, payload_sha256 in UsageEventKey.objects.using(using)

@@ -172,20 +172,20 @@ def test_a_single_event_is_recorded_in_queries_django_sees(user, settings):
     with CaptureQueriesContext(connection) as queries:
         usage_events_record(events=[event_payload(0, skill_id="pdf")], user=user)
     statements = [q["sql"].split()[0] for q in queries.captured_queries]
-    # savepoint (the test's transaction), the registry's lookup, the skill and its current version,
-    # the insert (whose triggers register the id and queue the event), release
-    assert statements == ["SAVEPOINT", "SELECT", "SELECT", "INSERT", "RELEASE"]
+    # savepoint (the test's transaction), the skill and its current version, the insert (whose
+    # triggers register the id and queue the event), release
+    assert statements == ["SAVEPOINT", "SELECT", "INSERT", "RELEASE"]
 
 
 @pytest.mark.django_db(transaction=True)
-def test_outside_a_transaction_a_single_event_is_three_statements_and_no_begin_or_commit(settings):
+def test_outside_a_transaction_a_single_event_is_two_statements_and_no_begin_or_commit(settings):
     settings.INGEST_FOLD_INTERVAL_SECONDS = -1
     user = UserFactory()
     SkillFactory(skill_id="pdf")
     with CaptureQueriesContext(connection) as queries:
         usage_events_record(events=[event_payload(0, skill_id="pdf")], user=user)
-    # the registry's lookup, the skill and its current version, the insert (atomic with its triggers)
-    assert [q["sql"].split()[0] for q in queries.captured_queries] == ["SELECT", "SELECT", "INSERT"]
+    # the skill and its current version, the insert (atomic with its triggers)
+    assert [q["sql"].split()[0] for q in queries.captured_queries] == ["SELECT", "INSERT"]
     assert UsageEvent.objects.count() == UsageEventPending.objects.count() == 1
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, transaction
 from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
@@ -130,7 +130,8 @@ def _store(events: list[_Owned], now, using: str) -> int:
 def _savepoint_in_a_callers_transaction(using: str):
     """Within a caller's transaction, a savepoint, so that a refused insert leaves the caller's
     transaction usable; outside one, nothing is needed (and nothing spent on BEGIN and COMMIT)."""
-    return transaction.atomic(using=using) if connections[using].in_atomic_block else nullcontext()
+    in_a_transaction = not transaction.get_autocommit(using=using)
+    return transaction.atomic(using=using) if in_a_transaction else nullcontext()
 
 
 def _not_received_before(events: list[_Owned], using: str) -> list[_Owned]:

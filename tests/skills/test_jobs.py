@@ -6,13 +6,14 @@ their own database connections, so these tests commit (transactional_db).
 """
 
 import os
+import threading
 import time
 
 import pytest
 import redis
 from celery.contrib.testing.worker import start_worker
 from celery.signals import task_postrun
-from django.db import OperationalError, connection, connections
+from django.db import connection, connections
 from django_celery_beat.models import PeriodicTask
 
 from skills.ingestion import usage_events_record
@@ -29,8 +30,19 @@ BROKER = os.environ.get("TEST_CELERY_BROKER_URL", "redis://127.0.0.1:6379/5")
 QUEUE = f"skillsite-test-{os.getpid()}"
 
 
-def _close_connections(**kwargs) -> None:
+# Set by the worker thread once a task has finished (whatever its outcome), so the test reads the
+# run only then: on SQLite's shared in-memory test database a read while the worker writes makes the
+# worker's write fail at once ("database table is locked") instead of waiting.
+TASKS_DONE: dict[str, threading.Event] = {}
+
+
+def task_done(task_id: str) -> threading.Event:
+    return TASKS_DONE.setdefault(task_id, threading.Event())  # one atomic call: both threads get the same
+
+
+def _task_done(task_id: str, **kwargs) -> None:
     connections.close_all()  # the worker thread's, so the test database can be dropped at the end
+    task_done(task_id).set()
 
 
 @pytest.fixture(scope="module")
@@ -40,30 +52,35 @@ def worker():
     except redis.RedisError as error:
         pytest.fail(f"these tests run a Celery worker against Redis at {BROKER}, which cannot be reached: {error}")
     app.conf.update(broker_url=BROKER, task_default_queue=QUEUE, task_create_missing_queues=True)
-    task_postrun.connect(_close_connections, weak=False)
+    task_postrun.connect(_task_done, weak=False)
     with start_worker(app, pool="threads", concurrency=2, perform_ping_check=False, queues=[QUEUE],
                       loglevel="WARNING", shutdown_timeout=30) as running:  # fmt: skip
         yield running
-    task_postrun.disconnect(_close_connections)
+    task_postrun.disconnect(_task_done)
 
 
 @pytest.fixture
 def broker(settings, worker):
     settings.CELERY_BROKER_URL = BROKER
-    return worker
+    # A page read while a run is under way (the admin test) must not lock the worker out either: in
+    # SQLite's shared-cache mode a read-uncommitted connection takes no table read locks.
+    uncommitted_reads(True)
+    yield worker
+    uncommitted_reads(False)
+
+
+def uncommitted_reads(on: bool) -> None:
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA read_uncommitted = {int(on)}")
 
 
 def wait_for(run: JobRun, *, timeout: float = 60) -> JobRun:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            run.refresh_from_db()
-        except OperationalError:  # SQLite's shared in-memory test database: a table the worker is writing
-            continue
-        if run.finished:
-            return run
-        time.sleep(0.05)
-    raise AssertionError(f"run {run.pk} of {run.job} still {run.status} after {timeout} s")
+    if not task_done(run.task_id).wait(timeout):
+        raise AssertionError(f"run {run.pk} of {run.job} was not done after {timeout} s")
+    run.refresh_from_db()
+    assert run.finished, (run.job, run.status, run.message)
+    return run
 
 
 def seed_events(count: int = 60) -> None:
@@ -90,13 +107,10 @@ def test_each_job_runs_on_the_worker_and_records_its_run(broker):
 def test_a_beat_message_without_a_run_records_a_new_run(broker):
     from skills.tasks import TASKS
 
-    TASKS[Job.DETECT_REGRESSIONS].apply_async()
-    deadline = time.monotonic() + 30
-    while not JobRun.objects.filter(job=Job.DETECT_REGRESSIONS, status=RunStatus.SUCCEEDED).exists():
-        assert time.monotonic() < deadline, "the scheduled run was not recorded"
-        time.sleep(0.05)
+    message = TASKS[Job.DETECT_REGRESSIONS].apply_async()
+    assert task_done(message.id).wait(30), "the scheduled run did not finish"
     run = JobRun.objects.get(job=Job.DETECT_REGRESSIONS)
-    assert run.trigger == Trigger.SCHEDULE and run.task_id
+    assert (run.trigger, run.status, run.task_id) == (Trigger.SCHEDULE, RunStatus.SUCCEEDED, message.id)
 
 
 @pytest.mark.postgres

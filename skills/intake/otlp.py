@@ -53,7 +53,7 @@ INT32 = 2**31 - 1
 
 
 class OtlpBodyError(Exception):
-    """A body that is not an OTLP logs request; `status` is 400 or 413; nothing was stored."""
+    """A body that is not an OTLP logs request; `status` is 400, 413 or 415; nothing was stored."""
 
     def __init__(self, status: int, detail: str) -> None:
         super().__init__(detail)
@@ -76,12 +76,13 @@ def _gunzip(body: bytes, limit: int) -> bytes:
 
 
 def logs_request_decode(body: bytes, *, content_type: str, content_encoding: str = "") -> ExportLogsServiceRequest:
-    """An OTLP/HTTP logs body as a request message; OtlpBodyError (400, 413) when it is not one."""
+    """An OTLP/HTTP logs body as a request message; OtlpBodyError when it is not one: 415 for a
+    content type or encoding other than OTLP's, 413 when too large, 400 otherwise."""
     encoding = content_encoding.strip().lower()
     if encoding == "gzip":
         body = _gunzip(body, settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
     elif encoding not in ("", "identity"):
-        raise OtlpBodyError(400, UNSUPPORTED_ENCODING.format(encoding=content_encoding))
+        raise OtlpBodyError(415, UNSUPPORTED_ENCODING.format(encoding=content_encoding))
     message = ExportLogsServiceRequest()
     if content_type == JSON_TYPE:
         # JSONBodyGuard saw only the compressed bytes: the depth is checked here.
@@ -100,7 +101,7 @@ def logs_request_decode(body: bytes, *, content_type: str, content_encoding: str
         except (DecodeError, RecursionError) as error:
             raise OtlpBodyError(400, NOT_OTLP_PROTOBUF.format(error=error)) from error
     else:
-        raise OtlpBodyError(400, UNSUPPORTED_TYPE.format(content_type=content_type))
+        raise OtlpBodyError(415, UNSUPPORTED_TYPE.format(content_type=content_type))
     return message
 
 

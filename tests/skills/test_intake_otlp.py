@@ -11,7 +11,14 @@ from opentelemetry.sdk._logs.export import InMemoryLogRecordExporter, LogRecordE
 from opentelemetry.sdk.resources import Resource
 from rest_framework.authtoken.models import Token
 
-from skills.intake.otlp import NO_SKILL_NAME, NOT_GZIP, NOT_OTLP_JSON, NOT_OTLP_PROTOBUF, UNSUPPORTED_TYPE
+from skills.intake.otlp import (
+    NO_SKILL_NAME,
+    NOT_GZIP,
+    NOT_OTLP_JSON,
+    NOT_OTLP_PROTOBUF,
+    UNSUPPORTED_ENCODING,
+    UNSUPPORTED_TYPE,
+)
 from skills.models import AgentApiRequest, SkillMetrics, UsageEvent
 from skillsite.parsers import TOO_DEEP, TOO_LARGE
 from tests.skills.otlp_helpers import SESSION, api_request, other_tool, otlp_json, skill_result
@@ -125,7 +132,6 @@ def test_an_event_ingestion_refuses_is_rejected_and_the_rest_stored(user_client)
         (b'{"resourceLogs": "nope"}', "application/json", "", NOT_OTLP_JSON.split(":")[0]),
         (b"not json", "application/json", "", NOT_OTLP_JSON.split(":")[0]),
         (b"not gzip at all", "application/json", "gzip", NOT_GZIP.split(":")[0]),
-        (b"{}", "text/plain", "", UNSUPPORTED_TYPE.split(",")[0]),
     ],
 )
 def test_a_malformed_body_is_400_and_stores_nothing(user_client, body, content_type, encoding, expected):
@@ -133,6 +139,22 @@ def test_a_malformed_body_is_400_and_stores_nothing(user_client, body, content_t
     response = user_client.post(URL, body, content_type=content_type, **headers)
     assert response.status_code == 400
     assert response.json()["detail"].startswith(expected)
+    assert not UsageEvent.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "content_type, encoding, expected",
+    [
+        ("text/plain", "", UNSUPPORTED_TYPE.format(content_type="text/plain")),
+        ("application/json", "br", UNSUPPORTED_ENCODING.format(encoding="br")),
+    ],
+)
+def test_a_body_in_another_format_or_encoding_is_415_and_stores_nothing(user_client, content_type, encoding, expected):
+    headers = {"HTTP_CONTENT_ENCODING": encoding} if encoding else {}
+    response = user_client.post(URL, b"{}", content_type=content_type, **headers)
+    assert response.status_code == 415
+    assert response.json()["detail"] == expected
     assert not UsageEvent.objects.exists()
 
 

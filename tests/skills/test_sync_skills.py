@@ -12,7 +12,7 @@ from django.core.management import CommandError, call_command
 
 from skills.management.commands.sync_skills import SOME_FAILED
 from skills.models import Skill, SkillVersion, Tier
-from skills.services import sync
+from skills.services.sync import folder as sync_folder
 from skills.services.sync import (
     BAD_TIER,
     BAD_TRUST,
@@ -361,14 +361,14 @@ def test_two_folders_with_one_name_fail_the_second(registry):
 
 
 def test_each_skill_is_written_in_its_own_transaction(registry, monkeypatch):
-    publish = sync.skill_version_publish
+    publish = sync_folder.skill_version_publish
 
     def publish_failing_for_review(*, skill, **kwargs):
         if skill.skill_id == "code-review":
             raise ValidationError({"version": "storage full"})
         return publish(skill=skill, **kwargs)
 
-    monkeypatch.setattr(sync, "skill_version_publish", publish_failing_for_review)
+    monkeypatch.setattr(sync_folder, "skill_version_publish", publish_failing_for_review)
     result = run(registry)
     assert f"FAILED {(registry / 'code-review' / 'SKILL.md').resolve()}: version: storage full" in result.err
     # The skill row written before the failing publish was rolled back with it; the others stay.

@@ -1,4 +1,4 @@
-"""sync_skills PATH: the registry from a folder of Agent Skills (see skills/services/sync.py)."""
+"""sync_skills PATH: the registry from a folder of Agent Skills (see skills/services/sync/)."""
 
 from pathlib import Path
 

@@ -1,0 +1,56 @@
+"""Registry sync from a folder of Agent Skills (`ROOT/<folder>/SKILL.md`): each file read and
+validated (`skill_file.py`), then the registry written from them (`folder.py`)."""
+
+from .folder import (
+    CONFLICT,
+    DUPLICATE_NAME,
+    NO_SKILLS_FOUND,
+    NOT_A_FOLDER,
+    STAYS_DISABLED,
+    VERSION_TAKEN,
+    Problem,
+    SyncReport,
+    skills_sync_from_folder,
+)
+from .skill_file import (
+    BAD_TIER,
+    BAD_TRUST,
+    BAD_VERSION,
+    FILES_TOO_LARGE,
+    METADATA_NOT_A_MAPPING,
+    MISSING_FIELD,
+    NO_FRONT_MATTER,
+    NOT_A_MAPPING,
+    NOT_UTF8,
+    NOT_YAML,
+    UNCLOSED_FRONT_MATTER,
+    SkillFile,
+    SkillFileError,
+    skill_file_read,
+)
+
+__all__ = [
+    "BAD_TIER",
+    "BAD_TRUST",
+    "BAD_VERSION",
+    "CONFLICT",
+    "DUPLICATE_NAME",
+    "FILES_TOO_LARGE",
+    "METADATA_NOT_A_MAPPING",
+    "MISSING_FIELD",
+    "NOT_A_FOLDER",
+    "NOT_A_MAPPING",
+    "NOT_UTF8",
+    "NOT_YAML",
+    "NO_FRONT_MATTER",
+    "NO_SKILLS_FOUND",
+    "STAYS_DISABLED",
+    "UNCLOSED_FRONT_MATTER",
+    "VERSION_TAKEN",
+    "Problem",
+    "SkillFile",
+    "SkillFileError",
+    "SyncReport",
+    "skill_file_read",
+    "skills_sync_from_folder",
+]

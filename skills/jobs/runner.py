@@ -24,6 +24,7 @@ logger = logging.getLogger("skills.jobs")
 ALREADY_RUNNING = "another run of this job was in progress: nothing done"
 BROKER_DOWN = "could not queue the job on the broker ({error}); run it with its command instead"
 ILLEGAL_TRANSITION = "run {run} cannot go from {current} to {target}"
+WORKER_LOST = "its worker stopped before the run finished (found by run {run}, which took the job's lock)"
 PROGRESS_KEY = "skills:jobrun:{id}:progress"
 PROGRESS_TTL = 24 * 3600
 # Older runs of a job beyond this many are deleted as each run ends (the fold runs every few seconds).
@@ -122,6 +123,7 @@ def job_run(job: str, *, run: JobRun | None = None, trigger: str = Trigger.SCHED
     with job_lock(LOCKS.get(job, job)) as acquired:
         if not acquired:
             return _finish(run, RunStatus.SKIPPED, ALREADY_RUNNING)
+        _fail_runs_of_lost_workers(LOCKS.get(job, job), found_by=run)
         _move(run, RunStatus.RUNNING, started_at=timezone.now())
         progress = RunProgress(run.pk)
         try:
@@ -130,6 +132,18 @@ def job_run(job: str, *, run: JobRun | None = None, trigger: str = Trigger.SCHED
             logger.exception("job %s (run %s) failed", job, run.pk)
             return _finish(run, RunStatus.FAILED, f"{type(error).__name__}: {error}", progress)
         return _finish(run, RunStatus.SUCCEEDED, message, progress)
+
+
+def _fail_runs_of_lost_workers(lock: str, *, found_by: JobRun) -> None:
+    """Runs still marked running under a lock this process has just taken: on PostgreSQL the lock
+    is held for as long as a run's worker lives, so their workers died (killed, out of memory)
+    without recording an end. (SQLite has no such lock: there nothing can be told.)"""
+    if connection.vendor != "postgresql":
+        return
+    sharing = [name for name in JOBS if LOCKS.get(name, name) == lock]
+    for lost in JobRun.objects.filter(job__in=sharing, status=RunStatus.RUNNING).exclude(pk=found_by.pk):
+        logger.warning("job %s: run %s was left running by a lost worker", lost.job, lost.pk)
+        _finish(lost, RunStatus.FAILED, WORKER_LOST.format(run=found_by.pk))
 
 
 def job_enqueue(job: str, *, trigger: str = Trigger.ADMIN, requested_by=None) -> JobRun:

@@ -8,17 +8,19 @@ their own database connections, so these tests commit (transactional_db).
 import os
 import threading
 import time
+from datetime import timedelta
 
 import pytest
 import redis
 from celery.contrib.testing.worker import start_worker
 from celery.signals import task_postrun
 from django.db import connection, connections
+from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
 from skills.ingestion import usage_events_record
 from skills.jobs import job_enqueue, job_run
-from skills.jobs.runner import ALREADY_RUNNING
+from skills.jobs.runner import ALREADY_RUNNING, WORKER_LOST
 from skills.jobs.schedules import DEFAULT_SCHEDULES
 from skills.models import Job, JobRun, RunStatus, SkillMetrics, Trigger, UsageEventPending
 from skills.services.emergence import MINING_LOCK_KEY
@@ -167,6 +169,25 @@ def test_the_admins_full_re_mine_is_queued_and_its_page_follows_it_to_done(broke
     page = admin_client.get(response["Location"]).content.decode()
     assert run.status == RunStatus.SUCCEEDED and "Succeeded" in page and 'http-equiv="refresh"' not in page
     assert f'value="{run.progress_done}"' in page and run.progress_done == run.progress_total > 0
+
+
+# PostgreSQL: there a run's lock lives as long as its worker, so a run that takes it knows any other
+# run still marked running under it has lost its worker.
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_a_run_left_running_by_a_killed_worker_is_failed_by_the_next_run_under_its_lock():
+    left = JobRun.objects.create(
+        job=Job.MINE_EMERGENCE_FULL, status=RunStatus.RUNNING, queued_at=timezone.now() - timedelta(hours=1),
+        started_at=timezone.now() - timedelta(hours=1),
+    )  # fmt: skip
+    other_job = JobRun.objects.create(job=Job.FOLD_ROLLUPS, status=RunStatus.RUNNING, queued_at=timezone.now())
+    run = job_run(Job.MINE_EMERGENCE)  # shares the full re-mine's lock
+    left.refresh_from_db()
+    assert run.status == RunStatus.SUCCEEDED
+    assert (left.status, left.message) == (RunStatus.FAILED, WORKER_LOST.format(run=run.pk))
+    assert left.finished_at and left.duration_seconds >= 3600
+    other_job.refresh_from_db()
+    assert other_job.status == RunStatus.RUNNING  # another lock: not this run's to judge
 
 
 @pytest.mark.django_db

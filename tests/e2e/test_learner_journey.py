@@ -49,8 +49,14 @@ def fits_and_is_captured(page, artifacts, name: str) -> None:
         page.set_viewport_size({"width": width, "height": 844})
         fits = page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
         assert fits, f"{name} is wider than a {width}px screen"
+        brand, log_out = (page.locator(f"header {s}").bounding_box() for s in (".brand", "form button"))
+        assert abs(_middle(brand) - _middle(log_out)) < 8, f"{name}: the log-out button wrapped below the brand"
         page.screenshot(path=str(artifacts / f"{name}-{width}px.png"), full_page=True)
     page.set_viewport_size(current)
+
+
+def _middle(box: dict) -> float:
+    return box["y"] + box["height"] / 2
 
 
 def log_part(page, milestone, reps: int, n: int) -> None:

@@ -19,36 +19,13 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from tests.pg_cluster import PG_BIN, Cluster
 from tests.skills.telemetry_helpers import event_payload
 
 ROOT = Path(__file__).resolve().parent.parent
-PG_BIN = (
-    Path(f"/usr/lib/postgresql/{(os.listdir('/etc/postgresql') or ['15'])[0]}/bin")
-    if Path("/etc/postgresql").is_dir()
-    else Path("/usr/lib/postgresql/15/bin")
-)
 PG_PORT, WEB_PORT = 5499, 8099
 DB_URL = f"postgres://postgres@127.0.0.1:{PG_PORT}/restart_test"
 SECRET = "restart-test-secret-0123456789-abcdefghijklmnopqrstuvwxyz"
-
-
-def as_postgres(*command: str) -> None:
-    subprocess.run(["runuser", "-u", "postgres", "--", *command], check=True, capture_output=True)
-
-
-class Cluster:
-    def __init__(self, folder: Path) -> None:
-        self.data, self.log = folder / "data", folder / "postgres.log"
-        folder.mkdir(parents=True, exist_ok=True)
-        shutil.chown(folder, "postgres")
-        as_postgres(str(PG_BIN / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres")
-
-    def start(self) -> None:
-        options = f"-p {PG_PORT} -c listen_addresses=127.0.0.1 -k {self.data}"
-        as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-o", options, "-l", str(self.log), "-w", "start")
-
-    def stop(self) -> None:
-        as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
 
 
 def server_env() -> dict:
@@ -101,7 +78,7 @@ def test_requests_get_503_while_postgres_is_down_and_no_event_is_lost_or_doubled
     # Not under pytest's root-only temporary folder: the postgres user must reach it.
     folder = Path(tempfile.mkdtemp(prefix="skillsite-restart-"))
     folder.chmod(0o755)
-    cluster = Cluster(folder / "cluster")
+    cluster = Cluster(folder / "cluster", PG_PORT).init()
     cluster.start()
     server = None
     try:

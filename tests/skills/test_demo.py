@@ -1,6 +1,7 @@
 """The demo data `make run` loads: enough for every admin screen to show something."""
 
 from datetime import timedelta
+from io import StringIO
 
 import pytest
 from django.core.management import call_command
@@ -44,3 +45,11 @@ def test_events_cover_ninety_days_up_to_today_and_every_dashboard_figure(demo):
     data = dashboard_data(DashboardFilter.default())
     assert data["total"] and data["errors"] and data["paths"] and data["skills"]
     assert any(data["cost"]) and any(data["tokens_used"])
+
+
+def test_the_command_prints_the_logins_at_the_sites_address():
+    out = StringIO()
+    call_command("seed_demo", site_url="http://127.0.0.1:8011/", stdout=out)
+    printed = out.getvalue()
+    assert "Admin: http://127.0.0.1:8011/admin/  user: admin  password: " in printed
+    assert "Learners: http://127.0.0.1:8011/  users: ada" in printed

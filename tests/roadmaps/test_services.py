@@ -190,7 +190,7 @@ def test_a_failed_roadmap_keeps_neither_the_deconstruction_nor_its_usage_event(m
     def refuse(**kwargs):
         raise ValidationError({"title": ["refused"]})
 
-    monkeypatch.setattr("roadmaps.services.roadmap_create", refuse)
+    monkeypatch.setattr("roadmaps.services.roadmaps.roadmap_create", refuse)
     with pytest.raises(ValidationError):
         roadmap_create_from_goal(owner=UserFactory(), user_query="learn to juggle", skill_type="physical")
     assert not SkillDeconstruction.objects.exists() and not UsageEvent.objects.exists()

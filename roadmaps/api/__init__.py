@@ -1,0 +1,39 @@
+"""The roadmaps API: deconstructions, roadmaps, milestone progress, practice activities.
+
+Every queryset is scoped to the caller (another learner's id is a 404); staff read all
+but write only their own.
+
+Importing this package registers its viewsets on the project router.
+"""
+
+from skillsite.api import router
+
+from .catalog import PlanCatalogViewSet
+from .common import ERRORS, READ_ACTIONS, ExportMixin, OwnedQuerysetMixin
+from .deconstructions import DeconstructionViewSet
+from .milestones import TRANSITION_RESPONSES, MilestoneProgressFilter, MilestoneProgressViewSet
+from .practice import PracticeActivityFilter, PracticeActivityViewSet
+from .roadmaps import EXPORT_FORMAT, RoadmapFilter, RoadmapViewSet
+
+__all__ = [
+    "ERRORS",
+    "EXPORT_FORMAT",
+    "READ_ACTIONS",
+    "TRANSITION_RESPONSES",
+    "DeconstructionViewSet",
+    "ExportMixin",
+    "MilestoneProgressFilter",
+    "MilestoneProgressViewSet",
+    "OwnedQuerysetMixin",
+    "PlanCatalogViewSet",
+    "PracticeActivityFilter",
+    "PracticeActivityViewSet",
+    "RoadmapFilter",
+    "RoadmapViewSet",
+]
+
+router.register("plan-catalog", PlanCatalogViewSet, basename="plan-catalog")
+router.register("deconstructions", DeconstructionViewSet, basename="deconstruction")
+router.register("roadmaps", RoadmapViewSet, basename="roadmap")
+router.register("milestone-progress", MilestoneProgressViewSet, basename="milestone-progress")
+router.register("practice-activities", PracticeActivityViewSet, basename="practice-activity")

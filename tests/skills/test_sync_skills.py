@@ -12,7 +12,6 @@ from django.core.management import CommandError, call_command
 
 from skills.management.commands.sync_skills import SOME_FAILED
 from skills.models import Skill, SkillVersion, Tier
-from skills.services.sync import folder as sync_folder
 from skills.services.sync import (
     BAD_TIER,
     BAD_TRUST,
@@ -31,6 +30,7 @@ from skills.services.sync import (
     VERSION_TAKEN,
     skills_sync_from_folder,
 )
+from skills.services.sync import folder as sync_folder
 
 pytestmark = pytest.mark.django_db
 

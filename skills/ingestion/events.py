@@ -11,7 +11,7 @@ import re
 import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NamedTuple
 
 import msgspec
 from django.conf import settings
@@ -89,7 +89,8 @@ def parse_events(body: Any, *, now: datetime, max_batch: int | None = None) -> l
         shapes = [(index, _shape_errors(item)) for index, item in enumerate(items)]
         raise InvalidEvents([{"index": index, **errors} for index, errors in shapes if errors]) from None
     _check_sizes(events)
-    checked = [_checked(event, now) for event in events]
+    window = _TimeWindow(earliest=now - timedelta(days=settings.EVENTS_MAX_AGE_DAYS), latest=now + FUTURE_TOLERANCE)
+    checked = [_checked(event, now, window) for event in events]
     errors = [{"index": index, **item_errors} for index, (_, item_errors) in enumerate(checked) if item_errors]
     if errors:
         raise InvalidEvents(errors)
@@ -133,10 +134,17 @@ def _check_sizes(events: list[EventIn]) -> None:
 _ENCODED_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
 
 
-def _checked(event: EventIn, now: datetime) -> tuple[ParsedEvent | None, dict[str, list[str]]]:
+class _TimeWindow(NamedTuple):
+    """The times an event may carry: within the retention window, at most a day ahead."""
+
+    earliest: datetime
+    latest: datetime
+
+
+def _checked(event: EventIn, now: datetime, window: _TimeWindow) -> tuple[ParsedEvent | None, dict[str, list[str]]]:
     """What the struct's types cannot say: the time's range and no NUL; the cost made a Decimal."""
     event.cost_usd = _cost(event.cost_usd)
-    occurred_at, time_error = _in_utc(event.occurred_at, now)
+    occurred_at, time_error = _in_utc(event.occurred_at, now, window)
     if time_error:
         return None, {"occurred_at": [time_error]}
     payload = msgspec.json.encode(event)
@@ -155,7 +163,7 @@ def _cost(value: str | float) -> Decimal:
     return Decimal(repr(value)).quantize(MICRO_DOLLAR, rounding=ROUND_HALF_EVEN)
 
 
-def _in_utc(occurred_at: datetime | None, now: datetime) -> tuple[datetime, str]:
+def _in_utc(occurred_at: datetime | None, now: datetime, window: _TimeWindow) -> tuple[datetime, str]:
     """The event's time in UTC, or an error: outside datetime's range in UTC, more than a day
     ahead (a clock gone wrong would pin a skill's last use in the future for good), or older
     than the retention window."""
@@ -165,9 +173,8 @@ def _in_utc(occurred_at: datetime | None, now: datetime) -> tuple[datetime, str]
         in_utc = occurred_at.astimezone(UTC)
     except OverflowError:
         return now, TIME_OUT_OF_RANGE
-    if in_utc > now + FUTURE_TOLERANCE:
+    if in_utc > window.latest:
         return now, TIME_IN_FUTURE
-    max_age = settings.EVENTS_MAX_AGE_DAYS
-    if in_utc < now - timedelta(days=max_age):
-        return now, TIME_TOO_OLD.format(days=max_age)
+    if in_utc < window.earliest:
+        return now, TIME_TOO_OLD.format(days=settings.EVENTS_MAX_AGE_DAYS)
     return in_utc, ""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from contextlib import nullcontext
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.contrib.auth import get_user_model
 from django.db import DEFAULT_DB_ALIAS, IntegrityError, transaction
@@ -60,16 +60,11 @@ def usage_events_record(
     return RecordResult(received=len(parsed), created=created, duplicates=len(parsed) - created)
 
 
-@dataclass(frozen=True)
-class _Owned:
+class _Owned(NamedTuple):
     event: ParsedEvent
     index: int  # in the batch, for error messages
     user_id: int | None
-
-    @property
-    def key(self) -> tuple[int, object]:
-        """The event's key in the registry: (user_key, event_id)."""
-        return (NO_USER_KEY if self.user_id is None else self.user_id, self.event.data.event_id)
+    key: tuple[int, object]  # the event's key in the registry: (user_key, event_id)
 
 
 def _owners(parsed: list[ParsedEvent], user, using: str) -> list[int | None]:
@@ -94,7 +89,7 @@ def _first_of_each_id(parsed: list[ParsedEvent], owners: list[int | None]) -> li
     first: dict[tuple, _Owned] = {}
     conflicts = []
     for index, (event, owner) in enumerate(zip(parsed, owners, strict=True)):
-        owned = _Owned(event, index, owner)
+        owned = _Owned(event, index, owner, (NO_USER_KEY if owner is None else owner, event.data.event_id))
         earlier = first.setdefault(owned.key, owned)
         if earlier.event.payload_sha256 != event.payload_sha256:
             conflicts.append(_conflict(owned))
@@ -110,14 +105,14 @@ def _conflict(owned: _Owned) -> dict:
 def _store(events: list[_Owned], now, using: str) -> int:
     """Inserts the events not received before; returns how many. The events go in with one
     statement (an INSERT or a COPY, whose triggers register and queue them), atomic by itself."""
-    # The registry's unique key decides: when it refuses the insert (a retry, or a concurrent post
-    # of the same id), the second attempt reads which events were received before. A batch reads
-    # first (undoing a refused COPY costs the whole COPY); a single event is inserted first (a
-    # refused INSERT costs nothing to undo, and a read would cost every new event a round trip).
+    # Inserted first: the registry's unique key decides. When it refuses the insert (a retry, or a
+    # concurrent post of the same id), the second attempt reads which events were received before
+    # and inserts the rest. Reading first would cost every new event a lookup; a refused insert
+    # costs its own work, and only a retry pays it.
     for attempt in (1, 2):
         try:
             with _savepoint_in_a_callers_transaction(using):
-                new = events if attempt == 1 and len(events) == 1 else _not_received_before(events, using)
+                new = events if attempt == 1 else _not_received_before(events, using)
                 if new:
                     _insert(new, now, using)
                 return len(new)

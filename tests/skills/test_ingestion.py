@@ -198,6 +198,27 @@ def test_a_copied_batch_is_in_the_query_log_too(user, settings):
     assert len(copies) == 1 and copies[0].endswith("FROM STDIN")
 
 
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_new_batch_is_copied_without_reading_the_registry_and_a_retried_one_reads_it_once(settings):
+    settings.INGEST_FOLD_INTERVAL_SECONDS = -1
+    user = UserFactory()
+    first = [event_payload(n) for n in range(40)]
+    with CaptureQueriesContext(connection) as queries:
+        usage_events_record(events=first, user=user)
+    assert queries.captured_queries[-1]["sql"].startswith("COPY")
+    assert not [q for q in queries.captured_queries if "skills_usageeventkey" in q["sql"]]  # no registry read
+    again = [*first[:30], *(event_payload(n) for n in range(40, 65))]  # 30 retried, 25 new
+    with CaptureQueriesContext(connection) as queries:
+        result = usage_events_record(events=again, user=user)
+    # the COPY the registry refuses, one read of it, the COPY of the new events
+    copies = [q for q in queries.captured_queries if q["sql"].startswith("COPY")]
+    registry_reads = [q for q in queries.captured_queries if "skills_usageeventkey" in q["sql"]]
+    assert len(copies) == 2 and len(registry_reads) == 1
+    assert (result.created, result.duplicates) == (25, 30)
+    assert UsageEvent.objects.count() == UsageEventPending.objects.count() == 65
+
+
 def test_events_wait_in_the_queue_until_a_fold_and_reads_say_how_fresh_they_are(user, settings):
     settings.INGEST_FOLD_INTERVAL_SECONDS = -1  # no fold after a post
     usage_events_record(events=[event_payload(n) for n in range(5)], user=user)
@@ -217,9 +238,10 @@ def test_events_wait_in_the_queue_until_a_fold_and_reads_say_how_fresh_they_are(
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_two_concurrent_posts_of_one_new_event_store_it_once_and_the_loser_answers_as_a_retry():
+@pytest.mark.parametrize("size", [1, 30], ids=["one event", "a copied batch"])
+def test_two_concurrent_posts_of_one_new_event_store_it_once_and_the_loser_answers_as_a_retry(size):
     agent = UserFactory()
-    event = event_payload(0)
+    event = event_payload(0) if size == 1 else [event_payload(n) for n in range(size)]
     barrier = threading.Barrier(6)
     answers = []
 
@@ -238,6 +260,6 @@ def test_two_concurrent_posts_of_one_new_event_store_it_once_and_the_loser_answe
         thread.start()
     for thread in threads:
         thread.join()
-    assert UsageEvent.objects.count() == 1
+    assert UsageEvent.objects.count() == size
     assert sorted(status for status, _ in answers) == [200, 200, 200, 200, 200, 201]
-    assert all(data["duplicates"] == 1 for status, data in answers if status == 200)
+    assert all(data["duplicates"] == size for status, data in answers if status == 200)

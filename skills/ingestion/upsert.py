@@ -5,12 +5,15 @@ roll-up written with it must be read first and merged in Python. For SessionSkil
 nearly every new (session, skill) pair a batch brings) that read costs more than the write; this
 adapter sends the batch's sums and lets the database add them, through Django's cursor.
 PostgreSQL and SQLite (3.24+) both speak this upsert; only the names of LEAST / GREATEST differ.
-On PostgreSQL each column's values travel as one array (`unnest`): psycopg rewrites a query's
-placeholders in Python, which for thousands of them cost more than the statement.
+On PostgreSQL the rows travel as one JSON document, read as the table's own row type
+(`json_populate_recordset`): psycopg rewrites a query's placeholders in Python, which for thousands
+of them (or arrays, quoted element by element) cost more than the statement; msgspec encodes the
+document in C.
 """
 
 from __future__ import annotations
 
+import msgspec
 from django.db import connections
 
 # How a column combines the stored value with the batch's.
@@ -43,11 +46,12 @@ def additive_upsert(model, *, keys: list[str], combine: dict[str, str], rows: li
     conflict = f" ON CONFLICT ({', '.join(quote(k) for k in keys)}) DO UPDATE SET {updates}"
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            # A column's values as one array, unpacked by the server: a parameter per column, not per
-            # value. psycopg adapts the Python values (aware datetimes, ints, text) itself.
-            arrays = ", ".join(f"%s::{field.db_type(connection)}[]" for field in fields)
-            columns_values = [list(column) for column in zip(*rows, strict=True)]
-            cursor.execute(insert + f"SELECT * FROM unnest({arrays})" + conflict, columns_values)
+            # The rows as JSON objects keyed by column; the server casts each value to its column's type
+            # (aware datetimes are encoded with their offset).
+            document = msgspec.json.encode([dict(zip(columns, row, strict=True)) for row in rows]).decode()
+            selected = ", ".join(quote(c) for c in columns)
+            source = f"SELECT {selected} FROM json_populate_recordset(NULL::{table}, %s::json)"
+            cursor.execute(insert + source + conflict, [document])
             return
         # SQLite keeps values as the fields prepare them (datetimes as UTC text, for one).
         prepared = [[f.get_db_prep_save(v, connection) for f, v in zip(fields, row, strict=True)] for row in rows]

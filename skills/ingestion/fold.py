@@ -138,7 +138,18 @@ def _fold(events: list[dict], using: str) -> None:
 
 
 def _locked_metrics(skill_ids: list[str], using: str) -> dict[str, SkillMetrics]:
-    SkillMetrics.objects.using(using).bulk_create([SkillMetrics(skill_id=s) for s in skill_ids], ignore_conflicts=True)
+    """The skills' metrics rows, locked in skill order; a skill's first fold creates its row (the
+    rows of the others are not written again: a metrics row is dozens of columns)."""
+    rows = _lock_metrics(skill_ids, using)
+    missing = [skill_id for skill_id in skill_ids if skill_id not in rows]
+    if missing:
+        new_rows = [SkillMetrics(skill_id=skill_id) for skill_id in missing]
+        SkillMetrics.objects.using(using).bulk_create(new_rows, ignore_conflicts=True)
+        rows.update(_lock_metrics(missing, using))
+    return rows
+
+
+def _lock_metrics(skill_ids: list[str], using: str) -> dict[str, SkillMetrics]:
     rows = SkillMetrics.objects.using(using).select_for_update().filter(skill_id__in=skill_ids).order_by("skill_id")
     return {row.skill_id: row for row in rows}
 

@@ -30,6 +30,7 @@ USER_UNKNOWN = "no user with this id"
 AUTO_REGISTERED_DESCRIPTION = "Auto-registered from telemetry: an event named this skill before it was registered."
 AUTO_REGISTERED_VERSION = "Auto-registered from telemetry."
 NO_USER_KEY = 0  # the registry's user_key of events with no user
+STORE_ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
@@ -106,10 +107,11 @@ def _store(events: list[_Owned], now, using: str) -> int:
     """Inserts the events not received before; returns how many. The events go in with one
     statement (an INSERT or a COPY, whose triggers register and queue them), atomic by itself."""
     # Inserted first: the registry's unique key decides. When it refuses the insert (a retry, or a
-    # concurrent post of the same id), the second attempt reads which events were received before
-    # and inserts the rest. Reading first would cost every new event a lookup; a refused insert
-    # costs its own work, and only a retry pays it.
-    for attempt in (1, 2):
+    # concurrent post of some of the same ids), the next attempt reads which events were received
+    # before and inserts the rest. Reading first would cost every new event a lookup; a refused
+    # insert costs its own work, and only a retry pays it. Each refusal means another post stored
+    # some of these events meanwhile, so overlapping concurrent batches need a few attempts.
+    for attempt in range(1, STORE_ATTEMPTS + 1):
         try:
             with _savepoint_in_a_callers_transaction(using):
                 new = events if attempt == 1 else _not_received_before(events, using)
@@ -117,7 +119,7 @@ def _store(events: list[_Owned], now, using: str) -> int:
                     _insert(new, now, using)
                 return len(new)
         except IntegrityError:
-            if attempt == 2:
+            if attempt == STORE_ATTEMPTS:
                 raise
     raise AssertionError("unreachable")
 

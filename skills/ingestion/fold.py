@@ -38,7 +38,7 @@ from skills.models import (
     UsageEventPending,
 )
 
-from .upsert import ADD, GREATEST, LEAST, additive_upsert
+from .upsert import ADD, GREATEST, KEEP, LEAST, REPLACE, upsert
 
 FOLD_CHUNK = 2000  # events a transaction
 FOLD_WHEN_DUE = 20_000  # the most a request folds: the rest waits for the next fold
@@ -205,7 +205,7 @@ def _write_sessions(events: list[dict], using: str) -> None:
         row[2], row[3] = min(row[2], at), max(row[3], at)
         row[4] += event["latency_ms"] or 0
     rows = [(*key, *folded[key]) for key in sorted(folded)]
-    additive_upsert(SessionSkill, keys=["skill_id", "session_id"], combine=SESSION_COMBINE, rows=rows, using=using)
+    upsert(SessionSkill, keys=["skill_id", "session_id"], combine=SESSION_COMBINE, rows=rows, using=using)
 
 
 def _write_users(events: list[dict], using: str) -> dict[str, int]:
@@ -234,8 +234,11 @@ def _write_users(events: list[dict], using: str) -> dict[str, int]:
 
 
 def _upsert(model, rows: list, unique_fields: list[str], update_fields: list[str], using: str) -> None:
-    """Inserts the rows, or overwrites `update_fields` of those already stored (sorted: concurrent
-    writers lock shared rows in one order)."""
-    model.objects.using(using).bulk_create(
-        rows, update_conflicts=True, unique_fields=unique_fields, update_fields=update_fields
-    )
+    """Inserts the rows (model instances), or overwrites `update_fields` of those already stored
+    (sorted: concurrent writers lock shared rows in one order)."""
+    keys = [model._meta.get_field(name) for name in unique_fields]
+    others = [field for field in model._meta.concrete_fields if not (field.primary_key or field in keys)]
+    # pre_save: each field's value as a save would write it (`auto_now` stamps the time).
+    values = [tuple(field.pre_save(row, add=True) for field in (*keys, *others)) for row in rows]
+    combine = {field.attname: REPLACE if field.name in update_fields else KEEP for field in others}
+    upsert(model, keys=[field.attname for field in keys], combine=combine, rows=values, using=using)

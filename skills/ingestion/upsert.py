@@ -1,14 +1,13 @@
-"""An upsert that adds to the stored row: `INSERT … ON CONFLICT DO UPDATE SET n = n + excluded.n`.
+"""An upsert through Django's cursor: `INSERT … ON CONFLICT DO UPDATE`, each column combined with
+the stored value as asked — added (`n = n + excluded.n`), the least or greatest, or replaced.
 
-Django's `bulk_create(update_conflicts=True)` can only overwrite a column with the new value, so a
-roll-up written with it must be read first and merged in Python. For SessionSkill (a row for
-nearly every new (session, skill) pair a batch brings) that read costs more than the write; this
-adapter sends the batch's sums and lets the database add them, through Django's cursor.
-PostgreSQL and SQLite (3.24+) both speak this upsert; only the names of LEAST / GREATEST differ.
-On PostgreSQL the rows travel as one JSON document, read as the table's own row type
-(`json_populate_recordset`): psycopg rewrites a query's placeholders in Python, which for thousands
-of them (or arrays, quoted element by element) cost more than the statement; msgspec encodes the
-document in C.
+Django's `bulk_create(update_conflicts=True)` can only replace, and it hands psycopg a parameter
+per value (or an array per column, quoted element by element in Python): for the roll-ups a fold
+writes — SessionSkill's additive rows, and the daily, user, version and metrics rows of dozens of
+columns — preparing them cost more than the statement. Here, on PostgreSQL, the rows travel as
+one JSON document (msgspec encodes it in C), read as the table's own row type
+(`json_populate_recordset`). SQLite (3.24+) speaks the same upsert; it takes the rows as bound
+VALUES, prepared by the fields, and names LEAST / GREATEST MIN / MAX.
 """
 
 from __future__ import annotations
@@ -16,14 +15,14 @@ from __future__ import annotations
 import msgspec
 from django.db import connections
 
-# How a column combines the stored value with the batch's.
-ADD, LEAST, GREATEST = "add", "least", "greatest"
+# How a column combines the stored value with the new one (KEEP: written only by the insert).
+ADD, LEAST, GREATEST, REPLACE, KEEP = "add", "least", "greatest", "replace", "keep"
 _SQLITE_NAMES = {LEAST: "MIN", GREATEST: "MAX"}
 _POSTGRES_NAMES = {LEAST: "LEAST", GREATEST: "GREATEST"}
-ROWS_PER_STATEMENT = 1000  # SQLite: within its limit of bound parameters
+SQLITE_PARAMETERS = 32_000  # within SQLite's limit of bound parameters a statement (32,766)
 
 
-def additive_upsert(model, *, keys: list[str], combine: dict[str, str], rows: list[tuple], using: str) -> None:
+def upsert(model, *, keys: list[str], combine: dict[str, str], rows: list[tuple], using: str) -> None:
     """Inserts `rows` (values of `keys`, then of `combine`'s columns, by attname) or, where a row
     with those keys is stored, combines each column with the stored value. Sort `rows` by key:
     concurrent writers then lock shared rows in one order."""
@@ -35,12 +34,8 @@ def additive_upsert(model, *, keys: list[str], combine: dict[str, str], rows: li
     columns = [*keys, *combine]
     fields = [model._meta.get_field(column) for column in columns]
     table = quote(model._meta.db_table)
-    # The stored value qualified by the table's name: PostgreSQL finds a bare name ambiguous.
     updates = ", ".join(
-        f"{quote(c)} = {table}.{quote(c)} + excluded.{quote(c)}"
-        if how == ADD
-        else f"{quote(c)} = {names[how]}({table}.{quote(c)}, excluded.{quote(c)})"
-        for c, how in combine.items()
+        f"{quote(c)} = {_combined(how, table, quote(c), names)}" for c, how in combine.items() if how != KEEP
     )
     insert = f"INSERT INTO {table} ({', '.join(quote(c) for c in columns)}) "
     conflict = f" ON CONFLICT ({', '.join(quote(k) for k in keys)}) DO UPDATE SET {updates}"
@@ -56,7 +51,17 @@ def additive_upsert(model, *, keys: list[str], combine: dict[str, str], rows: li
         # SQLite keeps values as the fields prepare them (datetimes as UTC text, for one).
         prepared = [[f.get_db_prep_save(v, connection) for f, v in zip(fields, row, strict=True)] for row in rows]
         placeholders = "(" + ", ".join(["%s"] * len(columns)) + ")"
-        for start in range(0, len(prepared), ROWS_PER_STATEMENT):
-            chunk = prepared[start : start + ROWS_PER_STATEMENT]
+        per_statement = SQLITE_PARAMETERS // len(columns)
+        for start in range(0, len(prepared), per_statement):
+            chunk = prepared[start : start + per_statement]
             values = ", ".join([placeholders] * len(chunk))
             cursor.execute(insert + f"VALUES {values}" + conflict, [value for row in chunk for value in row])
+
+
+def _combined(how: str, table: str, column: str, names: dict[str, str]) -> str:
+    # The stored value qualified by the table's name: PostgreSQL finds a bare name ambiguous.
+    if how == REPLACE:
+        return f"excluded.{column}"
+    if how == ADD:
+        return f"{table}.{column} + excluded.{column}"
+    return f"{names[how]}({table}.{column}, excluded.{column})"

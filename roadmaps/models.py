@@ -81,7 +81,6 @@ class SkillDeconstruction(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-
     class Meta:
         ordering = ["-created_at"]
         indexes = [
@@ -184,7 +183,6 @@ class MilestoneProgress(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-
     class Meta:
         ordering = ["deconstruction_id", "created_at", "id"]
         verbose_name_plural = "milestone progress"
@@ -236,7 +234,6 @@ class PracticeActivity(models.Model):
     user_notes = models.TextField(blank=True, validators=[at_most(NOTES_MAX_LENGTH)])
     created_at = models.DateTimeField(auto_now_add=True)
     completed_at = models.DateTimeField(null=True, blank=True)
-
 
     class Meta:
         ordering = ["-created_at"]

@@ -83,10 +83,7 @@ def test_a_generated_client_lists_skills_posts_events_starts_a_roadmap_and_logs_
     )  # fmt: skip
     logged = _module("api.practice_activities.practice_activities_create").sync(client=client, body=session)
     assert isinstance(logged, models.PracticeActivity) and logged.completed
-    assert (
-        logged.progress.practice_attempts == 1
-        and logged.progress.status == models.MilestoneStatusEnum.IN_PROGRESS
-    )
+    assert logged.progress.practice_attempts == 1 and logged.progress.status == models.MilestoneStatusEnum.IN_PROGRESS
     assert PracticeActivity.objects.filter(milestone_progress_id=first.progress.id).count() == 1
 
     refused = _module("api.roadmaps.roadmaps_create").sync_detailed(client=client, body=goal)

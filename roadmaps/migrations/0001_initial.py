@@ -9,7 +9,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -18,134 +17,383 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='SkillDeconstruction',
+            name="SkillDeconstruction",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('user_query', models.TextField()),
-                ('skill_name', models.CharField(max_length=255)),
-                ('skill_type', models.CharField(choices=[('physical', 'Physical'), ('abstract', 'Abstract'), ('mixed', 'Mixed')], max_length=50)),
-                ('origin', models.CharField(choices=[('catalog', 'Expert plan from the catalog'), ('generic', 'Generic plan'), ('llm', 'Plan from the language model'), ('custom', 'Your own plan')], default='generic', max_length=20)),
-                ('catalog_entry', models.CharField(blank=True, default='', help_text='The catalog entry whose plan was copied in, if one matched.', max_length=100)),
-                ('deconstruction_data', models.JSONField(help_text='Levels → milestones → doThisNow, validated by roadmaps.plan.')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='deconstructions', to=settings.AUTH_USER_MODEL)),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                ("user_query", models.TextField()),
+                ("skill_name", models.CharField(max_length=255)),
+                (
+                    "skill_type",
+                    models.CharField(
+                        choices=[("physical", "Physical"), ("abstract", "Abstract"), ("mixed", "Mixed")], max_length=50
+                    ),
+                ),
+                (
+                    "origin",
+                    models.CharField(
+                        choices=[
+                            ("catalog", "Expert plan from the catalog"),
+                            ("generic", "Generic plan"),
+                            ("llm", "Plan from the language model"),
+                            ("custom", "Your own plan"),
+                        ],
+                        default="generic",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "catalog_entry",
+                    models.CharField(
+                        blank=True,
+                        default="",
+                        help_text="The catalog entry whose plan was copied in, if one matched.",
+                        max_length=100,
+                    ),
+                ),
+                (
+                    "deconstruction_data",
+                    models.JSONField(help_text="Levels → milestones → doThisNow, validated by roadmaps.plan."),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="deconstructions",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Roadmap',
+            name="Roadmap",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('title', models.CharField(max_length=255)),
-                ('description', models.TextField(blank=True, validators=[django.core.validators.MaxLengthValidator(2000, message='Ensure this value has at most %(limit_value)d characters (it has %(show_value)d).')])),
-                ('is_deconstructed', models.BooleanField(default=False)),
-                ('archived_at', models.DateTimeField(blank=True, help_text="Set while archived: hidden from the learner's list, restorable.", null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='roadmaps', to=settings.AUTH_USER_MODEL)),
-                ('deconstruction', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='roadmaps', to='roadmaps.skilldeconstruction')),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                ("title", models.CharField(max_length=255)),
+                (
+                    "description",
+                    models.TextField(
+                        blank=True,
+                        validators=[
+                            django.core.validators.MaxLengthValidator(
+                                2000,
+                                message="Ensure this value has at most %(limit_value)d characters (it has %(show_value)d).",
+                            )
+                        ],
+                    ),
+                ),
+                ("is_deconstructed", models.BooleanField(default=False)),
+                (
+                    "archived_at",
+                    models.DateTimeField(
+                        blank=True,
+                        help_text="Set while archived: hidden from the learner's list, restorable.",
+                        null=True,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="roadmaps",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "deconstruction",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="roadmaps",
+                        to="roadmaps.skilldeconstruction",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='MilestoneProgress',
+            name="MilestoneProgress",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('milestone_id', models.CharField(max_length=100)),
-                ('status', models.CharField(choices=[('not_started', 'Not started'), ('in_progress', 'In progress'), ('completed', 'Completed'), ('failed', 'Failed')], default='not_started', max_length=50)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('completed_at', models.DateTimeField(blank=True, null=True)),
-                ('practice_attempts', models.PositiveIntegerField(default=0)),
-                ('practice_completions', models.PositiveIntegerField(default=0)),
-                ('notes', models.TextField(blank=True, validators=[django.core.validators.MaxLengthValidator(10000, message='Ensure this value has at most %(limit_value)d characters (it has %(show_value)d).')])),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('deconstruction', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='progress', to='roadmaps.skilldeconstruction')),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                ("milestone_id", models.CharField(max_length=100)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("not_started", "Not started"),
+                            ("in_progress", "In progress"),
+                            ("completed", "Completed"),
+                            ("failed", "Failed"),
+                        ],
+                        default="not_started",
+                        max_length=50,
+                    ),
+                ),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("completed_at", models.DateTimeField(blank=True, null=True)),
+                ("practice_attempts", models.PositiveIntegerField(default=0)),
+                ("practice_completions", models.PositiveIntegerField(default=0)),
+                (
+                    "notes",
+                    models.TextField(
+                        blank=True,
+                        validators=[
+                            django.core.validators.MaxLengthValidator(
+                                10000,
+                                message="Ensure this value has at most %(limit_value)d characters (it has %(show_value)d).",
+                            )
+                        ],
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "deconstruction",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="progress",
+                        to="roadmaps.skilldeconstruction",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'milestone progress',
-                'ordering': ['deconstruction_id', 'created_at', 'id'],
+                "verbose_name_plural": "milestone progress",
+                "ordering": ["deconstruction_id", "created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='PracticeActivity',
+            name="PracticeActivity",
             fields=[
-                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ('activity_type', models.CharField(choices=[('drill', 'Drill'), ('speaking', 'Speaking'), ('listening', 'Listening'), ('reading', 'Reading'), ('writing', 'Writing'), ('playing', 'Playing'), ('exercise', 'Exercise'), ('code_challenge', 'Code challenge'), ('video', 'Video'), ('other', 'Other')], max_length=50)),
-                ('title', models.CharField(max_length=255)),
-                ('description', models.TextField(blank=True, validators=[django.core.validators.MaxLengthValidator(2000, message='Ensure this value has at most %(limit_value)d characters (it has %(show_value)d).')])),
-                ('reps', models.PositiveIntegerField(default=0, help_text="Reps of the milestone's do-this-now this session covered (its completions).", validators=[django.core.validators.MaxValueValidator(10000)])),
-                ('completed', models.BooleanField(default=False, help_text='Covered at least one rep (kept from reps).')),
-                ('counted', models.BooleanField(default=True, help_text="Counts toward the milestone's progress; false once the milestone was reset after it.")),
-                ('completion_time', models.PositiveIntegerField(blank=True, help_text='Minutes spent.', null=True)),
-                ('difficulty_rating', models.PositiveSmallIntegerField(blank=True, help_text='1 (easy) to 5 (hard).', null=True)),
-                ('user_notes', models.TextField(blank=True, validators=[django.core.validators.MaxLengthValidator(10000, message='Ensure this value has at most %(limit_value)d characters (it has %(show_value)d).')])),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('completed_at', models.DateTimeField(blank=True, null=True)),
-                ('milestone_progress', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='activities', to='roadmaps.milestoneprogress')),
+                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                (
+                    "activity_type",
+                    models.CharField(
+                        choices=[
+                            ("drill", "Drill"),
+                            ("speaking", "Speaking"),
+                            ("listening", "Listening"),
+                            ("reading", "Reading"),
+                            ("writing", "Writing"),
+                            ("playing", "Playing"),
+                            ("exercise", "Exercise"),
+                            ("code_challenge", "Code challenge"),
+                            ("video", "Video"),
+                            ("other", "Other"),
+                        ],
+                        max_length=50,
+                    ),
+                ),
+                ("title", models.CharField(max_length=255)),
+                (
+                    "description",
+                    models.TextField(
+                        blank=True,
+                        validators=[
+                            django.core.validators.MaxLengthValidator(
+                                2000,
+                                message="Ensure this value has at most %(limit_value)d characters (it has %(show_value)d).",
+                            )
+                        ],
+                    ),
+                ),
+                (
+                    "reps",
+                    models.PositiveIntegerField(
+                        default=0,
+                        help_text="Reps of the milestone's do-this-now this session covered (its completions).",
+                        validators=[django.core.validators.MaxValueValidator(10000)],
+                    ),
+                ),
+                (
+                    "completed",
+                    models.BooleanField(default=False, help_text="Covered at least one rep (kept from reps)."),
+                ),
+                (
+                    "counted",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Counts toward the milestone's progress; false once the milestone was reset after it.",
+                    ),
+                ),
+                ("completion_time", models.PositiveIntegerField(blank=True, help_text="Minutes spent.", null=True)),
+                (
+                    "difficulty_rating",
+                    models.PositiveSmallIntegerField(blank=True, help_text="1 (easy) to 5 (hard).", null=True),
+                ),
+                (
+                    "user_notes",
+                    models.TextField(
+                        blank=True,
+                        validators=[
+                            django.core.validators.MaxLengthValidator(
+                                10000,
+                                message="Ensure this value has at most %(limit_value)d characters (it has %(show_value)d).",
+                            )
+                        ],
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("completed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "milestone_progress",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="activities",
+                        to="roadmaps.milestoneprogress",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'practice activities',
-                'ordering': ['-created_at'],
-                'indexes': [models.Index(fields=['completed'], name='activity_completed_idx'), models.Index(fields=['completed_at'], name='activity_completed_at_idx'), models.Index(fields=['milestone_progress', '-created_at'], name='activity_progress_time_idx')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('activity_type__in', ['drill', 'speaking', 'listening', 'reading', 'writing', 'playing', 'exercise', 'code_challenge', 'video', 'other'])), name='activity_type_valid'), models.CheckConstraint(condition=models.Q(('difficulty_rating__isnull', True), models.Q(('difficulty_rating__gte', 1), ('difficulty_rating__lte', 5)), _connector='OR'), name='activity_difficulty_1_5'), models.CheckConstraint(condition=models.Q(models.Q(('completed', True), ('completed_at__isnull', False)), models.Q(('completed', False), ('completed_at__isnull', True)), _connector='OR'), name='activity_completed_at_iff_completed'), models.CheckConstraint(condition=models.Q(models.Q(('completed', True), ('reps__gte', 1)), models.Q(('completed', False), ('reps', 0)), _connector='OR'), name='activity_completed_iff_reps')],
+                "verbose_name_plural": "practice activities",
+                "ordering": ["-created_at"],
+                "indexes": [
+                    models.Index(fields=["completed"], name="activity_completed_idx"),
+                    models.Index(fields=["completed_at"], name="activity_completed_at_idx"),
+                    models.Index(fields=["milestone_progress", "-created_at"], name="activity_progress_time_idx"),
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            (
+                                "activity_type__in",
+                                [
+                                    "drill",
+                                    "speaking",
+                                    "listening",
+                                    "reading",
+                                    "writing",
+                                    "playing",
+                                    "exercise",
+                                    "code_challenge",
+                                    "video",
+                                    "other",
+                                ],
+                            )
+                        ),
+                        name="activity_type_valid",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("difficulty_rating__isnull", True),
+                            models.Q(("difficulty_rating__gte", 1), ("difficulty_rating__lte", 5)),
+                            _connector="OR",
+                        ),
+                        name="activity_difficulty_1_5",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("completed", True), ("completed_at__isnull", False)),
+                            models.Q(("completed", False), ("completed_at__isnull", True)),
+                            _connector="OR",
+                        ),
+                        name="activity_completed_at_iff_completed",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("completed", True), ("reps__gte", 1)),
+                            models.Q(("completed", False), ("reps", 0)),
+                            _connector="OR",
+                        ),
+                        name="activity_completed_iff_reps",
+                    ),
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='skilldeconstruction',
-            index=models.Index(fields=['skill_type', 'skill_name'], name='deconstruction_type_name_idx'),
+            model_name="skilldeconstruction",
+            index=models.Index(fields=["skill_type", "skill_name"], name="deconstruction_type_name_idx"),
         ),
         migrations.AddIndex(
-            model_name='skilldeconstruction',
-            index=models.Index(fields=['created_at'], name='deconstruction_created_idx'),
+            model_name="skilldeconstruction",
+            index=models.Index(fields=["created_at"], name="deconstruction_created_idx"),
         ),
         migrations.AddConstraint(
-            model_name='skilldeconstruction',
-            constraint=models.CheckConstraint(condition=models.Q(('skill_type__in', ['physical', 'abstract', 'mixed'])), name='deconstruction_skill_type_valid'),
+            model_name="skilldeconstruction",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("skill_type__in", ["physical", "abstract", "mixed"])),
+                name="deconstruction_skill_type_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='skilldeconstruction',
-            constraint=models.CheckConstraint(condition=models.Q(('origin__in', ['catalog', 'generic', 'llm', 'custom'])), name='deconstruction_origin_valid'),
+            model_name="skilldeconstruction",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("origin__in", ["catalog", "generic", "llm", "custom"])),
+                name="deconstruction_origin_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='skilldeconstruction',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('catalog_entry__gt', ''), ('origin', 'catalog')), models.Q(models.Q(('origin', 'catalog'), _negated=True), ('catalog_entry', '')), _connector='OR'), name='deconstruction_catalog_entry_iff_catalog'),
+            model_name="skilldeconstruction",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("catalog_entry__gt", ""), ("origin", "catalog")),
+                    models.Q(models.Q(("origin", "catalog"), _negated=True), ("catalog_entry", "")),
+                    _connector="OR",
+                ),
+                name="deconstruction_catalog_entry_iff_catalog",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='skilldeconstruction',
-            constraint=models.CheckConstraint(condition=models.Q(('deconstruction_data__has_keys', ['levels', 'totalEstimatedTime', 'difficulty'])), name='deconstruction_data_shape'),
+            model_name="skilldeconstruction",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("deconstruction_data__has_keys", ["levels", "totalEstimatedTime", "difficulty"])),
+                name="deconstruction_data_shape",
+            ),
         ),
         migrations.AddIndex(
-            model_name='roadmap',
-            index=models.Index(fields=['owner', '-created_at'], name='roadmap_owner_created_idx'),
+            model_name="roadmap",
+            index=models.Index(fields=["owner", "-created_at"], name="roadmap_owner_created_idx"),
         ),
         migrations.AddIndex(
-            model_name='milestoneprogress',
-            index=models.Index(fields=['status'], name='progress_status_idx'),
+            model_name="milestoneprogress",
+            index=models.Index(fields=["status"], name="progress_status_idx"),
         ),
         migrations.AddIndex(
-            model_name='milestoneprogress',
-            index=models.Index(fields=['completed_at'], name='progress_completed_idx'),
+            model_name="milestoneprogress",
+            index=models.Index(fields=["completed_at"], name="progress_completed_idx"),
         ),
         migrations.AddConstraint(
-            model_name='milestoneprogress',
-            constraint=models.UniqueConstraint(fields=('deconstruction', 'milestone_id'), name='progress_unique_milestone'),
+            model_name="milestoneprogress",
+            constraint=models.UniqueConstraint(
+                fields=("deconstruction", "milestone_id"), name="progress_unique_milestone"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='milestoneprogress',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['not_started', 'in_progress', 'completed', 'failed'])), name='progress_status_valid'),
+            model_name="milestoneprogress",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["not_started", "in_progress", "completed", "failed"])),
+                name="progress_status_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='milestoneprogress',
-            constraint=models.CheckConstraint(condition=models.Q(('practice_attempts__gt', 0), ('practice_completions', 0), _connector='OR'), name='progress_completions_need_attempts'),
+            model_name="milestoneprogress",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("practice_attempts__gt", 0), ("practice_completions", 0), _connector="OR"),
+                name="progress_completions_need_attempts",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='milestoneprogress',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('completed_at__isnull', True), ('started_at__isnull', True), ('status', 'not_started')), models.Q(('completed_at__isnull', True), ('started_at__isnull', False), ('status__in', ['in_progress', 'failed'])), models.Q(('completed_at__isnull', False), ('started_at__isnull', False), ('status', 'completed')), _connector='OR'), name='progress_timestamps_match_status'),
+            model_name="milestoneprogress",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("completed_at__isnull", True), ("started_at__isnull", True), ("status", "not_started")),
+                    models.Q(
+                        ("completed_at__isnull", True),
+                        ("started_at__isnull", False),
+                        ("status__in", ["in_progress", "failed"]),
+                    ),
+                    models.Q(("completed_at__isnull", False), ("started_at__isnull", False), ("status", "completed")),
+                    _connector="OR",
+                ),
+                name="progress_timestamps_match_status",
+            ),
         ),
     ]

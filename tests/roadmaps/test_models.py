@@ -1,6 +1,5 @@
 """The invariants the database keeps, whatever code writes (seed 003's constraints and ours)."""
 
-
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
@@ -97,5 +96,3 @@ def test_the_migrations_reverse_and_apply_again():
     executor.migrate(executor.loader.graph.leaf_nodes("roadmaps"))
     assert "roadmaps_roadmap" in connection.introspection.table_names()
     test_the_database_refuses_a_progress_row_for_a_milestone_not_in_the_plan()  # the trigger is back
-
-

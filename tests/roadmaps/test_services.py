@@ -49,7 +49,9 @@ def test_a_roadmap_from_a_goal_has_one_progress_row_per_milestone_and_logs_the_g
     assert roadmap.is_deconstructed and roadmap.title == "Juggling three balls"
     deconstruction = roadmap.deconstruction
     assert (deconstruction.origin, deconstruction.catalog_entry, deconstruction.skill_type) == (
-        "catalog", "juggling", "physical"  # the catalog's kind wins over the one given
+        "catalog",
+        "juggling",
+        "physical",  # the catalog's kind wins over the one given
     )
     assert deconstruction.progress.count() == len(deconstruction.milestone_ids()) == 8
     assert set(deconstruction.progress.values_list("status", flat=True)) == {MilestoneStatus.NOT_STARTED}

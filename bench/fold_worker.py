@@ -18,6 +18,7 @@ def main() -> None:
 
     stopping = []
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+    print("ready", flush=True)
     while not stopping:
         if not usage_rollups_fold():
             time.sleep(0.05)

@@ -168,9 +168,14 @@ def fold_worker():
     that never fold themselves: the deployment's split between web and worker processes."""
     from django.conf import settings
 
-    worker = subprocess.Popen([sys.executable, str(Path(__file__).with_name("fold_worker.py"))], env=os.environ)
+    script = os.environ.get("FOLD_WORKER", str(Path(__file__).with_name("fold_worker.py")))
+    worker = subprocess.Popen([sys.executable, script], env=os.environ, stdout=subprocess.PIPE, text=True)
     settings.INGEST_FOLD_INTERVAL_SECONDS = -1
     try:
+        # Running before the clock starts, as a deployment's worker is when requests arrive (its
+        # start-up, Django's set-up, takes about a second).
+        if worker.stdout.readline().strip() != "ready":
+            raise SystemExit("the fold worker did not start")
         yield
     finally:
         settings.INGEST_FOLD_INTERVAL_SECONDS = 1.0

@@ -38,6 +38,7 @@ class Aggregate:
     tokens_used: int = 0
     tokens_saved: int = 0
     cost: Decimal = Decimal(0)
+    cost_squares: Decimal = Decimal(0)  # the sum of squared costs: the version roll-up's variance
     first: datetime | None = None
     last: datetime | None = None
 
@@ -62,7 +63,9 @@ class Aggregate:
             self.follow_ups.update(str(action) for action in event["follow_up_actions"])
         self.tokens_used += event["tokens_used"]
         self.tokens_saved += event["tokens_saved"]
-        self.cost += event["cost_usd"]
+        cost = event["cost_usd"]
+        self.cost += cost
+        self.cost_squares += cost * cost
         occurred_at = event["occurred_at"]
         if self.first is None or occurred_at < self.first:
             self.first = occurred_at
@@ -84,6 +87,7 @@ class Aggregate:
         self.tokens_used += other.tokens_used
         self.tokens_saved += other.tokens_saved
         self.cost += other.cost
+        self.cost_squares += other.cost_squares
         self.first = min_none(self.first, other.first)
         self.last = max_none(self.last, other.last)
 
@@ -174,8 +178,7 @@ def merge_into_daily(daily: SkillDailyUsage, agg: Aggregate) -> None:
     _merge_shared(daily, agg)
 
 
-def merge_into_version(row: SkillVersionUsage, agg: Aggregate, cost_squares: Decimal) -> None:
-    """`cost_squares`: the sum of the events' squared costs (the aggregate keeps no variance)."""
+def merge_into_version(row: SkillVersionUsage, agg: Aggregate) -> None:
     row.total += agg.total
     row.success_count += agg.outcomes[Outcome.SUCCESS]
     row.failure_count += agg.outcomes[Outcome.FAILURE]
@@ -189,6 +192,6 @@ def merge_into_version(row: SkillVersionUsage, agg: Aggregate, cost_squares: Dec
     row.tokens_used_sum += agg.tokens_used
     row.tokens_saved_sum += agg.tokens_saved
     row.cost_usd_sum += agg.cost
-    row.cost_usd_sq_sum += cost_squares
+    row.cost_usd_sq_sum += agg.cost_squares
     row.first_invoked_at = min_none(row.first_invoked_at, agg.first)
     row.last_invoked_at = max_none(row.last_invoked_at, agg.last)

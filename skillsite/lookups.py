@@ -56,15 +56,21 @@ class OneOf(Lookup):
 
     def as_sql(self, compiler, connection):
         lhs, lhs_params = self.process_lhs(compiler, connection)
-        field = self.lhs.output_field
-        if connection.vendor == "postgresql":
-            values = msgspec.json.encode([field.get_prep_value(value) for value in self.rhs]).decode()
-            unpacked = f"ARRAY(SELECT json_array_elements_text(%s::json)::{field.cast_db_type(connection)})"
-            return f"{lhs} = ANY({unpacked})", [*lhs_params, values]
-        if connection.vendor == "sqlite":
-            values = msgspec.json.encode([field.get_db_prep_value(value, connection) for value in self.rhs]).decode()
-            return f"{lhs} IN (SELECT value FROM json_each(%s))", [*lhs_params, values]
-        raise NotSupportedError(f"one_of is not implemented for {connection.vendor}.")
+        sql, params = one_of_sql(lhs, self.lhs.output_field, self.rhs, connection)
+        return sql, [*lhs_params, *params]
+
+
+def one_of_sql(column_sql: str, field: Field, values, connection) -> tuple[str, list]:
+    """`column_sql` equals one of `values` (of `field`), as SQL and its one parameter: the lookup's
+    condition, for SQL written by hand."""
+    if connection.vendor == "postgresql":
+        document = msgspec.json.encode([field.get_prep_value(value) for value in values]).decode()
+        unpacked = f"ARRAY(SELECT json_array_elements_text(%s::json)::{field.cast_db_type(connection)})"
+        return f"{column_sql} = ANY({unpacked})", [document]
+    if connection.vendor == "sqlite":
+        document = msgspec.json.encode([field.get_db_prep_value(value, connection) for value in values]).decode()
+        return f"{column_sql} IN (SELECT value FROM json_each(%s))", [document]
+    raise NotSupportedError(f"one_of is not implemented for {connection.vendor}.")
 
 
 def register() -> None:

@@ -12,23 +12,21 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from datetime import datetime
-from decimal import Decimal
+from datetime import date, datetime
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import Min
 from django.utils import timezone
 
 from skills.aggregates import (
     Aggregate,
-    max_none,
     merge_into_daily,
     merge_into_metrics,
     merge_into_version,
-    min_none,
 )
 from skills.models import (
+    Outcome,
     SessionSkill,
     SkillDailyUsage,
     SkillMetrics,
@@ -37,16 +35,16 @@ from skills.models import (
     UsageEvent,
     UsageEventPending,
 )
+from skillsite.lookups import one_of_sql
 
-from .upsert import ADD, GREATEST, KEEP, LEAST, REPLACE, upsert
+from .upsert import ADD, GREATEST, KEEP, LEAST, REPLACE, upsert, upsert_selected
 
 FOLD_CHUNK = 2000  # events a transaction
 FOLD_WHEN_DUE = 20_000  # the most a request folds: the rest waits for the next fold
-FOLDED_COLUMNS = (
+FOLDED_COLUMNS = (  # the session and user rows are counted by the database
     "skill_id",
     "skill_version_id",
     "user_id",
-    "session_id",
     "outcome",
     "latency_ms",
     "error_type",
@@ -59,6 +57,13 @@ FOLDED_COLUMNS = (
 )
 METRICS_FIELDS = [f.name for f in SkillMetrics._meta.concrete_fields if f.name != "skill"]
 DAILY_FIELDS = [f.name for f in SkillDailyUsage._meta.concrete_fields if f.name not in {"id", "skill", "day"}]
+# The session and user rows of some events of the log (a condition, `events`), counted by the
+# database, in the order of `upsert_selected`'s keys and columns; `rebuild_metrics` counts them all.
+SESSION_ROWS = (
+    "SELECT skill_id, session_id, COUNT(*), SUM(CASE WHEN outcome = %s THEN 1 ELSE 0 END), MIN(occurred_at), "
+    "MAX(occurred_at), COALESCE(SUM(latency_ms), 0) FROM {log} WHERE session_id <> '' AND {events} "
+    "GROUP BY skill_id, session_id ORDER BY skill_id, session_id"
+)
 SESSION_COMBINE = {
     "invocation_count": ADD,
     "success_count": ADD,
@@ -66,7 +71,11 @@ SESSION_COMBINE = {
     "last_invoked_at": GREATEST,
     "total_duration_ms": ADD,
 }
-USER_FIELDS = ["invocation_count", "first_invoked_at", "last_invoked_at"]
+USER_ROWS = (
+    "SELECT skill_id, user_id, COUNT(*), MIN(occurred_at), MAX(occurred_at) FROM {log} "
+    "WHERE user_id IS NOT NULL AND {events} GROUP BY skill_id, user_id ORDER BY skill_id, user_id"
+)
+USER_COMBINE = {"invocation_count": ADD, "first_invoked_at": LEAST, "last_invoked_at": GREATEST}
 VERSION_FIELDS = [
     f.name for f in SkillVersionUsage._meta.concrete_fields if f.name not in {"id", "skill", "skill_version"}
 ]
@@ -116,19 +125,28 @@ def _fold_chunk(using: str) -> int:
             return 0
         events = list(UsageEvent.objects.using(using).filter(id__one_of=claimed).order_by().values(*FOLDED_COLUMNS))
         UsageEventPending.objects.using(using).filter(id__one_of=claimed).delete()
-        _fold(events, using)
+        _fold(events, claimed, using)
     return len(claimed)
 
 
-def _fold(events: list[dict], using: str) -> None:
+def _fold(events: list[dict], claimed: list[int], using: str) -> None:
     metrics = _locked_metrics(sorted({event["skill_id"] for event in events}), using)
-    per_day: dict[tuple[str, object], Aggregate] = defaultdict(Aggregate)
+    # Each event added once, to its (skill, version, day); the day, version and skill roll-ups merge those.
+    per_group: dict[tuple[str, int | None, date], Aggregate] = defaultdict(Aggregate)
     for event in events:
-        per_day[(event["skill_id"], event["occurred_at"].date())].add(event)
+        per_group[(event["skill_id"], event["skill_version_id"], event["occurred_at"].date())].add(event)
+    per_day: dict[tuple[str, date], Aggregate] = defaultdict(Aggregate)
+    per_version: dict[tuple[str, int], Aggregate] = defaultdict(Aggregate)
+    for (skill_id, version_id, day), aggregate in per_group.items():
+        per_day[(skill_id, day)].merge(aggregate)
+        if version_id is not None:  # events of a skill without versions carry none
+            per_version[(skill_id, version_id)].merge(aggregate)
     _write_daily(per_day, using)
-    _write_sessions(events, using)
-    _write_versions(events, using)
-    new_users = _write_users(events, using)
+    _write_versions(per_version, using)
+    folded_events = one_of_sql("id", UsageEvent._meta.pk, claimed, connections[using])
+    write_sessions(folded_events, using)
+    new_users = _new_users(events, using)
+    write_users(folded_events, using)
     per_skill: dict[str, Aggregate] = defaultdict(Aggregate)
     for (skill_id, _day), day in per_day.items():
         per_skill[skill_id].merge(day)
@@ -166,70 +184,54 @@ def _write_daily(per_day: dict[tuple[str, object], Aggregate], using: str) -> No
     _upsert(SkillDailyUsage, written, ["skill", "day"], DAILY_FIELDS, using)
 
 
-def _write_versions(events: list[dict], using: str) -> None:
-    """SkillVersionUsage: per (skill, version) counts, latency sketch, tokens and cost (events of a
-    skill without versions carry none and are left out)."""
-    per_version: dict[int, Aggregate] = defaultdict(Aggregate)
-    cost_squares: dict[int, Decimal] = defaultdict(Decimal)
-    skill_of: dict[int, str] = {}
-    for event in events:
-        version = event["skill_version_id"]
-        if version is not None:
-            per_version[version].add(event)
-            cost_squares[version] += event["cost_usd"] * event["cost_usd"]
-            skill_of[version] = event["skill_id"]
+def _write_versions(per_version: dict[tuple[str, int], Aggregate], using: str) -> None:
+    """SkillVersionUsage: per (skill, version) counts, latency sketch, tokens and cost."""
     if not per_version:
         return
-    stored = SkillVersionUsage.objects.using(using).filter(skill_version_id__in=per_version)
+    stored = SkillVersionUsage.objects.using(using).filter(skill_version_id__in=[v for _, v in per_version])
     rows = {row.skill_version_id: row for row in stored}
-    for version in sorted(per_version):
-        row = rows.setdefault(version, SkillVersionUsage(skill_version_id=version, skill_id=skill_of[version]))
-        merge_into_version(row, per_version[version], cost_squares[version])
-    written = [rows[version] for version in sorted(per_version)]
+    for skill_id, version_id in sorted(per_version):
+        row = rows.setdefault(version_id, SkillVersionUsage(skill_version_id=version_id, skill_id=skill_id))
+        merge_into_version(row, per_version[(skill_id, version_id)])
+    written = [rows[version_id] for version_id in sorted(rows)]
     _upsert(SkillVersionUsage, written, ["skill_version"], VERSION_FIELDS, using)
 
 
-def _write_sessions(events: list[dict], using: str) -> None:
-    """SessionSkill: (skill, session) counts, successes, first / last use and total duration, added
-    to the stored rows by the database (no read: a batch brings a row for nearly every pair)."""
-    folded: dict[tuple[str, str], list] = {}
-    for event in events:
-        if not event["session_id"]:
-            continue
-        at = event["occurred_at"]
-        row = folded.get((event["skill_id"], event["session_id"]))
-        if row is None:
-            folded[(event["skill_id"], event["session_id"])] = row = [0, 0, at, at, 0]
-        row[0] += 1
-        row[1] += event["outcome"] == "success"
-        row[2], row[3] = min(row[2], at), max(row[3], at)
-        row[4] += event["latency_ms"] or 0
-    rows = [(*key, *folded[key]) for key in sorted(folded)]
-    upsert(SessionSkill, keys=["skill_id", "session_id"], combine=SESSION_COMBINE, rows=rows, using=using)
+def write_sessions(events: tuple[str, list], using: str) -> int:
+    """SessionSkill: the (skill, session) counts, successes, first / last use and total duration of
+    the events `events` selects (a condition on the log and its parameters), counted by the database
+    and added to the stored rows (a batch brings a row for nearly every pair). Returns the rows written."""
+    condition, params = events
+    select = SESSION_ROWS.format(log=UsageEvent._meta.db_table, events=condition)
+    return upsert_selected(
+        SessionSkill, keys=["skill_id", "session_id"], combine=SESSION_COMBINE, select=select,
+        params=[Outcome.SUCCESS, *params], using=using,
+    )  # fmt: skip
 
 
-def _write_users(events: list[dict], using: str) -> dict[str, int]:
-    """SkillUserUsage: (skill, user) counts and first / last use; returns the new users of each skill."""
+def write_users(events: tuple[str, list], using: str) -> None:
+    """SkillUserUsage: the (skill, user) counts and first / last use of the events `events` selects,
+    counted by the database and added to the stored rows."""
+    condition, params = events
+    select = USER_ROWS.format(log=UsageEvent._meta.db_table, events=condition)
+    upsert_selected(
+        SkillUserUsage, keys=["skill_id", "user_id"], combine=USER_COMBINE, select=select, params=params, using=using
+    )
+
+
+def _new_users(events: list[dict], using: str) -> dict[str, int]:
+    """How many users of each skill the events bring that the skill's user rows do not hold yet."""
     keys = {(event["skill_id"], event["user_id"]) for event in events if event["user_id"] is not None}
     new_users: dict[str, int] = defaultdict(int)
     if not keys:
         return new_users
-    stored = SkillUserUsage.objects.using(using).filter(
-        skill_id__in={skill for skill, _ in keys}, user_id__in={user for _, user in keys}
+    stored = set(
+        SkillUserUsage.objects.using(using)
+        .filter(skill_id__in={skill for skill, _ in keys}, user_id__in={user for _, user in keys})
+        .values_list("skill_id", "user_id")
     )
-    folded = {(row.skill_id, row.user_id): row for row in stored if (row.skill_id, row.user_id) in keys}
-    for event in events:
-        key = (event["skill_id"], event["user_id"])
-        if key[1] is None:
-            continue
-        row = folded.get(key)
-        if row is None:
-            new_users[key[0]] += 1
-            row = folded[key] = SkillUserUsage(skill_id=key[0], user_id=key[1], first_invoked_at=event["occurred_at"])
-        row.invocation_count += 1
-        row.first_invoked_at = min_none(row.first_invoked_at, event["occurred_at"])
-        row.last_invoked_at = max_none(row.last_invoked_at, event["occurred_at"])
-    _upsert(SkillUserUsage, [folded[key] for key in sorted(folded)], ["skill", "user"], USER_FIELDS, using)
+    for skill_id, _user in keys - stored:
+        new_users[skill_id] += 1
     return new_users
 
 

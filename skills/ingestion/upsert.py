@@ -29,26 +29,20 @@ def upsert(model, *, keys: list[str], combine: dict[str, str], rows: list[tuple]
     if not rows:
         return
     connection = connections[using]
-    names = _POSTGRES_NAMES if connection.vendor == "postgresql" else _SQLITE_NAMES
-    quote = connection.ops.quote_name
+    insert, conflict = _statement(model, keys, combine, connection)
     columns = [*keys, *combine]
-    fields = [model._meta.get_field(column) for column in columns]
-    table = quote(model._meta.db_table)
-    updates = ", ".join(
-        f"{quote(c)} = {_combined(how, table, quote(c), names)}" for c, how in combine.items() if how != KEEP
-    )
-    insert = f"INSERT INTO {table} ({', '.join(quote(c) for c in columns)}) "
-    conflict = f" ON CONFLICT ({', '.join(quote(k) for k in keys)}) DO UPDATE SET {updates}"
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # The rows as JSON objects keyed by column; the server casts each value to its column's type
             # (aware datetimes are encoded with their offset).
+            quote = connection.ops.quote_name
             document = msgspec.json.encode([dict(zip(columns, row, strict=True)) for row in rows]).decode()
             selected = ", ".join(quote(c) for c in columns)
-            source = f"SELECT {selected} FROM json_populate_recordset(NULL::{table}, %s::json)"
+            source = f"SELECT {selected} FROM json_populate_recordset(NULL::{quote(model._meta.db_table)}, %s::json)"
             cursor.execute(insert + source + conflict, [document])
             return
         # SQLite keeps values as the fields prepare them (datetimes as UTC text, for one).
+        fields = [model._meta.get_field(column) for column in columns]
         prepared = [[f.get_db_prep_save(v, connection) for f, v in zip(fields, row, strict=True)] for row in rows]
         placeholders = "(" + ", ".join(["%s"] * len(columns)) + ")"
         per_statement = SQLITE_PARAMETERS // len(columns)
@@ -56,6 +50,30 @@ def upsert(model, *, keys: list[str], combine: dict[str, str], rows: list[tuple]
             chunk = prepared[start : start + per_statement]
             values = ", ".join([placeholders] * len(chunk))
             cursor.execute(insert + f"VALUES {values}" + conflict, [value for row in chunk for value in row])
+
+
+def upsert_selected(model, *, keys: list[str], combine: dict[str, str], select: str, params: list, using: str) -> int:
+    """The same upsert for the rows a query selects (`select`, with `params`: a SELECT of the keys'
+    then `combine`'s columns, in that order, with a WHERE clause, which SQLite needs there, and sorted
+    by key); the database computes and writes them without a round trip. Returns the rows written."""
+    connection = connections[using]
+    insert, conflict = _statement(model, keys, combine, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(insert + select + conflict, params)
+        return cursor.rowcount
+
+
+def _statement(model, keys: list[str], combine: dict[str, str], connection) -> tuple[str, str]:
+    """The upsert's INSERT clause and its ON CONFLICT clause, around the rows' source."""
+    names = _POSTGRES_NAMES if connection.vendor == "postgresql" else _SQLITE_NAMES
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    updates = ", ".join(
+        f"{quote(c)} = {_combined(how, table, quote(c), names)}" for c, how in combine.items() if how != KEEP
+    )
+    insert = f"INSERT INTO {table} ({', '.join(quote(c) for c in [*keys, *combine])}) "
+    conflict = f" ON CONFLICT ({', '.join(quote(k) for k in keys)}) DO UPDATE SET {updates}"
+    return insert, conflict
 
 
 def _combined(how: str, table: str, column: str, names: dict[str, str]) -> str:

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from decimal import Decimal
 
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, transaction
 from django.db.models import Count, Max, Min, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 
 from skills.aggregates import Aggregate, merge_into_daily, merge_into_metrics, merge_into_version
+from skills.ingestion.fold import write_sessions, write_users
 from skills.models import (
     Feedback,
     Outcome,
@@ -41,20 +41,6 @@ class RebuildReport:
     versions: int = 0
 
 
-SESSIONS_SQL = """
-INSERT INTO skills_sessionskill
-    (session_id, skill_id, invocation_count, success_count, first_invoked_at, last_invoked_at, total_duration_ms)
-SELECT session_id, skill_id, COUNT(*), SUM(CASE WHEN outcome = 'success' THEN 1 ELSE 0 END),
-       MIN(occurred_at), MAX(occurred_at), COALESCE(SUM(latency_ms), 0)
-FROM skills_usageevent WHERE session_id <> '' GROUP BY session_id, skill_id
-"""
-USERS_SQL = """
-INSERT INTO skills_skilluserusage (skill_id, user_id, invocation_count, first_invoked_at, last_invoked_at)
-SELECT skill_id, user_id, COUNT(*), MIN(occurred_at), MAX(occurred_at)
-FROM skills_usageevent WHERE user_id IS NOT NULL GROUP BY skill_id, user_id
-"""
-
-
 REBUILD_STEPS = 8
 
 
@@ -72,12 +58,11 @@ def metrics_rebuild(*, progress: Progress = NO_PROGRESS) -> RebuildReport:
     for model in (SkillMetrics, SessionSkill, SkillUserUsage, SkillDailyUsage, SkillVersionUsage):
         model.objects.all().delete()
     progress.advance()
-    with connection.cursor() as cursor:
-        cursor.execute(SESSIONS_SQL)
-        sessions = cursor.rowcount
-        progress.advance()
-        cursor.execute(USERS_SQL)
-        progress.advance()
+    every_event = ("1 = 1", [])  # the fold's statements, over the whole log
+    sessions = write_sessions(every_event, DEFAULT_DB_ALIAS)
+    progress.advance()
+    write_users(every_event, DEFAULT_DB_ALIAS)
+    progress.advance()
     per_skill = log_aggregates(["skill_id"])
     progress.advance()
     per_day = log_aggregates(["skill_id", "day"])
@@ -144,23 +129,22 @@ def log_aggregates(keys: list[str], scope: QuerySet | None = None) -> dict[tuple
     return aggs
 
 
-def version_aggregates(scope: QuerySet) -> dict[tuple, tuple[Aggregate, Decimal]]:
-    """Per (skill, version) of the events of `scope`: the aggregate and the sum of squared costs."""
+def version_aggregates(scope: QuerySet) -> dict[tuple, Aggregate]:
+    """Per (skill, version) of the events of `scope`, with the sum of squared costs."""
     aggs = log_aggregates(["skill_id", "skill_version_id"], scope)
-    squares: dict[tuple, Decimal] = defaultdict(Decimal)
     rows = (
         _events(["skill_version_id"], scope).values("skill_id", "skill_version_id", "cost_usd").annotate(n=Count("id"))
     )
     for row in rows.iterator(chunk_size=10_000):
-        squares[(row["skill_id"], row["skill_version_id"])] += row["cost_usd"] * row["cost_usd"] * row["n"]
-    return {key: (agg, squares[key]) for key, agg in aggs.items()}
+        aggs[(row["skill_id"], row["skill_version_id"])].cost_squares += row["cost_usd"] * row["cost_usd"] * row["n"]
+    return aggs
 
 
-def version_rows(per_version: dict[tuple, tuple[Aggregate, Decimal]]) -> list[SkillVersionUsage]:
+def version_rows(per_version: dict[tuple, Aggregate]) -> list[SkillVersionUsage]:
     rows = []
-    for (skill_id, version_id), (agg, squares) in sorted(per_version.items()):
+    for (skill_id, version_id), agg in sorted(per_version.items()):
         row = SkillVersionUsage(skill_id=skill_id, skill_version_id=version_id)
-        merge_into_version(row, agg, squares)
+        merge_into_version(row, agg)
         rows.append(row)
     return rows
 

@@ -1,11 +1,9 @@
-"""A fold worker for the ingestion benchmark: folds the roll-up queue in a loop until stopped
-(SIGTERM), as the scheduled job does in a deployment, in a process of its own."""
+"""A fold worker for the ingestion benchmark: the product's own (`manage.py fold_usage --follow`,
+folding as events arrive until SIGTERM), run on the benchmark's database in a process of its own."""
 
 from __future__ import annotations
 
-import signal
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -14,14 +12,9 @@ from common import setup_django  # noqa: E402
 
 def main() -> None:
     setup_django()
-    from skills.ingestion import usage_rollups_fold
+    from django.core.management import call_command
 
-    stopping = []
-    signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
-    print("ready", flush=True)
-    while not stopping:
-        if not usage_rollups_fold():
-            time.sleep(0.05)
+    call_command("fold_usage", follow=True)
 
 
 if __name__ == "__main__":

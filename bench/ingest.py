@@ -168,13 +168,13 @@ def fold_worker():
     that never fold themselves: the deployment's split between web and worker processes."""
     from django.conf import settings
 
-    script = os.environ.get("FOLD_WORKER", str(Path(__file__).with_name("fold_worker.py")))
+    script = str(Path(__file__).with_name("fold_worker.py"))
     worker = subprocess.Popen([sys.executable, script], env=os.environ, stdout=subprocess.PIPE, text=True)
     settings.INGEST_FOLD_INTERVAL_SECONDS = -1
     try:
-        # Running before the clock starts, as a deployment's worker is when requests arrive (its
-        # start-up, Django's set-up, takes about a second).
-        if worker.stdout.readline().strip() != "ready":
+        # Folding before the clock starts, as a deployment's worker is when requests arrive (its
+        # start-up, Django's set-up, takes about a second): it says so on its first line.
+        if not worker.stdout.readline().startswith("folding"):
             raise SystemExit("the fold worker did not start")
         yield
     finally:

@@ -5,12 +5,13 @@ API, the legacy import, the agents' intake and the roadmaps engine all call it. 
 the decoded body (`events.parse_events`), recognises retries per user, and stores the events
 (`record.py`; a COPY for batches on PostgreSQL, `copy.py`). The roll-ups are folded from the
 log's queue afterwards (`fold.py`): `usage_rollups_fold` is called when due, by the scheduled
-job and by `rebuild_metrics`; `metrics_as_of` says how fresh they are.
+job and by `rebuild_metrics`, and `usage_rollups_follow` keeps folding in a worker of its own
+(`fold_usage --follow`); `metrics_as_of` says how fresh they are.
 """
 
 from .errors import EventConflict, EventsForbidden, EventsTooLarge, InvalidEvents
 from .events import EventIn
-from .fold import metrics_as_of, usage_rollups_fold
+from .fold import metrics_as_of, usage_rollups_fold, usage_rollups_follow
 from .record import EVENT_ID_CONFLICT, RecordResult, usage_events_record
 
 __all__ = [
@@ -24,4 +25,5 @@ __all__ = [
     "metrics_as_of",
     "usage_events_record",
     "usage_rollups_fold",
+    "usage_rollups_follow",
 ]

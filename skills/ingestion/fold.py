@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import date, datetime
 
 from django.conf import settings
@@ -41,6 +42,7 @@ from .upsert import ADD, GREATEST, KEEP, LEAST, REPLACE, upsert, upsert_selected
 
 FOLD_CHUNK = 2000  # events a transaction
 FOLD_WHEN_DUE = 20_000  # the most a request folds: the rest waits for the next fold
+FOLLOW_IDLE_SECONDS = 0.05  # how long a fold worker waits when nothing is queued
 FOLDED_COLUMNS = (  # the session and user rows are counted by the database
     "skill_id",
     "skill_version_id",
@@ -104,6 +106,21 @@ def usage_rollups_fold(*, using: str = DEFAULT_DB_ALIAS, max_events: int | None 
         folded += count
         if count < FOLD_CHUNK:
             break
+    return folded
+
+
+def usage_rollups_follow(
+    *, stopping: Callable[[], bool], idle_seconds: float = FOLLOW_IDLE_SECONDS, using: str = DEFAULT_DB_ALIAS
+) -> int:
+    """Folds queued events as they arrive until `stopping()` says so: the loop of a dedicated fold
+    worker (`fold_usage --follow`) for web processes that leave folding to it. Waits `idle_seconds`
+    whenever the queue is empty; returns how many events it folded."""
+    folded = 0
+    while not stopping():
+        count = usage_rollups_fold(using=using)
+        folded += count
+        if not count:
+            time.sleep(idle_seconds)
     return folded
 
 

@@ -1,12 +1,16 @@
 """Management commands of the skills app."""
 
+import os
+import signal
+import threading
+
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from roadmaps.models import Roadmap
-from skills.ingestion import usage_events_record
-from skills.models import Skill, SkillMetrics, SkillUnlock, SkillVersion, UsageEvent
+from skills.ingestion import usage_events_record, usage_rollups_follow
+from skills.models import Skill, SkillMetrics, SkillUnlock, SkillVersion, UsageEvent, UsageEventPending
 from tests.skills.telemetry_helpers import event_payload
 
 pytestmark = pytest.mark.django_db
@@ -62,3 +66,42 @@ def test_fold_usage_folds_the_queued_events(settings, capsys):
     call_command("fold_usage")
     assert capsys.readouterr().out.startswith("folded 4 event(s); roll-ups as of ")
     assert sum(SkillMetrics.objects.values_list("total_invocations", flat=True)) == 4
+
+
+def test_fold_usage_follow_folds_as_events_arrive_until_sigterm(settings, capsys):
+    settings.INGEST_FOLD_INTERVAL_SECONDS = -1  # web processes leave folding to the worker
+    usage_events_record(events=[event_payload(n) for n in range(3)], user=None)
+    handler_before = signal.getsignal(signal.SIGTERM)
+    stopper = threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGTERM))
+    stopper.start()
+    try:
+        call_command("fold_usage", "--follow", "--idle-seconds", "0.01")
+    finally:
+        stopper.cancel()
+    out = capsys.readouterr().out
+    assert out.startswith("folding queued events as they arrive")
+    assert "stopped after folding 3 event(s)" in out
+    assert sum(SkillMetrics.objects.values_list("total_invocations", flat=True)) == 3
+    assert signal.getsignal(signal.SIGTERM) is handler_before  # the worker's handler is gone
+
+
+def test_a_fold_worker_keeps_folding_what_arrives_while_it_runs(settings):
+    settings.INGEST_FOLD_INTERVAL_SECONDS = -1
+    usage_events_record(events=[event_payload(n) for n in range(2)], user=None)
+    rounds = iter(range(4))
+
+    def stopping() -> bool:
+        round_ = next(rounds)
+        if round_ == 1:  # after the first fold, more events arrive
+            usage_events_record(events=[event_payload(n) for n in range(2, 5)], user=None)
+        return round_ == 3
+
+    assert usage_rollups_follow(stopping=stopping, idle_seconds=0.01) == 5
+    assert not UsageEventPending.objects.exists()
+    assert sum(SkillMetrics.objects.values_list("total_invocations", flat=True)) == 5
+
+
+@pytest.mark.parametrize("idle", ["0", "-1"])
+def test_fold_usage_refuses_an_idle_time_that_is_not_positive(idle):
+    with pytest.raises(CommandError, match="--idle-seconds must be a positive number"):
+        call_command("fold_usage", "--follow", "--idle-seconds", idle)

@@ -10,9 +10,10 @@ Loads generated events, each way timed from an empty log:
      `LIKE skills_usageevent INCLUDING ALL` table (no partitions, foreign keys or triggers);
   2. POST /api/events/ with batches through Django's whole request handling (test client:
      middleware, token auth, DRF, validation), the clock stopping when every event is in the
-     roll-ups — twice: the requests folding the queue when due (once a second), then a fold
-     worker in a process of its own folding it meanwhile (bench/fold_worker.py; the requests
-     never fold), as a deployment's web and worker processes split the work;
+     roll-ups — twice: the requests folding the queue when due (once a second), then the fold
+     worker (`manage.py fold_usage --follow`, in a process of its own started before the clock:
+     bench/fold_worker.py) folding it meanwhile while the requests never fold, as a deployment's
+     web and worker processes split the work;
   3. POST /api/events/ one event a request, the same two ways;
   4. the single event's floor: a bare DRF view (bench/bare.py: token auth, the same
      middleware) inserting each posted event with one INSERT into a clone of the log;

@@ -354,10 +354,11 @@ def main() -> None:
         for name, value in cpu.items():
             rounds_cpu[name].append(value)
         if args.repeat > 1:
-            batch = [seconds["copy"] / seconds[way] for way in ("batch", "batch_worker")]
-            single = [seconds["bare"] / seconds[way] for way in ("single", "single_worker")]
-            print(f"round {number}: batch / floor {batch[0]:.1%} (requests fold), {batch[1]:.1%} (a worker folds); "
-                  f"single / bare {single[0]:.1%}, {single[1]:.1%}")  # fmt: skip
+            batch_ratios = [seconds["copy"] / seconds[way] for way in ("batch", "batch_worker")]
+            single_ratios = [seconds["bare"] / seconds[way] for way in ("single", "single_worker")]
+            print(f"round {number}: batch / floor {batch_ratios[0]:.1%} (requests fold), "
+                  f"{batch_ratios[1]:.1%} (a worker folds); "
+                  f"single / bare {single_ratios[0]:.1%}, {single_ratios[1]:.1%}")  # fmt: skip
     seconds = {name: median(values) for name, values in rounds.items()}
     cpu = {name: median(values) for name, values in rounds_cpu.items()}
     counts = {"copy": len(events), "plain": len(events), "batch": len(events), "batch_worker": len(events)}

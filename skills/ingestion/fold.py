@@ -10,13 +10,14 @@ each event is folded exactly once, and `rebuild_metrics` (which empties the queu
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import date, datetime
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections, transaction
 from django.db.models import Min
 from django.utils import timezone
 
@@ -43,6 +44,7 @@ from .upsert import ADD, GREATEST, KEEP, LEAST, REPLACE, upsert, upsert_selected
 FOLD_CHUNK = 2000  # events a transaction
 FOLD_WHEN_DUE = 20_000  # the most a request folds: the rest waits for the next fold
 FOLLOW_IDLE_SECONDS = 0.05  # how long a fold worker waits when nothing is queued
+RECONNECT_SECONDS = 1.0  # how long it waits when the database cannot be reached
 FOLDED_COLUMNS = (  # the session and user rows are counted by the database
     "skill_id",
     "skill_version_id",
@@ -82,6 +84,7 @@ VERSION_FIELDS = [
     f.name for f in SkillVersionUsage._meta.concrete_fields if f.name not in {"id", "skill", "skill_version"}
 ]
 
+logger = logging.getLogger("skills.ingestion")
 _last_fold = float("-inf")  # this process's, by time.monotonic()
 
 
@@ -114,10 +117,19 @@ def usage_rollups_follow(
 ) -> int:
     """Folds queued events as they arrive until `stopping()` says so: the loop of a dedicated fold
     worker (`fold_usage --follow`) for web processes that leave folding to it. Waits `idle_seconds`
-    whenever the queue is empty; returns how many events it folded."""
+    whenever the queue is empty; returns how many events it folded.
+
+    A lost database connection (a restart, a failover) does not end the worker: the fold's
+    transaction rolled back, so its events are still queued; it reconnects and carries on."""
     folded = 0
     while not stopping():
-        count = usage_rollups_fold(using=using)
+        try:
+            count = usage_rollups_fold(using=using)
+        except (OperationalError, InterfaceError):
+            logger.exception("fold worker: the database could not be reached; retrying in %s s", RECONNECT_SECONDS)
+            connections[using].close()
+            time.sleep(RECONNECT_SECONDS)
+            continue
         folded += count
         if not count:
             time.sleep(idle_seconds)

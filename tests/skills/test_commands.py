@@ -7,9 +7,10 @@ import threading
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
+from django.db import OperationalError
 
 from roadmaps.models import Roadmap
-from skills.ingestion import usage_events_record, usage_rollups_follow
+from skills.ingestion import fold, usage_events_record, usage_rollups_follow
 from skills.models import Skill, SkillMetrics, SkillUnlock, SkillVersion, UsageEvent, UsageEventPending
 from tests.skills.telemetry_helpers import event_payload
 
@@ -99,6 +100,27 @@ def test_a_fold_worker_keeps_folding_what_arrives_while_it_runs(settings):
     assert usage_rollups_follow(stopping=stopping, idle_seconds=0.01) == 5
     assert not UsageEventPending.objects.exists()
     assert sum(SkillMetrics.objects.values_list("total_invocations", flat=True)) == 5
+
+
+@pytest.mark.django_db(transaction=True)  # the worker closes its lost connection: no test transaction around it
+def test_a_fold_worker_survives_a_lost_database_connection(settings, monkeypatch, caplog):
+    settings.INGEST_FOLD_INTERVAL_SECONDS = -1
+    usage_events_record(events=[event_payload(n) for n in range(2)], user=None)
+    real_fold, attempts = fold.usage_rollups_fold, []
+
+    def lost_once(**kwargs):
+        attempts.append(kwargs)
+        if len(attempts) == 1:
+            raise OperationalError("server closed the connection unexpectedly")
+        return real_fold(**kwargs)
+
+    monkeypatch.setattr(fold, "usage_rollups_fold", lost_once)
+    monkeypatch.setattr(fold, "RECONNECT_SECONDS", 0)
+    rounds = iter(range(4))
+    assert usage_rollups_follow(stopping=lambda: next(rounds) == 3, idle_seconds=0.01) == 2
+    assert len(attempts) == 3  # lost, then folded both events, then found nothing
+    assert "the database could not be reached" in caplog.text
+    assert sum(SkillMetrics.objects.values_list("total_invocations", flat=True)) == 2
 
 
 @pytest.mark.parametrize("idle", ["0", "-1"])

@@ -108,7 +108,7 @@ def measure(size: int, repeat: int, client) -> dict[str, float]:
     from django.core.management import call_command, get_commands
     from django.urls import NoReverseMatch, reverse
 
-    from skills.services import metrics_rebuild
+    from skills.services.rebuild import metrics_rebuild
 
     fill(size)
     start = time.perf_counter()

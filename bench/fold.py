@@ -24,7 +24,8 @@ from ingest import generate  # noqa: E402
 
 def fold_seconds(events: list[dict], batch_size: int, batches_a_fold: int, user) -> float:
     """Seconds spent folding when the queue is folded after every `batches_a_fold` batches."""
-    from skills.ingestion import usage_events_record, usage_rollups_fold
+    from skills.ingestion.fold import usage_rollups_fold
+    from skills.ingestion.record import usage_events_record
 
     truncate_telemetry()
     spent = 0.0

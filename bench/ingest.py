@@ -158,7 +158,7 @@ def load_api(bodies: list[str], client, url: str = "/api/events/") -> None:
 
 def drain() -> None:
     """The last fold: every stored event into the roll-ups."""
-    from skills.ingestion import usage_rollups_fold
+    from skills.ingestion.fold import usage_rollups_fold
 
     usage_rollups_fold()
 

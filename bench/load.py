@@ -53,7 +53,7 @@ def learner_pages(learner) -> str:
     from django.urls import reverse
 
     from roadmaps.models import Roadmap
-    from roadmaps.services import roadmap_create_from_goal
+    from roadmaps.services.roadmaps import roadmap_create_from_goal
 
     roadmap = Roadmap.objects.filter(owner=learner).first()
     if roadmap is None:

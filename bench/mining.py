@@ -51,7 +51,7 @@ def sessions(rng: random.Random, first: int, count: int) -> list[dict]:
 
 
 def load(events: list[dict]) -> None:
-    from skills.ingestion import usage_events_record
+    from skills.ingestion.record import usage_events_record
 
     for start in range(0, len(events), 1000):
         usage_events_record(events=events[start : start + 1000], user=None)

@@ -14,9 +14,11 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.html import format_html, format_html_join
 
-from . import services
 from .models import MilestoneProgress, PracticeActivity, Roadmap, SkillDeconstruction
 from .plan import plan_errors
+from .services.milestones import milestone_complete, milestone_fail, milestone_reset, milestone_start
+from .services.practice import practice_activity_delete
+from .services.roadmaps import roadmap_delete, roadmap_update
 
 NOT_A_VALID_PLAN = "(not a valid plan)"
 
@@ -84,14 +86,14 @@ class RoadmapAdmin(NoAddAdmin):
     readonly_fields = ["owner", "deconstruction", "is_deconstructed", "created_at", "updated_at"]
 
     def save_model(self, request, obj: Roadmap, form, change: bool) -> None:
-        services.roadmap_update(roadmap=obj, title=obj.title, description=obj.description)
+        roadmap_update(roadmap=obj, title=obj.title, description=obj.description)
 
     def delete_model(self, request, obj: Roadmap) -> None:
-        services.roadmap_delete(roadmap=obj)
+        roadmap_delete(roadmap=obj)
 
     def delete_queryset(self, request, queryset) -> None:
         for roadmap in queryset:
-            services.roadmap_delete(roadmap=roadmap)
+            roadmap_delete(roadmap=roadmap)
 
 
 def _milestone_action(service: Callable, verb: str, description: str):
@@ -121,10 +123,10 @@ class MilestoneProgressAdmin(NoAddAdmin):
     readonly_fields = ["deconstruction", "milestone_id", "status", "started_at", "completed_at",
                        "practice_attempts", "practice_completions", "created_at", "updated_at"]  # fmt: skip
     actions = [
-        _milestone_action(services.milestone_start, "Started", "Start the selected milestones"),
-        _milestone_action(services.milestone_complete, "Completed", "Complete the selected milestones"),
-        _milestone_action(services.milestone_fail, "Failed", "Fail the selected milestones"),
-        _milestone_action(services.milestone_reset, "Reset", "Reset the selected milestones"),
+        _milestone_action(milestone_start, "Started", "Start the selected milestones"),
+        _milestone_action(milestone_complete, "Completed", "Complete the selected milestones"),
+        _milestone_action(milestone_fail, "Failed", "Fail the selected milestones"),
+        _milestone_action(milestone_reset, "Reset", "Reset the selected milestones"),
     ]
 
     @admin.display(description="learner", ordering="deconstruction__owner__username")
@@ -145,11 +147,11 @@ class PracticeActivityAdmin(NoAddAdmin):
                        "difficulty_rating", "created_at", "completed_at"]  # fmt: skip
 
     def delete_model(self, request, obj: PracticeActivity) -> None:
-        services.practice_activity_delete(activity=obj)  # the milestone is recounted
+        practice_activity_delete(activity=obj)  # the milestone is recounted
 
     def delete_queryset(self, request, queryset) -> None:
         for activity in queryset:
-            services.practice_activity_delete(activity=activity)
+            practice_activity_delete(activity=activity)
 
     @admin.display(description="milestone", ordering="milestone_progress__milestone_id")
     def milestone(self, activity: PracticeActivity) -> str:

@@ -12,23 +12,32 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
-from . import services
 from .catalog import catalog
 from .catalog.matching import closest_entries
 from .forms import GoalForm, MilestoneNotesForm, PracticeForm, RoadmapForm, SignUpForm
 from .history import practice_page
 from .models import MilestoneProgress, PracticeActivity, Roadmap
 from .selectors import practice_by_roadmap, roadmap_page, roadmap_view, roadmaps_with_progress
+from .services.milestones import (
+    milestone_complete,
+    milestone_fail,
+    milestone_notes_update,
+    milestone_of,
+    milestone_reset,
+    milestone_start,
+)
+from .services.practice import practice_activity_delete, practice_activity_log, practice_activity_update
+from .services.roadmaps import GoalAlreadyStarted, roadmap_create_from_goal, roadmap_delete, roadmap_update
 
 # A message about one milestone carries this tag and its milestone id; the roadmap page shows
 # it beside that milestone (elsewhere it shows at the top like any message).
 MILESTONE_TAG = "milestone:"
 
 MILESTONE_ACTIONS = {
-    "start": services.milestone_start,
-    "complete": services.milestone_complete,
-    "fail": services.milestone_fail,
-    "reset": services.milestone_reset,
+    "start": milestone_start,
+    "complete": milestone_complete,
+    "fail": milestone_fail,
+    "reset": milestone_reset,
 }
 
 
@@ -79,8 +88,8 @@ def roadmap_create(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return roadmap_list(request, goal_form=form)
     try:
-        roadmap, warnings = services.roadmap_create_from_goal(owner=request.user, **form.cleaned_data)
-    except services.GoalAlreadyStarted as already:
+        roadmap, warnings = roadmap_create_from_goal(owner=request.user, **form.cleaned_data)
+    except GoalAlreadyStarted as already:
         form.add_error("confirm", already.messages)
         return roadmap_list(request, goal_form=form, existing=already.roadmap)
     except ValidationError as error:
@@ -165,7 +174,7 @@ def milestone_action(request: HttpRequest, roadmap_id, progress_id, action: str)
 
 
 def _progress_line(progress: MilestoneProgress) -> str:
-    target = services.milestone_of(progress).target
+    target = milestone_of(progress).target
     return f"{progress.practice_completions} of {target} reps done; {progress.get_status_display().lower()}"
 
 
@@ -174,11 +183,11 @@ def _progress_line(progress: MilestoneProgress) -> str:
 def practice_log(request: HttpRequest, roadmap_id, progress_id) -> HttpResponse:
     roadmap = _own_roadmap(request, roadmap_id)
     progress = _own_progress(request, roadmap, progress_id)
-    form = PracticeForm(request.POST, progress_id=progress.pk, milestone=services.milestone_of(progress))
+    form = PracticeForm(request.POST, progress_id=progress.pk, milestone=milestone_of(progress))
     if not form.is_valid():
         return roadmap_detail(request, roadmap_id, bound={("practice", progress.pk): form})
     try:
-        activity = services.practice_activity_log(progress=progress, **form.cleaned_data)
+        activity = practice_activity_log(progress=progress, **form.cleaned_data)
     except ValidationError as error:
         return _refused(request, roadmap, progress, error)
     progress = activity.milestone_progress
@@ -194,7 +203,7 @@ def milestone_notes(request: HttpRequest, roadmap_id, progress_id) -> HttpRespon
     form = MilestoneNotesForm(request.POST, progress_id=progress.pk)
     if not form.is_valid():
         return roadmap_detail(request, roadmap_id, bound={("notes", progress.pk): form})
-    services.milestone_notes_update(progress=progress, notes=form.cleaned_data["notes"])
+    milestone_notes_update(progress=progress, notes=form.cleaned_data["notes"])
     _notify(request, progress, messages.SUCCESS, "Notes saved.")
     return _back_to(roadmap.pk, progress)
 
@@ -206,7 +215,7 @@ def roadmap_rename(request: HttpRequest, roadmap_id) -> HttpResponse:
     form = RoadmapForm(request.POST)
     if not form.is_valid():
         return roadmap_detail(request, roadmap_id, bound={"rename": form}, status=400)
-    services.roadmap_update(roadmap=roadmap, **form.cleaned_data)
+    roadmap_update(roadmap=roadmap, **form.cleaned_data)
     messages.success(request, f"Saved “{roadmap.title}”.")
     return redirect(roadmap)
 
@@ -214,7 +223,7 @@ def roadmap_rename(request: HttpRequest, roadmap_id) -> HttpResponse:
 @login_required
 @require_POST
 def roadmap_archive(request: HttpRequest, roadmap_id, archived: bool) -> HttpResponse:
-    roadmap = services.roadmap_update(roadmap=_own_roadmap(request, roadmap_id), archived=archived)
+    roadmap = roadmap_update(roadmap=_own_roadmap(request, roadmap_id), archived=archived)
     if archived:
         messages.success(request, f"Archived “{roadmap.title}”: it is under Archived roadmaps, ready to restore.")
         return redirect("roadmaps:list")
@@ -224,12 +233,12 @@ def roadmap_archive(request: HttpRequest, roadmap_id, archived: bool) -> HttpRes
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def roadmap_delete(request: HttpRequest, roadmap_id) -> HttpResponse:
+def roadmap_delete_confirm(request: HttpRequest, roadmap_id) -> HttpResponse:
     """A confirmation page; its POST deletes the roadmap and its practice."""
     roadmap = _own_roadmap(request, roadmap_id, with_activities=True)
     if request.method == "POST":
         title = roadmap.title
-        services.roadmap_delete(roadmap=roadmap)
+        roadmap_delete(roadmap=roadmap)
         messages.success(request, f"Deleted “{title}” and its practice log.")
         return redirect("roadmaps:list")
     page = roadmap_page(roadmap)
@@ -261,12 +270,12 @@ def _after_edit(request: HttpRequest, activity: PracticeActivity) -> HttpRespons
 @require_http_methods(["GET", "POST"])
 def practice_edit(request: HttpRequest, activity_id) -> HttpResponse:
     activity = _own_activity(request, activity_id)
-    milestone = services.milestone_of(activity.milestone_progress)
+    milestone = milestone_of(activity.milestone_progress)
     fields = {name: getattr(activity, name) for name in PracticeForm.base_fields}
     form = PracticeForm(request.POST or None, initial=fields, milestone=milestone)
     if request.method == "POST" and form.is_valid():
         try:
-            activity = services.practice_activity_update(activity=activity, **form.cleaned_data)
+            activity = practice_activity_update(activity=activity, **form.cleaned_data)
         except ValidationError as error:
             for field, errors in error.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
@@ -284,7 +293,7 @@ def practice_edit(request: HttpRequest, activity_id) -> HttpResponse:
 @require_POST
 def practice_delete(request: HttpRequest, activity_id) -> HttpResponse:
     activity = _own_activity(request, activity_id)
-    progress = services.practice_activity_delete(activity=activity)
+    progress = practice_activity_delete(activity=activity)
     _notify(request, progress, messages.SUCCESS, f"Practice deleted: {activity.title} ({_progress_line(progress)}).")
     return _after_edit(request, activity)
 

@@ -4,7 +4,7 @@ from django.db.models.signals import post_migrate
 
 def _schedules_after_migrate(sender, using: str, **kwargs) -> None:
     # After `migrate` (and a test database's flush), so beat's schedule rows always exist.
-    from skills.jobs import schedules_ensure
+    from skills.jobs.schedules import schedules_ensure
 
     schedules_ensure(using=using)
 

@@ -1,7 +1,7 @@
-"""Demo data for a fresh site: a dozen skills with versions, a few users, unlocks, ninety days of
-usage telemetry up to now (so every dashboard range and tile has something to show, and versions
-differ in success rate), emergence candidates mined from it in every review status (with the
-reviewer's notes), and a roadmap for the first learner.
+"""The skills app's demo data for a fresh site: a dozen skills with versions, a few users,
+unlocks, ninety days of usage telemetry up to now (so every dashboard range and tile has something
+to show, and versions differ in success rate), and emergence candidates mined from it in every
+review status (with the reviewer's notes). `roadmaps.demo` adds a roadmap and runs the command.
 
 Idempotent: running it again leaves the same data (existing rows are kept).
 """
@@ -17,16 +17,10 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from skills.ingestion import usage_events_record, usage_rollups_fold
+from skills.ingestion.record import usage_events_record
 from skills.models import EmergenceCandidate, Skill, SkillUnlock, Tier, UsageEvent
-from skills.services import (
-    candidate_approve,
-    candidate_deploy,
-    candidate_reject,
-    emergence_mine,
-    skill_unlock_grant,
-    skill_version_publish,
-)
+from skills.services.emergence import candidate_approve, candidate_deploy, candidate_reject, emergence_mine
+from skills.services.registry import skill_unlock_grant, skill_version_publish
 
 DEMO_ADMIN_USERNAME = "admin"
 DEMO_ADMIN_PASSWORD = "skillsite-demo-admin"
@@ -57,6 +51,7 @@ class DemoResult:
     admin_username: str
     admin_password: str
     skills_created: int
+    learners: list
 
 
 CHANGELOGS = [
@@ -221,16 +216,8 @@ def _demo_reviews(admin) -> None:
             candidate = review(candidate=candidate, reviewer=admin, note=note)
 
 
-def _demo_roadmap(learner) -> None:
-    from roadmaps.models import Roadmap
-    from roadmaps.services import roadmap_create_from_goal
-
-    if not Roadmap.objects.filter(owner=learner).exists():
-        roadmap_create_from_goal(owner=learner, user_query="learn to juggle three balls", skill_type="physical")
-
-
 @transaction.atomic
-def seed_demo() -> DemoResult:
+def skills_demo_seed() -> DemoResult:
     admin = _ensure_user(DEMO_ADMIN_USERNAME, DEMO_ADMIN_PASSWORD, staff=True)
     learners = [_ensure_user(name, DEMO_LEARNER_PASSWORD) for name in DEMO_LEARNERS]
     created = sum(_ensure_skill(spec, admin) for spec in DEMO_SKILLS)
@@ -245,6 +232,6 @@ def seed_demo() -> DemoResult:
         skill_unlock_grant(user=learners[1], skill_id=pending_id, reason=pending_reason, granted_by=admin)
     _record_demo_events(learners, admin)
     _demo_reviews(admin)
-    _demo_roadmap(learners[0])
-    usage_rollups_fold()  # the charts and metrics show every demo event (the roadmap's generation too) at once
-    return DemoResult(admin_username=admin.username, admin_password=DEMO_ADMIN_PASSWORD, skills_created=created)
+    return DemoResult(
+        admin_username=admin.username, admin_password=DEMO_ADMIN_PASSWORD, skills_created=created, learners=learners
+    )

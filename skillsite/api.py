@@ -17,7 +17,7 @@ from rest_framework.routers import DefaultRouter
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from skills.ingestion import EventConflict, EventsForbidden, EventsTooLarge, InvalidEvents
+from skills.ingestion.errors import EventConflict, EventsForbidden, EventsTooLarge, InvalidEvents
 
 router = DefaultRouter()
 

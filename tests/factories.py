@@ -67,7 +67,7 @@ def make_roadmap(owner, query: str = "learn to ride a unicycle", skill_type: str
     """A roadmap from a goal through the real service, with its progress rows. The default goal
     is not in the catalog, so it gets the generic engine's plan (m1-1 1 × 1, m1-2 3 × 1…); a
     catalog goal ("learn to juggle") gets a copy of its expert plan."""
-    from roadmaps.services import roadmap_create_from_goal
+    from roadmaps.services.roadmaps import roadmap_create_from_goal
 
     roadmap, _warnings = roadmap_create_from_goal(owner=owner, user_query=query, skill_type=skill_type)
     return roadmap

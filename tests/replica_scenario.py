@@ -26,7 +26,8 @@ from django.db.models import Sum  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from rest_framework.test import APIClient  # noqa: E402
 
-from skills.ingestion import usage_events_record, usage_rollups_fold  # noqa: E402
+from skills.ingestion.fold import usage_rollups_fold  # noqa: E402
+from skills.ingestion.record import usage_events_record  # noqa: E402
 from skills.models import SkillMetrics  # noqa: E402
 from skillsite.routers import replica_reads  # noqa: E402
 from tests.skills.telemetry_helpers import event_payload  # noqa: E402

@@ -6,8 +6,9 @@ so their progress rows and counters are what the app itself would have written.
 
 import factory
 
-from roadmaps import services
 from roadmaps.models import MilestoneProgress, PracticeActivity, Roadmap, SkillDeconstruction
+from roadmaps.services.practice import practice_activity_log
+from roadmaps.services.roadmaps import roadmap_create
 from tests.factories import UserFactory
 from tests.roadmaps.plans import plan
 
@@ -46,7 +47,7 @@ class RoadmapFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
-        return services.roadmap_create(**kwargs)
+        return roadmap_create(**kwargs)
 
 
 def progress_of(roadmap: Roadmap, milestone_id: str = "m1-1") -> MilestoneProgress:
@@ -70,4 +71,4 @@ class PracticeActivityFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
-        return services.practice_activity_log(**kwargs)
+        return practice_activity_log(**kwargs)

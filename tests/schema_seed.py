@@ -17,13 +17,15 @@ from pathlib import Path
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from roadmaps import services as roadmaps_services
 from roadmaps.models import MilestoneProgress
-from skills.ingestion import usage_events_record
+from roadmaps.services.milestones import milestone_start
+from roadmaps.services.practice import practice_activity_log
 from skills.ingestion.fold import usage_rollups_fold
+from skills.ingestion.record import usage_events_record
 from skills.models import AgentApiRequest
-from skills.services import feedback_record, skill_unlock_grant
-from skills.services.sync import skills_sync_from_folder
+from skills.services.metrics import feedback_record
+from skills.services.registry import skill_unlock_grant
+from skills.services.sync.folder import skills_sync_from_folder
 from tests.factories import EmergenceCandidateFactory, UserFactory, make_roadmap
 
 SKILLS_FOLDER = Path(__file__).parent / "fixtures" / "skills"
@@ -52,10 +54,8 @@ def seed_api_data() -> Seeded:
     catalog = make_roadmap(user, query="learn to juggle")
     generic = make_roadmap(user, query="learn to ride a unicycle")
     progress = MilestoneProgress.objects.filter(deconstruction=generic.deconstruction).order_by("milestone_id")
-    roadmaps_services.milestone_start(progress=progress[0])
-    roadmaps_services.practice_activity_log(
-        progress=progress[1], activity_type="drill", title="Ten minutes", reps=1, completion_time=10
-    )
+    milestone_start(progress=progress[0])
+    practice_activity_log(progress=progress[1], activity_type="drill", title="Ten minutes", reps=1, completion_time=10)
     return Seeded(user=user, token=token, roadmap_ids=[str(catalog.pk), str(generic.pk)])
 
 

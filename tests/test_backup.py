@@ -7,8 +7,8 @@ import psycopg
 import pytest
 from django.db import connection
 
-from skills.ingestion import usage_events_record
-from skills.services import feedback_record
+from skills.ingestion.record import usage_events_record
+from skills.services.metrics import feedback_record
 from tests.factories import UserFactory
 from tests.skills.telemetry_helpers import event_payload
 

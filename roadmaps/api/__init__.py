@@ -9,28 +9,10 @@ Importing this package registers its viewsets on the project router.
 from skillsite.api import router
 
 from .catalog import PlanCatalogViewSet
-from .common import ERRORS, READ_ACTIONS, ExportMixin, OwnedQuerysetMixin
 from .deconstructions import DeconstructionViewSet
-from .milestones import TRANSITION_RESPONSES, MilestoneProgressFilter, MilestoneProgressViewSet
-from .practice import PracticeActivityFilter, PracticeActivityViewSet
-from .roadmaps import EXPORT_FORMAT, RoadmapFilter, RoadmapViewSet
-
-__all__ = [
-    "ERRORS",
-    "EXPORT_FORMAT",
-    "READ_ACTIONS",
-    "TRANSITION_RESPONSES",
-    "DeconstructionViewSet",
-    "ExportMixin",
-    "MilestoneProgressFilter",
-    "MilestoneProgressViewSet",
-    "OwnedQuerysetMixin",
-    "PlanCatalogViewSet",
-    "PracticeActivityFilter",
-    "PracticeActivityViewSet",
-    "RoadmapFilter",
-    "RoadmapViewSet",
-]
+from .milestones import MilestoneProgressViewSet
+from .practice import PracticeActivityViewSet
+from .roadmaps import RoadmapViewSet
 
 router.register("plan-catalog", PlanCatalogViewSet, basename="plan-catalog")
 router.register("deconstructions", DeconstructionViewSet, basename="deconstruction")

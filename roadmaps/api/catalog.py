@@ -12,7 +12,7 @@ from skillsite.filters import single_value
 from ..catalog import DOMAINS, catalog
 from ..catalog.matching import closest_entries
 from ..models import SkillType
-from ..serializers import CatalogEntryDetailSerializer, CatalogEntrySerializer, CatalogQuerySerializer
+from ..serializers.catalog import CatalogEntryDetailSerializer, CatalogEntrySerializer, CatalogQuerySerializer
 from .common import ERRORS
 
 

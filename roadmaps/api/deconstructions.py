@@ -6,9 +6,14 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 
-from .. import examples, services
+from .. import examples
 from ..models import SkillDeconstruction
-from ..serializers import DeconstructionCreatedSerializer, DeconstructionInputSerializer, DeconstructionSerializer
+from ..serializers.deconstructions import (
+    DeconstructionCreatedSerializer,
+    DeconstructionInputSerializer,
+    DeconstructionSerializer,
+)
+from ..services.goals import deconstruction_create
 from .common import ERRORS, OwnedQuerysetMixin
 
 
@@ -37,7 +42,7 @@ class DeconstructionViewSet(
         given = DeconstructionInputSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         fields = given.validated_data
-        deconstruction, warnings = services.deconstruction_create(
+        deconstruction, warnings = deconstruction_create(
             owner=request.user,
             user_query=fields["user_query"],
             skill_type=fields.get("skill_type", ""),

@@ -8,9 +8,16 @@ from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from .. import examples, services
+from .. import examples
 from ..models import MilestoneProgress
-from ..serializers import MilestoneNotesSerializer, MilestoneProgressLockSerializer
+from ..serializers.milestones import MilestoneNotesSerializer, MilestoneProgressLockSerializer
+from ..services.milestones import (
+    milestone_complete,
+    milestone_fail,
+    milestone_notes_update,
+    milestone_reset,
+    milestone_start,
+)
 from .common import ERRORS, OwnedQuerysetMixin
 
 TRANSITION_RESPONSES = {
@@ -57,7 +64,7 @@ class MilestoneProgressViewSet(OwnedQuerysetMixin, viewsets.ReadOnlyModelViewSet
         given = MilestoneNotesSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         notes = given.validated_data.get("notes")
-        progress = services.milestone_notes_update(progress=self.get_object(), notes=notes)
+        progress = milestone_notes_update(progress=self.get_object(), notes=notes)
         return Response(MilestoneProgressLockSerializer(progress).data)
 
     def _transition(self, service) -> Response:
@@ -69,22 +76,22 @@ class MilestoneProgressViewSet(OwnedQuerysetMixin, viewsets.ReadOnlyModelViewSet
     def start(self, request, pk=None):
         """Not started or failed → in progress (the start time is kept on a restart); a locked
         milestone → 400 naming the prerequisites it waits for."""
-        return self._transition(services.milestone_start)
+        return self._transition(milestone_start)
 
     @extend_schema(request=None, responses=TRANSITION_RESPONSES)
     @action(detail=True, methods=["post"])
     def complete(self, request, pk=None):
         """In progress → completed."""
-        return self._transition(services.milestone_complete)
+        return self._transition(milestone_complete)
 
     @extend_schema(request=None, responses=TRANSITION_RESPONSES)
     @action(detail=True, methods=["post"])
     def fail(self, request, pk=None):
         """In progress → failed; start again when ready."""
-        return self._transition(services.milestone_fail)
+        return self._transition(milestone_fail)
 
     @extend_schema(request=None, responses=TRANSITION_RESPONSES)
     @action(detail=True, methods=["post"])
     def reset(self, request, pk=None):
         """Back to not started: timestamps and practice counters cleared (the activities stay)."""
-        return self._transition(services.milestone_reset)
+        return self._transition(milestone_reset)

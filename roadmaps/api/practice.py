@@ -11,11 +11,12 @@ from rest_framework.response import Response
 
 from skillsite.filters import UTCIsoDateTimeFilter
 
-from .. import examples, services
+from .. import examples
 from ..export import practice_export
 from ..export_formats import PracticeCSVRenderer, PracticeExportSerializer
 from ..models import ActivityType, PracticeActivity
-from ..serializers import PracticeActivitySerializer, PracticeActivityUpdateSerializer
+from ..serializers.practice import PracticeActivitySerializer, PracticeActivityUpdateSerializer
+from ..services.practice import practice_activity_delete, practice_activity_log, practice_activity_update
 from .common import ERRORS, ExportMixin, OwnedQuerysetMixin
 
 
@@ -63,7 +64,7 @@ class PracticeActivityViewSet(
 
     def perform_create(self, serializer):
         fields = dict(serializer.validated_data)
-        serializer.instance = services.practice_activity_log(progress=fields.pop("milestone_progress"), **fields)
+        serializer.instance = practice_activity_log(progress=fields.pop("milestone_progress"), **fields)
 
     @extend_schema(
         request=PracticeActivityUpdateSerializer,
@@ -73,7 +74,7 @@ class PracticeActivityViewSet(
     def partial_update(self, request, *args, **kwargs):
         given = PracticeActivityUpdateSerializer(data=request.data, partial=True)
         given.is_valid(raise_exception=True)
-        activity = services.practice_activity_update(activity=self.get_object(), **given.validated_data)
+        activity = practice_activity_update(activity=self.get_object(), **given.validated_data)
         return Response(PracticeActivitySerializer(activity, context=self.get_serializer_context()).data)
 
     @extend_schema(responses={(200, "text/csv"): OpenApiTypes.STR})
@@ -91,5 +92,5 @@ class PracticeActivityViewSet(
     @extend_schema(responses={204: None})
     def destroy(self, request, *args, **kwargs):
         """Deletes the session; the milestone's attempts, completions and status are recounted."""
-        services.practice_activity_delete(activity=self.get_object())
+        practice_activity_delete(activity=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)

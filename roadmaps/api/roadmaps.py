@@ -12,12 +12,12 @@ from rest_framework.response import Response
 
 from skillsite.api import validation_error_body
 
-from .. import examples, services
+from .. import examples
 from ..export import roadmap_export
 from ..export_formats import ExportJSONRenderer, RoadmapCSVRenderer, RoadmapExportSerializer, RoadmapMarkdownRenderer
 from ..models import Roadmap, SkillDeconstruction
 from ..selectors import roadmap_progress, roadmaps_with_progress
-from ..serializers import (
+from ..serializers.roadmaps import (
     GoalAlreadyStartedSerializer,
     ProgressSerializer,
     RoadmapCreatedSerializer,
@@ -25,6 +25,14 @@ from ..serializers import (
     RoadmapInputSerializer,
     RoadmapSerializer,
     RoadmapUpdateSerializer,
+)
+from ..services.roadmaps import (
+    NOT_YOUR_DECONSTRUCTION,
+    GoalAlreadyStarted,
+    roadmap_create,
+    roadmap_create_from_goal,
+    roadmap_delete,
+    roadmap_update,
 )
 from .common import ERRORS, ExportMixin, OwnedQuerysetMixin
 
@@ -93,8 +101,8 @@ class RoadmapViewSet(ExportMixin, OwnedQuerysetMixin, viewsets.ModelViewSet):
         if "deconstruction" in fields:
             deconstruction = SkillDeconstruction.objects.filter(pk=fields["deconstruction"], owner=request.user).first()
             if deconstruction is None:
-                raise NotFound({"deconstruction": [services.NOT_YOUR_DECONSTRUCTION]})
-            roadmap = services.roadmap_create(
+                raise NotFound({"deconstruction": [NOT_YOUR_DECONSTRUCTION]})
+            roadmap = roadmap_create(
                 owner=request.user,
                 title=fields.get("title") or deconstruction.skill_name,
                 description=fields.get("description", ""),
@@ -102,7 +110,7 @@ class RoadmapViewSet(ExportMixin, OwnedQuerysetMixin, viewsets.ModelViewSet):
             )
         else:
             try:
-                roadmap, warnings = services.roadmap_create_from_goal(
+                roadmap, warnings = roadmap_create_from_goal(
                     owner=request.user,
                     user_query=fields["user_query"],
                     skill_type=fields.get("skill_type", ""),
@@ -110,7 +118,7 @@ class RoadmapViewSet(ExportMixin, OwnedQuerysetMixin, viewsets.ModelViewSet):
                     catalog_entry=fields.get("catalog_entry", ""),
                     confirm=fields["confirm"],
                 )
-            except services.GoalAlreadyStarted as already:
+            except GoalAlreadyStarted as already:
                 body = {**validation_error_body(already.message_dict), "existing_roadmap": str(already.roadmap.pk)}
                 return Response(body, status=status.HTTP_409_CONFLICT)
         roadmap = self.base_queryset().get(pk=roadmap.pk)
@@ -122,11 +130,11 @@ class RoadmapViewSet(ExportMixin, OwnedQuerysetMixin, viewsets.ModelViewSet):
         roadmap = self.get_object()
         given = RoadmapUpdateSerializer(data=request.data, partial=kwargs.get("partial", False))
         given.is_valid(raise_exception=True)
-        services.roadmap_update(roadmap=roadmap, **given.validated_data)
+        roadmap_update(roadmap=roadmap, **given.validated_data)
         return Response(RoadmapDetailSerializer(self.base_queryset().get(pk=roadmap.pk)).data)
 
     def perform_destroy(self, instance):
-        services.roadmap_delete(roadmap=instance)
+        roadmap_delete(roadmap=instance)
 
     @extend_schema(responses=ProgressSerializer, examples=[examples.PROGRESS])
     @action(detail=True, methods=["get"])

@@ -193,15 +193,3 @@ def catalog() -> dict[str, CatalogEntry]:
 
 def get_entry(entry_id: str) -> CatalogEntry | None:
     return catalog().get(entry_id)
-
-
-__all__ = [
-    "CATALOG_DIR",
-    "DOMAINS",
-    "CatalogEntry",
-    "CatalogError",
-    "catalog",
-    "get_entry",
-    "load_catalog",
-    "load_entry",
-]

@@ -29,9 +29,9 @@ from typing import Protocol
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-from .base import Generated, skill_name_from
+from .base import Generated, goal_phrase, ms_since, skill_name_from
 from .llm import LLM_FALLBACK, LLM_NOT_CONFIGURED, LLM_SKILL_ID, LLMGenerator, Transport, urllib_transport
-from .offline import OFFLINE_SKILL_ID, OfflineGenerator, offline_plan
+from .offline import OFFLINE_SKILL_ID, OfflineGenerator, kind_of, offline_plan
 
 DEFAULT_GENERATOR = "roadmaps.deconstruction.OfflineGenerator"
 
@@ -58,6 +58,9 @@ __all__ = [
     "OfflineGenerator",
     "Transport",
     "get_generator",
+    "goal_phrase",
+    "kind_of",
+    "ms_since",
     "offline_plan",
     "skill_name_from",
     "urllib_transport",

@@ -7,7 +7,7 @@ from rest_framework import serializers
 from skillsite.serializers import StrictTypes
 
 from ..models import REPS_PER_SESSION_MAX, ActivityType, MilestoneProgress, PracticeActivity
-from ..services import EDITABLE_FIELDS
+from ..services.practice import EDITABLE_FIELDS
 from .milestones import MilestoneProgressSerializer
 
 COMPLETED_IS_DERIVED = "is worked out from reps; send reps, how many reps this session covered"

@@ -15,13 +15,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from skills.ingestion import usage_events_record
+from skills.ingestion.record import usage_events_record
 
 from ..catalog import CatalogEntry, get_entry
 from ..catalog.matching import closest_entries, match_goal
-from ..deconstruction import Generated, get_generator
-from ..deconstruction.base import ms_since
-from ..deconstruction.offline import kind_of
+from ..deconstruction import Generated, get_generator, kind_of, ms_since
 from ..models import PlanOrigin, SkillDeconstruction, SkillType
 from ..plan import validate_plan
 
@@ -61,7 +59,8 @@ def _log_generation(owner, generated: Generated, deconstruction: SkillDeconstruc
     )
 
 
-def _check_goal(user_query: str, skill_type: str) -> None:
+def goal_validate(user_query: str, skill_type: str) -> None:
+    """A goal needs words; its skill type, when given, is one we know."""
     if not isinstance(user_query, str) or not user_query.strip():
         raise ValidationError({"user_query": [QUERY_REQUIRED]})
     if skill_type and skill_type not in SkillType.values:
@@ -103,14 +102,18 @@ def _from_engine(user_query: str, skill_type: str) -> Generated:
     return generated
 
 
+def plan_for_goal(user_query: str, skill_type: str, entry: CatalogEntry | None) -> Generated:
+    """The catalog entry's plan when the goal has one, else the engine's (which may be slow)."""
+    return _from_catalog(entry) if entry else _from_engine(user_query.strip(), skill_type)
+
+
 def deconstruction_generate(*, user_query: str, skill_type: str = "", catalog_entry: str = "") -> Generated:
     """The plan for a goal: a copy of the matching expert plan from the catalog (its kind wins
     over the one given), else the configured engine's generic plan with the closest catalog
     entries offered. No database access: the services call it before their transaction
     opens, so a slow model never holds one open."""
-    _check_goal(user_query, skill_type)
-    entry = catalog_entry_for(user_query, catalog_entry)
-    return _from_catalog(entry) if entry else _from_engine(user_query.strip(), skill_type)
+    goal_validate(user_query, skill_type)
+    return plan_for_goal(user_query, skill_type, catalog_entry_for(user_query, catalog_entry))
 
 
 @transaction.atomic
@@ -118,7 +121,7 @@ def deconstruction_save(
     *, owner, user_query: str, skill_type: str = "", skill_name: str = "", data=None, generated: Generated | None = None
 ) -> SkillDeconstruction:
     """Posted `data` (the learner's own plan), or a `generated` plan together with its usage event."""
-    _check_goal(user_query, skill_type)
+    goal_validate(user_query, skill_type)
     origin, catalog_entry = PlanOrigin.CUSTOM, ""
     if generated is not None:
         data, skill_name = generated.data, skill_name or generated.skill_name

@@ -16,7 +16,9 @@ ILLEGAL_TRANSITION = "Milestone {milestone} cannot go from {current} to {target}
 MILESTONE_LOCKED = "{milestone} is locked: it waits for {waiting} to be completed first."
 
 
-def _locked(progress: MilestoneProgress) -> MilestoneProgress:
+def progress_locked(progress: MilestoneProgress) -> MilestoneProgress:
+    """The progress row again, locked until the caller's transaction ends: every change to a
+    milestone's status or counters reads it this way first (milestones and practice alike)."""
     return MilestoneProgress.objects.select_for_update().select_related("deconstruction").get(pk=progress.pk)
 
 
@@ -34,7 +36,9 @@ def _refuse_if_locked(progress: MilestoneProgress) -> None:
         )
 
 
-def _move(progress: MilestoneProgress, target: str) -> MilestoneProgress:
+def progress_move(progress: MilestoneProgress, target: str) -> MilestoneProgress:
+    """One legal transition of a locked row (`progress_locked`), inside the caller's transaction:
+    a locked milestone cannot start, a reset uncounts its practice, a completion grants its skills."""
     if target not in MILESTONE_TRANSITIONS[progress.status]:
         message = ILLEGAL_TRANSITION.format(milestone=progress.milestone_id, current=progress.status, target=target)
         raise ValidationError({"status": [ValidationError(message, code="illegal_transition")]})
@@ -59,28 +63,28 @@ def _move(progress: MilestoneProgress, target: str) -> MilestoneProgress:
 
 @transaction.atomic
 def milestone_start(*, progress: MilestoneProgress) -> MilestoneProgress:
-    return _move(_locked(progress), MilestoneStatus.IN_PROGRESS)
+    return progress_move(progress_locked(progress), MilestoneStatus.IN_PROGRESS)
 
 
 @transaction.atomic
 def milestone_complete(*, progress: MilestoneProgress) -> MilestoneProgress:
-    return _move(_locked(progress), MilestoneStatus.COMPLETED)
+    return progress_move(progress_locked(progress), MilestoneStatus.COMPLETED)
 
 
 @transaction.atomic
 def milestone_fail(*, progress: MilestoneProgress) -> MilestoneProgress:
-    return _move(_locked(progress), MilestoneStatus.FAILED)
+    return progress_move(progress_locked(progress), MilestoneStatus.FAILED)
 
 
 @transaction.atomic
 def milestone_reset(*, progress: MilestoneProgress) -> MilestoneProgress:
-    return _move(_locked(progress), MilestoneStatus.NOT_STARTED)
+    return progress_move(progress_locked(progress), MilestoneStatus.NOT_STARTED)
 
 
 @transaction.atomic
 def milestone_notes_update(*, progress: MilestoneProgress, notes: str | None) -> MilestoneProgress:
     """The learner's notes on a milestone; its status and counters are left alone."""
-    progress = _locked(progress)
+    progress = progress_locked(progress)
     if notes is None:  # nothing to change (a PATCH without notes)
         return progress
     progress.notes = notes

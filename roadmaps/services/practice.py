@@ -10,7 +10,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from ..models import RECOUNT_REOPENS, MilestoneProgress, MilestoneStatus, PracticeActivity
-from .milestones import _locked, _move, milestone_of
+from .milestones import milestone_of, progress_locked, progress_move
 
 NOT_EDITABLE = "cannot be changed on a logged session"
 
@@ -18,8 +18,8 @@ NOT_EDITABLE = "cannot be changed on a logged session"
 def _complete_if_reached(progress: MilestoneProgress) -> None:
     if progress.status != MilestoneStatus.COMPLETED and progress.practice_completions >= milestone_of(progress).target:
         if progress.status != MilestoneStatus.IN_PROGRESS:
-            _move(progress, MilestoneStatus.IN_PROGRESS)
-        _move(progress, MilestoneStatus.COMPLETED)
+            progress_move(progress, MilestoneStatus.IN_PROGRESS)
+        progress_move(progress, MilestoneStatus.COMPLETED)
 
 
 @transaction.atomic
@@ -37,7 +37,7 @@ def practice_activity_log(
     """Logs a session that covered `reps` reps: a not-started (or failed) milestone starts,
     the session is an attempt, its reps are completions, and reaching reps × sets completes
     the milestone. A completed milestone stays completed: the learner may keep practising."""
-    progress = _locked(progress)
+    progress = progress_locked(progress)
     activity = PracticeActivity(
         milestone_progress=progress,
         activity_type=activity_type,
@@ -53,7 +53,7 @@ def practice_activity_log(
     activity.full_clean()
     activity.save()
     if progress.status in (MilestoneStatus.NOT_STARTED, MilestoneStatus.FAILED):
-        _move(progress, MilestoneStatus.IN_PROGRESS)
+        progress_move(progress, MilestoneStatus.IN_PROGRESS)
     progress.practice_attempts += 1
     progress.practice_completions += reps
     progress.save(update_fields=["practice_attempts", "practice_completions", "updated_at"])
@@ -81,7 +81,7 @@ def _recount(progress: MilestoneProgress) -> MilestoneProgress:
 
 def _locked_activity(activity: PracticeActivity) -> PracticeActivity:
     """The activity with its milestone locked first (the order practice_activity_log takes)."""
-    progress = _locked(activity.milestone_progress)
+    progress = progress_locked(activity.milestone_progress)
     activity = PracticeActivity.objects.select_for_update().get(pk=activity.pk)
     activity.milestone_progress = progress
     return activity

@@ -9,7 +9,7 @@ from django.utils import timezone
 from ..catalog import CatalogEntry
 from ..models import DESCRIPTION_MAX_LENGTH, MilestoneProgress, Roadmap, SkillDeconstruction
 from ..plan import milestones_of
-from .goals import _check_goal, _from_catalog, _from_engine, catalog_entry_for, deconstruction_save
+from .goals import catalog_entry_for, deconstruction_save, goal_validate, plan_for_goal
 
 NOT_YOUR_DECONSTRUCTION = "No deconstruction of yours has this id."
 TITLE_MAX_LENGTH = Roadmap._meta.get_field("title").max_length
@@ -74,13 +74,13 @@ def roadmap_create_from_goal(
     `confirm` False, a goal the learner already has a roadmap for raises GoalAlreadyStarted."""
     if len(title) > TITLE_MAX_LENGTH:
         raise ValidationError({"title": [TITLE_TOO_LONG]})
-    _check_goal(user_query, skill_type)
+    goal_validate(user_query, skill_type)
     entry = catalog_entry_for(user_query, catalog_entry)
     if not confirm:
         existing = existing_roadmap_for_goal(owner, user_query, entry)
         if existing is not None:
             raise GoalAlreadyStarted(existing)
-    generated = _from_catalog(entry) if entry else _from_engine(user_query.strip(), skill_type)
+    generated = plan_for_goal(user_query, skill_type, entry)
     with transaction.atomic():
         deconstruction = deconstruction_save(
             owner=owner, user_query=user_query, skill_type=skill_type, generated=generated

@@ -5,8 +5,8 @@ from urllib.parse import quote
 from django.contrib import admin
 from django.utils.html import format_html, format_html_join
 
-from skills.api.telemetry import search_workflow_paths
-from skills.models import (
+from ..api.telemetry import search_workflow_paths
+from ..models import (
     Feedback,
     MiningRun,
     SessionSkill,
@@ -15,7 +15,6 @@ from skills.models import (
     SkillUserUsage,
     UsageEvent,
 )
-
 from .common import EstimatedCountPaginator, ReadOnlyAdmin, short_time, truncated
 
 TAG_CHOICES_FROM = 500

@@ -18,11 +18,16 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 
-from skills.models import CANDIDATE_TRANSITIONS, CandidateStatus, EmergenceCandidate, Job, Skill, Tier
-from skills.selectors import candidate_evidence, candidate_lifts
-from skills.services import candidate_approve, candidate_deploy, candidate_reject
-from skills.services.emergence import COMPOSITE_TRUST_LEVEL, candidate_transition_error, composite_skill_id
-
+from ..models import CANDIDATE_TRANSITIONS, CandidateStatus, EmergenceCandidate, Job, Skill, Tier
+from ..selectors.candidates import candidate_evidence, candidate_lifts
+from ..services.emergence import (
+    COMPOSITE_TRUST_LEVEL,
+    candidate_approve,
+    candidate_deploy,
+    candidate_reject,
+    candidate_transition_error,
+    composite_skill_id,
+)
 from .common import NoteForm, percent, short_time
 from .jobs import queue_job
 

@@ -34,13 +34,13 @@ class EstimatedCountPaginator(Paginator):
     def count(self) -> int:
         query = self.object_list.query
         if connection.vendor == "postgresql" and not query.where:
-            estimate = _estimated_rows(self.object_list.model._meta.db_table)
+            estimate = estimated_rows(self.object_list.model._meta.db_table)
             if estimate > COUNT_CAP:
                 return estimate
         return self.object_list.order_by()[: COUNT_CAP + 1].count()
 
 
-def _estimated_rows(table: str) -> int:
+def estimated_rows(table: str) -> int:
     """reltuples of the table, summed over its partitions when it is partitioned."""
     with connection.cursor() as cursor:
         cursor.execute(

@@ -12,10 +12,10 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 from django_celery_beat.models import PeriodicTask
 
-from skills.jobs import job_enqueue, run_progress
-from skills.models import Job, JobRun, RunStatus, Trigger
-from skills.progress import eta_text
-
+from ..jobs.runner import run_progress
+from ..models import Job, JobRun, RunStatus, Trigger
+from ..progress import eta_text
+from ..tasks import job_enqueue
 from .common import ReadOnlyAdmin
 
 QUEUED_MESSAGE = "{job}: queued (run {run}). This page shows its progress."

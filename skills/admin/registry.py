@@ -15,11 +15,10 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
-from skills.models import Skill, SkillMetrics, SkillUnlock, SkillVersion, Tier
-from skills.selectors import Health, version_diff, versions_with_usage, with_health
-from skills.services import skill_unlock_grant, skill_unlock_revoke, skill_version_rollback
-from skills.services.registry import skill_id_validate
-
+from ..models import Skill, SkillMetrics, SkillUnlock, SkillVersion, Tier
+from ..selectors.health import Health, with_health
+from ..selectors.registry import version_diff, versions_with_usage
+from ..services.registry import skill_id_validate, skill_unlock_grant, skill_unlock_revoke, skill_version_rollback
 from .common import percent, short_sha, short_time, truncated
 from .regressions import RegressionFilter, regression_context
 

@@ -6,9 +6,8 @@ from __future__ import annotations
 from django.contrib import admin
 from django.db.models import Exists, OuterRef
 
-from skills.models import VersionRegression
-from skills.services.regressions import MEASURE_LABELS, figure_text, p_text
-
+from ..models import VersionRegression
+from ..services.regressions import MEASURE_LABELS, figure_text, p_text
 from .common import ReadOnlyAdmin
 
 

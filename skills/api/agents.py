@@ -24,11 +24,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
-from skills.models import AgentApiRequest, Skill, SkillVersion
-from skills.selectors import agent_sessions_of, skills_available_to
-from skills.services import is_skill_unlocked
-from skills.services.registry import SKILL_MD
-
+from ..models import AgentApiRequest, Skill, SkillVersion
+from ..selectors.registry import skills_available_to
+from ..selectors.sessions import agent_sessions_of
+from ..services.registry import SKILL_MD, is_skill_unlocked
 from .common import SkillsAPIMixin
 
 NO_CURRENT_VERSION = "{skill} has no published version."

@@ -7,10 +7,10 @@ from rest_framework import generics, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from skills.ingestion import metrics_as_of
-from skills.selectors import effectiveness_rows, metrics_summary
 from skillsite.routers import replica_reads
 
+from ..ingestion.fold import metrics_as_of
+from ..selectors.registry import effectiveness_rows, metrics_summary
 from .common import SkillsAPIMixin
 
 

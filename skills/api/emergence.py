@@ -9,9 +9,8 @@ from rest_framework import generics, serializers, viewsets
 from rest_framework.permissions import IsAdminUser
 from rest_framework.response import Response
 
-from skills.models import CandidateStatus, EmergenceCandidate
-from skills.selectors import candidate_lifts, cooccurrence_sets
-
+from ..models import CandidateStatus, EmergenceCandidate
+from ..selectors.candidates import candidate_lifts, cooccurrence_sets
 from .common import SkillsAPIMixin
 
 

@@ -20,9 +20,9 @@ from rest_framework import authentication
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from skills.intake.otlp import JSON_TYPE, PROTOBUF_TYPE, OtlpBodyError, logs_request_decode, otlp_logs_take_in
 from skillsite.parsers import TOO_LARGE
 
+from ..intake.otlp import JSON_TYPE, PROTOBUF_TYPE, OtlpBodyError, logs_request_decode, otlp_logs_take_in
 from .common import SkillsAPIMixin
 
 

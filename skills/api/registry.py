@@ -9,10 +9,10 @@ from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from skills.ingestion import metrics_as_of
-from skills.models import Skill, SkillMetrics, SkillVersion, Tier, VersionRegression
-from skills.selectors import Health, context_cost, skill_detail, skills_health, skills_with_current_version, with_health
-
+from ..ingestion.fold import metrics_as_of
+from ..models import Skill, SkillMetrics, SkillVersion, Tier, VersionRegression
+from ..selectors.health import Health, context_cost, skills_health, with_health
+from ..selectors.registry import skill_detail, skills_with_current_version
 from .agents import AgentSkillActions
 from .common import SkillsAPIMixin
 

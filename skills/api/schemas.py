@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import msgspec
 
-from skills.ingestion import EventIn
+from skills.ingestion.events import EventIn
 from skillsite.schema import register_request_component
 
 

@@ -8,9 +8,8 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from skills.models import Outcome
-from skills.selectors import SESSION_STEPS_SHOWN, session_detail
-
+from ..models import Outcome
+from ..selectors.sessions import SESSION_STEPS_SHOWN, session_detail
 from .common import SkillsAPIMixin
 
 SESSION_NOT_FOUND = "You have no events or model requests in this session."

@@ -11,17 +11,17 @@ from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
-from skills.ingestion import usage_events_record
-from skills.ingestion.events import SKILL_ID_PATTERN
-from skills.models import Feedback, Outcome, UsageEvent
-from skills.services import feedback_record
-from skills.services.registry import SKILL_ID_INVALID
 from skillsite.filters import UTCIsoDateTimeFilter
 from skillsite.pagination import CursorPagination
 from skillsite.parsers import JSONParser
 from skillsite.routers import replica_reads
 from skillsite.serializers import StrictTypes
 
+from ..ingestion.events import SKILL_ID_PATTERN
+from ..ingestion.record import usage_events_record
+from ..models import Feedback, Outcome, UsageEvent
+from ..services.metrics import feedback_record
+from ..services.registry import SKILL_ID_INVALID
 from .common import SkillsAPIMixin
 from .schemas import EVENT_BATCH_REQUEST
 

@@ -7,23 +7,7 @@ the decoded body (`events.parse_events`), recognises retries per user, and store
 log's queue afterwards (`fold.py`): `usage_rollups_fold` is called when due, by the scheduled
 job and by `rebuild_metrics`, and `usage_rollups_follow` keeps folding in a worker of its own
 (`fold_usage --follow`); `metrics_as_of` says how fresh they are.
+
+Import each name from its module (`from skills.ingestion.record import usage_events_record`):
+this package re-exports nothing.
 """
-
-from .errors import EventConflict, EventsForbidden, EventsTooLarge, InvalidEvents
-from .events import EventIn
-from .fold import metrics_as_of, usage_rollups_fold, usage_rollups_follow
-from .record import EVENT_ID_CONFLICT, RecordResult, usage_events_record
-
-__all__ = [
-    "EVENT_ID_CONFLICT",
-    "EventConflict",
-    "EventsForbidden",
-    "EventIn",
-    "EventsTooLarge",
-    "InvalidEvents",
-    "RecordResult",
-    "metrics_as_of",
-    "usage_events_record",
-    "usage_rollups_fold",
-    "usage_rollups_follow",
-]

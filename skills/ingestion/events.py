@@ -16,8 +16,7 @@ from typing import Annotated, Any, Literal, NamedTuple
 import msgspec
 from django.conf import settings
 
-from skills.models.registry import SEMVER_RE
-
+from ..models import SEMVER_RE
 from .errors import EventsTooLarge, InvalidEvents
 
 SKILL_ID_PATTERN = r"^[-a-zA-Z0-9_]{1,100}$"

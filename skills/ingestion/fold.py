@@ -21,13 +21,15 @@ from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connec
 from django.db.models import Min
 from django.utils import timezone
 
-from skills.aggregates import (
+from skillsite.lookups import one_of_sql
+
+from ..aggregates import (
     Aggregate,
     merge_into_daily,
     merge_into_metrics,
     merge_into_version,
 )
-from skills.models import (
+from ..models import (
     Outcome,
     SessionSkill,
     SkillDailyUsage,
@@ -37,8 +39,6 @@ from skills.models import (
     UsageEvent,
     UsageEventPending,
 )
-from skillsite.lookups import one_of_sql
-
 from .upsert import ADD, GREATEST, KEEP, LEAST, REPLACE, upsert, upsert_selected
 
 FOLD_CHUNK = 2000  # events a transaction

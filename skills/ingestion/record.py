@@ -17,9 +17,9 @@ from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from skills.models import Outcome, Skill, SkillVersion, UsageEvent, UsageEventKey
 from skillsite.lookups import one_of_sql
 
+from ..models import Outcome, Skill, SkillVersion, UsageEvent, UsageEventKey
 from .copy import COPY_THRESHOLD, copy_events, uses_copy
 from .errors import EventConflict, EventsForbidden, InvalidEvents
 from .events import ParsedEvent, parse_events

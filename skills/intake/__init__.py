@@ -10,8 +10,7 @@
 Each adapter derives its event ids from the record (`event_uuid`), so a retry, a re-export or a
 re-import stores nothing twice. The ids of each path live in their own name space: one call
 seen by two paths is two events, so an agent should report through one path.
+
+The helpers every adapter shares are in `common.py`. Import each name from its module: this
+package re-exports nothing.
 """
-
-from .common import INTAKE_NAMESPACE, event_uuid, record_what_is_valid, skill_id_from_name
-
-__all__ = ["INTAKE_NAMESPACE", "event_uuid", "record_what_is_valid", "skill_id_from_name"]

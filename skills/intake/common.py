@@ -6,7 +6,8 @@ import re
 import uuid
 from dataclasses import dataclass, field
 
-from skills.ingestion import EventConflict, InvalidEvents, RecordResult, usage_events_record
+from skills.ingestion.errors import EventConflict, InvalidEvents
+from skills.ingestion.record import RecordResult, usage_events_record
 
 # Also in clients/skillsite_hook.py (standard library only); a test holds the two equal.
 INTAKE_NAMESPACE = uuid.UUID("6f0b6a52-4a0e-5b8e-9a57-3c1d7f3e2b10")

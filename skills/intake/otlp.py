@@ -30,9 +30,9 @@ from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsSer
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue, KeyValue
 from opentelemetry.proto.logs.v1.logs_pb2 import LogRecord
 
-from skills.models import AgentApiRequest
 from skillsite.parsers import TOO_DEEP, TOO_LARGE, nesting_exceeds
 
+from ..models import AgentApiRequest
 from .common import SKILL_TOOL_NAMES, event_uuid, record_what_is_valid, skill_id_from_name
 
 JSON_TYPE = "application/json"

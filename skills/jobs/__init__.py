@@ -6,10 +6,8 @@
 reporter that publishes counts for the admin, and records status, duration and a message.
 The beat schedules (django-celery-beat, editable in the admin) are made by `schedules_ensure`
 after `migrate`.
+
+What each job does is in `registry.py`, how a run goes in `runner.py`, the schedules in
+`schedules.py`; the Celery tasks and `job_enqueue` are in `skills/tasks.py`. Import each name from its module: this
+package re-exports nothing.
 """
-
-from .registry import JOBS
-from .runner import job_enqueue, job_run, run_progress
-from .schedules import schedules_ensure
-
-__all__ = ["JOBS", "job_enqueue", "job_run", "run_progress", "schedules_ensure"]

@@ -9,12 +9,12 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from skills.ingestion import usage_rollups_fold
+from skills.ingestion.fold import usage_rollups_fold
 from skills.models import Job
 from skills.progress import Progress
 from skills.services.alerts import alert_staff
 from skills.services.emergence import emergence_mine
-from skills.services.partitions import _month_start, partitions_archive, partitions_ensure
+from skills.services.partitions import month_start, partitions_archive, partitions_ensure
 from skills.services.regressions import regressions_detect
 from skills.services.rollup_check import rollups_check
 
@@ -49,7 +49,7 @@ def archive_partitions(progress: Progress) -> str:
         return NOT_POSTGRES
     if not settings.EVENT_RETENTION_MONTHS:
         return RETENTION_OFF
-    before: date = _month_start(timezone.now().date(), -settings.EVENT_RETENTION_MONTHS)
+    before: date = month_start(timezone.now().date(), -settings.EVENT_RETENTION_MONTHS)
     report = partitions_archive(before=before, progress=progress)
     return (
         f"archived before {before:%Y-%m}: {len(report.partitions)} partition(s), {report.archived:,} event(s); "

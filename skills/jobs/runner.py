@@ -1,28 +1,25 @@
-"""Running a job: its lock, its JobRun row, its progress; queued on Celery or run inline."""
+"""Running a job in this process: its lock, its JobRun row, its progress. Queuing one on Celery is
+`skills.tasks.job_enqueue`, which sends a task that calls `job_run`."""
 
 from __future__ import annotations
 
 import logging
 import time
-import uuid
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError, connection
 from django.utils import timezone
 
-from skills.models import RUN_TRANSITIONS, JobRun, RunStatus, Trigger
-from skills.progress import Progress
-
+from ..models import RUN_TRANSITIONS, JobRun, RunStatus, Trigger
+from ..progress import Progress
 from .registry import JOBS, LOCKS
 
 logger = logging.getLogger("skills.jobs")
 
 ALREADY_RUNNING = "another run of this job was in progress: nothing done"
-BROKER_DOWN = "could not queue the job on the broker ({error}); run it with its command instead"
 ILLEGAL_TRANSITION = "run {run} cannot go from {current} to {target}"
 WORKER_LOST = "its worker stopped before the run finished (found by run {run}, which took the job's lock)"
 PROGRESS_KEY = "skills:jobrun:{id}:progress"
@@ -98,7 +95,8 @@ def _move(run: JobRun, target: str, **fields) -> JobRun:
     return run
 
 
-def _finish(run: JobRun, status: str, message: str, progress: RunProgress | None = None) -> JobRun:
+def run_finish(run: JobRun, status: str, message: str, progress: RunProgress | None = None) -> JobRun:
+    """Records the run's end (status, duration, message, last counts) and prunes the job's old runs."""
     now = timezone.now()
     started = run.started_at or now
     fields = {"finished_at": now, "duration_seconds": (now - started).total_seconds(), "message": message}
@@ -122,7 +120,7 @@ def job_run(job: str, *, run: JobRun | None = None, trigger: str = Trigger.SCHED
         run = JobRun.objects.create(job=job, trigger=trigger, task_id=task_id, queued_at=timezone.now())
     with job_lock(LOCKS.get(job, job)) as acquired:
         if not acquired:
-            return _finish(run, RunStatus.SKIPPED, ALREADY_RUNNING)
+            return run_finish(run, RunStatus.SKIPPED, ALREADY_RUNNING)
         _fail_runs_of_lost_workers(LOCKS.get(job, job), found_by=run)
         _move(run, RunStatus.RUNNING, started_at=timezone.now())
         progress = RunProgress(run.pk)
@@ -130,8 +128,8 @@ def job_run(job: str, *, run: JobRun | None = None, trigger: str = Trigger.SCHED
             message = JOBS[job](progress)
         except Exception as error:  # recorded on the run: the admin shows why
             logger.exception("job %s (run %s) failed", job, run.pk)
-            return _finish(run, RunStatus.FAILED, f"{type(error).__name__}: {error}", progress)
-        return _finish(run, RunStatus.SUCCEEDED, message, progress)
+            return run_finish(run, RunStatus.FAILED, f"{type(error).__name__}: {error}", progress)
+        return run_finish(run, RunStatus.SUCCEEDED, message, progress)
 
 
 def _fail_runs_of_lost_workers(lock: str, *, found_by: JobRun) -> None:
@@ -143,23 +141,4 @@ def _fail_runs_of_lost_workers(lock: str, *, found_by: JobRun) -> None:
     sharing = [name for name in JOBS if LOCKS.get(name, name) == lock]
     for lost in JobRun.objects.filter(job__in=sharing, status=RunStatus.RUNNING).exclude(pk=found_by.pk):
         logger.warning("job %s: run %s was left running by a lost worker", lost.job, lost.pk)
-        _finish(lost, RunStatus.FAILED, WORKER_LOST.format(run=found_by.pk))
-
-
-def job_enqueue(job: str, *, trigger: str = Trigger.ADMIN, requested_by=None) -> JobRun:
-    """Queues the job on Celery, or runs it here when no broker is configured (CELERY_BROKER_URL)."""
-    broker = bool(settings.CELERY_BROKER_URL)
-    run = JobRun.objects.create(
-        job=job, trigger=trigger, requested_by=requested_by, queued_at=timezone.now(),
-        task_id=str(uuid.uuid4()) if broker else "",
-    )  # fmt: skip
-    if not broker:
-        return job_run(job, run=run)
-    from skills.tasks import TASKS  # the tasks import this module
-
-    try:
-        TASKS[job].apply_async(kwargs={"run_id": run.pk}, task_id=run.task_id)
-    except Exception as error:  # kombu's connection errors vary by transport
-        logger.error("job %s could not be queued: %s", job, error)
-        return _finish(run, RunStatus.FAILED, BROKER_DOWN.format(error=error))
-    return run
+        run_finish(lost, RunStatus.FAILED, WORKER_LOST.format(run=found_by.pk))

@@ -9,7 +9,7 @@ from .emergence import (
 )
 from .jobs import RUN_TRANSITIONS, Job, JobRun, RunStatus, Trigger
 from .metrics import SessionSkill, SkillDailyUsage, SkillMetrics, SkillUserUsage, SkillVersionUsage
-from .registry import Skill, SkillUnlock, SkillVersion, Tier, semver_key, validate_semver
+from .registry import SEMVER_RE, Skill, SkillUnlock, SkillVersion, Tier, semver_key, validate_semver
 from .regressions import VersionRegression
 from .telemetry import Feedback, Outcome, UsageEvent, UsageEventKey, UsageEventPending
 
@@ -24,6 +24,7 @@ __all__ = [
     "Job",
     "JobRun",
     "RUN_TRANSITIONS",
+    "SEMVER_RE",
     "RunStatus",
     "Trigger",
     "VersionRegression",

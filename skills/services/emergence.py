@@ -38,7 +38,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Max, Min
 from django.utils import timezone
 
-from skills.models import (
+from ..models import (
     CANDIDATE_TRANSITIONS,
     CandidateReview,
     CandidateStatus,
@@ -50,8 +50,7 @@ from skills.models import (
     Tier,
     UsageEvent,
 )
-from skills.progress import NO_PROGRESS, Progress
-
+from ..progress import NO_PROGRESS, Progress
 from .registry import skill_version_publish
 
 ILLEGAL_TRANSITION = "Candidate {candidate} cannot go from {current} to {target}."
@@ -155,7 +154,8 @@ def _signature_stats(set_hashes: set[str] | None) -> tuple[dict[str, dict], Coun
     return stats, per_set
 
 
-def _candidates(signatures: set[str] | None) -> dict[str, EmergenceCandidate]:
+def candidates_by_signature(signatures: set[str] | None) -> dict[str, EmergenceCandidate]:
+    """The candidates of these signatures (all of them for None), read in chunks."""
     if signatures is None:
         return {c.signature_hash: c for c in EmergenceCandidate.objects.all()}
     found = {}
@@ -178,7 +178,7 @@ def _refresh_candidates(set_hashes: set[str] | None, gone: set[str]) -> int:
     `gone` names signatures that may have lost all their sessions."""
     min_support, review_support = _setting("EMERGENCE_MIN_SUPPORT", 3), _setting("EMERGENCE_REVIEW_SUPPORT", 10)
     stats, per_set = _signature_stats(set_hashes)
-    existing = _candidates(None if set_hashes is None else set(stats) | gone)
+    existing = candidates_by_signature(None if set_hashes is None else set(stats) | gone)
     fresh = {s for s, row in stats.items() if s not in existing and row["support"] >= min_support}
     skills = _skills_of(fresh)
     created = [

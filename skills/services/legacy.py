@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from skills.ingestion import EventsTooLarge, InvalidEvents, usage_events_record
+from skills.ingestion.errors import EventsTooLarge, InvalidEvents
+from skills.ingestion.record import usage_events_record
 from skills.progress import NO_PROGRESS, Progress
 
 LEGACY_NAMESPACE = uuid.UUID("6f1d2c3e-5b7a-4c8d-9e0f-a1b2c3d4e5f6")

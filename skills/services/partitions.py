@@ -39,7 +39,8 @@ def _require_postgres() -> None:
         raise PartitionsUnsupported(NOT_POSTGRES)
 
 
-def _month_start(value: date, months: int = 0) -> date:
+def month_start(value: date, months: int = 0) -> date:
+    """The first day of the month `months` after (or before, when negative) the one of `value`."""
     index = value.year * 12 + value.month - 1 + months
     return date(index // 12, index % 12 + 1, 1)
 
@@ -51,7 +52,7 @@ def partitions_ensure(*, today: date, months_ahead: int = 3) -> list[str]:
     created = []
     with connection.cursor() as cursor:
         for n in range(months_ahead + 1):
-            cursor.execute("SELECT skills_usageevent_ensure_partition(%s)", [_month_start(today, n)])
+            cursor.execute("SELECT skills_usageevent_ensure_partition(%s)", [month_start(today, n)])
             name = cursor.fetchone()[0]
             if name:
                 created.append(name)
@@ -95,7 +96,7 @@ def partitions_archive(*, before: date, progress: Progress = NO_PROGRESS) -> Arc
         for name, rows in partitions:
             progress.advance()
             match = PARTITION_NAME.match(name)
-            if not match or _month_start(date(int(match[1]), int(match[2]), 1), 1) > before:
+            if not match or month_start(date(int(match[1]), int(match[2]), 1), 1) > before:
                 continue
             cursor.execute(f'ALTER TABLE skills_usageevent DETACH PARTITION "{name}"')
             cursor.execute(f'ALTER TABLE "{name}" SET SCHEMA {ARCHIVE_SCHEMA}')

@@ -10,8 +10,7 @@ from django.core.validators import validate_slug
 from django.db import transaction
 from django.utils import timezone
 
-from skills.models import Skill, SkillUnlock, SkillVersion, SkillVersionFile, Tier, semver_key, validate_semver
-
+from ..models import Skill, SkillUnlock, SkillVersion, SkillVersionFile, Tier, semver_key, validate_semver
 from .regressions import REPLACED, ROLLED_BACK, regressions_clear
 
 VERSION_EXISTS = "Version %(version)s of %(skill)s already exists."

@@ -28,10 +28,9 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
-from skills.models import Skill, SkillVersion, SkillVersionUsage, VersionRegression
-from skills.sketch import LatencySketch
-from skills.stats import count_above, mean_estimate, mean_rise_p_value, quantile_estimate, rate_drop, wilson, z_for
-
+from ..models import Skill, SkillVersion, SkillVersionUsage, VersionRegression
+from ..sketch import LatencySketch
+from ..stats import count_above, mean_estimate, mean_rise_p_value, quantile_estimate, rate_drop, wilson, z_for
 from .alerts import staff_emails
 
 logger = logging.getLogger(__name__)

@@ -16,10 +16,9 @@ from decimal import Decimal
 from django.db import connection, transaction
 from django.db.models import Count, DecimalField
 
-from skills.aggregates import Aggregate, merge_into_daily, merge_into_metrics
-from skills.models import SkillDailyUsage, SkillMetrics, SkillVersionUsage, UsageEvent, UsageEventPending
-from skills.progress import NO_PROGRESS, Progress
-
+from ..aggregates import Aggregate, merge_into_daily, merge_into_metrics
+from ..models import SkillDailyUsage, SkillMetrics, SkillVersionUsage, UsageEvent, UsageEventPending
+from ..progress import NO_PROGRESS, Progress
 from .rebuild import log_aggregates, version_aggregates, version_rows
 
 METRICS_COMPARED = [

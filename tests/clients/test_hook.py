@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from rest_framework.authtoken.models import Token
 
-from skills.intake import INTAKE_NAMESPACE, event_uuid
+from skills.intake.common import INTAKE_NAMESPACE, event_uuid
 from skills.models import SkillMetrics, UsageEvent
 from tests.clients.conftest import CLIENTS, load_client
 

@@ -8,7 +8,7 @@ import pytest
 from rest_framework.authtoken.models import Token
 
 from skills.models import Tier
-from skills.services import skill_unlock_grant, skill_unlock_revoke, skill_version_publish
+from skills.services.registry import skill_unlock_grant, skill_unlock_revoke, skill_version_publish
 from tests.clients.conftest import CLIENTS, load_client
 from tests.factories import SkillFactory
 

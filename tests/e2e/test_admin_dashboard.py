@@ -5,7 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from skills.ingestion import usage_events_record
+from skills.ingestion.record import usage_events_record
 from skills.models import CandidateStatus, EmergenceCandidate
 from tests.e2e.conftest import OffMachineRequests
 from tests.factories import EmergenceCandidateFactory, UserFactory

@@ -6,7 +6,8 @@ test-artifacts/admin-tour-*.png."""
 
 import pytest
 
-from skills.demo import DEMO_ADMIN_PASSWORD, DEMO_ADMIN_USERNAME, seed_demo
+from roadmaps.demo import seed_demo
+from skills.demo import DEMO_ADMIN_PASSWORD, DEMO_ADMIN_USERNAME
 from tests.e2e.conftest import OffMachineRequests
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

@@ -10,7 +10,9 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from roadmaps.models import MilestoneProgress
-from roadmaps.services import deconstruction_create, milestone_reset, roadmap_create
+from roadmaps.services.goals import deconstruction_create
+from roadmaps.services.milestones import milestone_reset
+from roadmaps.services.roadmaps import roadmap_create
 from skills.models import SkillUnlock
 from tests.e2e.conftest import OffMachineRequests
 from tests.e2e.test_learner_journey import fits_and_is_captured, sign_up

@@ -5,7 +5,7 @@ from django.contrib.messages import get_messages
 
 from roadmaps.admin import NOT_A_VALID_PLAN
 from roadmaps.models import MilestoneProgress, MilestoneStatus, SkillDeconstruction
-from roadmaps.services import ILLEGAL_TRANSITION
+from roadmaps.services.milestones import ILLEGAL_TRANSITION
 from tests.factories import UserFactory
 from tests.roadmaps_factories import PracticeActivityFactory, RoadmapFactory, progress_of
 

@@ -4,7 +4,9 @@ import pytest
 from rest_framework.test import APIClient
 
 from roadmaps.models import MilestoneProgress, PracticeActivity, Roadmap, SkillDeconstruction
-from roadmaps.services import deconstruction_create, practice_activity_log, roadmap_create
+from roadmaps.services.goals import deconstruction_create
+from roadmaps.services.practice import practice_activity_log
+from roadmaps.services.roadmaps import roadmap_create
 from tests.factories import UserFactory, make_roadmap
 from tests.roadmaps.plans import plan
 

@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 
 from roadmaps.models import MilestoneProgress, PracticeActivity, Roadmap, SkillDeconstruction
 from roadmaps.plan import BAD_DIFFICULTY, DUPLICATE_ID, LEVELS_OUT_OF_ORDER, MUST_BE_COUNT, MUST_BE_OBJECT, MUST_BE_TEXT
-from roadmaps.serializers import COMPLETED_IS_DERIVED
+from roadmaps.serializers.practice import COMPLETED_IS_DERIVED
 from skills.models import UsageEvent
 from tests.factories import UserFactory
 from tests.roadmaps.plans import broken

@@ -14,9 +14,10 @@ from roadmaps.deconstruction import (
     LLMGenerator,
     OfflineGenerator,
     get_generator,
+    goal_phrase,
+    kind_of,
+    offline_plan,
 )
-from roadmaps.deconstruction.base import goal_phrase
-from roadmaps.deconstruction.offline import kind_of, offline_plan
 from roadmaps.plan import PLAN_JSON_SCHEMA, milestones_of, plan_errors
 from tests.roadmaps.plans import plan
 from tests.roadmaps.test_catalog import agrees

@@ -12,14 +12,10 @@ from rest_framework.test import APIClient
 
 from roadmaps.export_formats import EXPORT_KIND
 from roadmaps.models import SkillDeconstruction
-from roadmaps.services import (
-    deconstruction_create,
-    milestone_notes_update,
-    milestone_reset,
-    practice_activity_log,
-    roadmap_create,
-    roadmap_update,
-)
+from roadmaps.services.goals import deconstruction_create
+from roadmaps.services.milestones import milestone_notes_update, milestone_reset
+from roadmaps.services.practice import practice_activity_log
+from roadmaps.services.roadmaps import roadmap_create, roadmap_update
 from skillsite.negotiation import UNKNOWN_FORMAT
 from tests.factories import UserFactory, make_roadmap
 from tests.roadmaps.plans import gated_plan

@@ -7,13 +7,8 @@ from rest_framework.test import APIClient
 from roadmaps.catalog import catalog
 from roadmaps.forms import KIND_HELP
 from roadmaps.models import Roadmap, SkillDeconstruction
-from roadmaps.services import (
-    GOAL_ALREADY_STARTED,
-    NO_CATALOG_MATCH,
-    UNKNOWN_CATALOG_ENTRY,
-    GoalAlreadyStarted,
-    roadmap_create_from_goal,
-)
+from roadmaps.services.goals import NO_CATALOG_MATCH, UNKNOWN_CATALOG_ENTRY
+from roadmaps.services.roadmaps import GOAL_ALREADY_STARTED, GoalAlreadyStarted, roadmap_create_from_goal
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -6,18 +6,16 @@ from django.core.exceptions import ValidationError
 from rest_framework.test import APIClient
 
 from roadmaps.models import NOTES_MAX_LENGTH, TEXT_TOO_LONG, MilestoneProgress, PracticeActivity
-from roadmaps.serializers import COMPLETED_IS_DERIVED, NOT_CHANGEABLE
-from roadmaps.services import (
+from roadmaps.serializers.practice import COMPLETED_IS_DERIVED, NOT_CHANGEABLE
+from roadmaps.services.goals import deconstruction_create
+from roadmaps.services.milestones import milestone_complete, milestone_reset, milestone_start
+from roadmaps.services.practice import (
     NOT_EDITABLE,
-    deconstruction_create,
-    milestone_complete,
-    milestone_reset,
-    milestone_start,
     practice_activity_delete,
     practice_activity_log,
     practice_activity_update,
-    roadmap_create,
 )
+from roadmaps.services.roadmaps import roadmap_create
 from tests.factories import UserFactory
 from tests.roadmaps.plans import juggling_plan
 from tests.roadmaps_factories import RoadmapFactory, progress_of

@@ -7,15 +7,10 @@ from django.core.exceptions import ValidationError
 
 from roadmaps.models import PracticeActivity, SkillDeconstruction
 from roadmaps.plan import PREREQUISITE_CYCLE, UNKNOWN_PREREQUISITE
-from roadmaps.services import (
-    MILESTONE_LOCKED,
-    deconstruction_create,
-    milestone_complete,
-    milestone_reset,
-    milestone_start,
-    practice_activity_log,
-    roadmap_create,
-)
+from roadmaps.services.goals import deconstruction_create
+from roadmaps.services.milestones import MILESTONE_LOCKED, milestone_complete, milestone_reset, milestone_start
+from roadmaps.services.practice import practice_activity_log
+from roadmaps.services.roadmaps import roadmap_create
 from tests.factories import UserFactory
 from tests.roadmaps.plans import gated_plan, plan
 from tests.roadmaps_factories import progress_of

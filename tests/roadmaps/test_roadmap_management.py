@@ -5,7 +5,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from roadmaps.models import DESCRIPTION_MAX_LENGTH, MilestoneProgress, PracticeActivity, Roadmap, SkillDeconstruction
-from roadmaps.services import roadmap_create, roadmap_delete
+from roadmaps.services.roadmaps import roadmap_create, roadmap_delete
 from tests.factories import UserFactory
 from tests.roadmaps_factories import PracticeActivityFactory, RoadmapFactory, progress_of
 

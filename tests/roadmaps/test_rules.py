@@ -9,14 +9,14 @@ from rest_framework.test import APIClient
 
 from roadmaps.models import MILESTONE_TRANSITIONS, MilestoneProgress, MilestoneStatus, PracticeActivity, Roadmap
 from roadmaps.selectors import roadmap_progress
-from roadmaps.services import (
+from roadmaps.services.milestones import (
     ILLEGAL_TRANSITION,
     milestone_complete,
     milestone_fail,
     milestone_reset,
     milestone_start,
-    practice_activity_log,
 )
+from roadmaps.services.practice import practice_activity_log
 from tests.roadmaps_factories import PracticeActivityFactory, RoadmapFactory, progress_of
 
 ACTIONS = {

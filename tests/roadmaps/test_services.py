@@ -10,21 +10,16 @@ from rest_framework.test import APIClient
 from roadmaps.deconstruction import LLM_SKILL_ID, OFFLINE_SKILL_ID, offline_plan
 from roadmaps.models import MilestoneProgress, MilestoneStatus, PracticeActivity, Roadmap, SkillDeconstruction
 from roadmaps.selectors import roadmap_progress
-from roadmaps.services import (
+from roadmaps.services.goals import (
     BAD_SKILL_TYPE,
     GENERATION_WORKFLOW,
     NO_CATALOG_MATCH,
     QUERY_REQUIRED,
-    TITLE_TOO_LONG,
     deconstruction_create,
-    milestone_complete,
-    milestone_fail,
-    milestone_reset,
-    milestone_start,
-    practice_activity_log,
-    roadmap_create,
-    roadmap_create_from_goal,
 )
+from roadmaps.services.milestones import milestone_complete, milestone_fail, milestone_reset, milestone_start
+from roadmaps.services.practice import practice_activity_log
+from roadmaps.services.roadmaps import TITLE_TOO_LONG, roadmap_create, roadmap_create_from_goal
 from skills.models import UsageEvent
 from tests.factories import UserFactory, make_roadmap
 from tests.roadmaps import fakes

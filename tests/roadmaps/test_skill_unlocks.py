@@ -5,17 +5,13 @@ import pytest
 from rest_framework.test import APIClient
 
 from roadmaps import skill_grants
-from roadmaps.services import (
-    deconstruction_create,
-    milestone_complete,
-    milestone_reset,
-    milestone_start,
-    practice_activity_log,
-    roadmap_create,
-)
+from roadmaps.services.goals import deconstruction_create
+from roadmaps.services.milestones import milestone_complete, milestone_reset, milestone_start
+from roadmaps.services.practice import practice_activity_log
+from roadmaps.services.roadmaps import roadmap_create
 from roadmaps.skill_grants import SKILL_UNLOCK_REASON
 from skills.models import Skill, SkillUnlock
-from skills.services import skill_unlock_revoke, skill_version_publish
+from skills.services.registry import skill_unlock_revoke, skill_version_publish
 from tests.factories import SkillFactory, UserFactory
 from tests.roadmaps.plans import gated_plan
 from tests.roadmaps_factories import progress_of

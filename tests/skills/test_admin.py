@@ -5,11 +5,10 @@ from django.contrib.messages import get_messages
 from django.db import connection
 
 from skills.admin.registry import NO_SKILLS_CHOSEN, PENDING_REGISTERED, PENDING_STATE
-from skills.ingestion import usage_events_record
+from skills.ingestion.record import usage_events_record
 from skills.models import CandidateStatus, EmergenceCandidate, SkillUnlock, Tier, UsageEvent
-from skills.services import skill_unlock_grant
 from skills.services.emergence import ILLEGAL_TRANSITION
-from skills.services.registry import SKILL_ID_INVALID
+from skills.services.registry import SKILL_ID_INVALID, skill_unlock_grant
 from tests.factories import EmergenceCandidateFactory, SkillFactory, SkillUnlockFactory, UserFactory
 from tests.skills.telemetry_helpers import event_payload
 
@@ -196,7 +195,7 @@ def test_the_unfiltered_event_changelist_runs_a_fixed_number_of_queries(
 @pytest.mark.postgres
 def test_a_large_event_log_is_never_counted(admin_client, monkeypatch, django_assert_num_queries):
     record_events(5)
-    monkeypatch.setattr("skills.admin.common._estimated_rows", lambda table: 1_000_000)
+    monkeypatch.setattr("skills.admin.common.estimated_rows", lambda table: 1_000_000)
     # session, user, the skills for the skill filter, the page with skill and user: no COUNT at all
     with django_assert_num_queries(4) as queries:
         response = admin_client.get("/admin/skills/usageevent/")

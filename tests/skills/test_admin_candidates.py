@@ -9,11 +9,10 @@ from django.contrib.auth.models import Permission
 from django.contrib.messages import get_messages
 from django.test import Client
 
-from skills.ingestion import usage_events_record
+from skills.ingestion.record import usage_events_record
 from skills.models import CandidateStatus, EmergenceCandidate, Skill, Tier, UsageEvent
-from skills.selectors import candidate_lifts
-from skills.services import emergence_mine
-from skills.services.emergence import ILLEGAL_TRANSITION, composite_skill_id
+from skills.selectors.candidates import candidate_lifts
+from skills.services.emergence import ILLEGAL_TRANSITION, composite_skill_id, emergence_mine
 from tests.factories import EmergenceCandidateFactory, UserFactory
 from tests.skills.telemetry_helpers import BASE_TIME, event_payload
 

@@ -12,9 +12,9 @@ from django.contrib.staticfiles import finders
 from django.test import Client
 
 from skills.admin.registry import ALREADY_CURRENT, ROLLED_BACK, SKILLS_PLACEHOLDER, USERS_PLACEHOLDER
-from skills.ingestion import usage_events_record
+from skills.ingestion.record import usage_events_record
 from skills.models import Skill
-from skills.services import skill_version_publish
+from skills.services.registry import skill_version_publish
 from tests.factories import SkillFactory, UserFactory
 from tests.skills.telemetry_helpers import BASE_TIME, event_payload
 

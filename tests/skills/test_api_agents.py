@@ -7,13 +7,15 @@ import zipfile
 import pytest
 
 from skills.models import Skill, Tier
-from skills.services import skill_unlock_grant, skill_unlock_revoke, skill_version_publish
 from skills.services.registry import (
     ACCESS_DISABLED,
     ACCESS_FOUNDATIONAL,
     ACCESS_LOCKED,
     ACCESS_REVOKED,
     is_skill_unlocked,
+    skill_unlock_grant,
+    skill_unlock_revoke,
+    skill_version_publish,
 )
 from tests.factories import SkillFactory, UserFactory
 

@@ -4,8 +4,7 @@ import pytest
 from django.db import connection, transaction
 
 from skills.models import Feedback, Skill, SkillMetrics
-from skills.services import feedback_record
-from skills.services.metrics import EVENT_UNKNOWN, FEEDBACK_REGISTERED_DESCRIPTION
+from skills.services.metrics import EVENT_UNKNOWN, FEEDBACK_REGISTERED_DESCRIPTION, feedback_record
 from skills.services.registry import SKILL_ID_INVALID
 from skillsite.lookups import NOT_A_STRING
 from tests.factories import SkillFactory, UserFactory

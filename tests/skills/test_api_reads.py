@@ -9,10 +9,10 @@ import pytest
 from rest_framework.test import APIClient
 
 from skills.api.sessions import SESSION_NOT_FOUND, SessionOutcomesSerializer
-from skills.ingestion import usage_events_record
+from skills.ingestion.record import usage_events_record
 from skills.models import AgentApiRequest, CandidateStatus, EmergenceCandidate, Outcome
-from skills.selectors import candidate_lifts
-from skills.services import emergence_mine
+from skills.selectors.candidates import candidate_lifts
+from skills.services.emergence import emergence_mine
 from tests.factories import EmergenceCandidateFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

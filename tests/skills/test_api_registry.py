@@ -8,7 +8,7 @@ from drf_spectacular.validation import validate_schema
 
 from skills.api.common import SKILLS_DISABLED
 from skills.models import Tier
-from skills.services import skill_unlock_grant, skill_version_publish
+from skills.services.registry import skill_unlock_grant, skill_version_publish
 from tests.factories import SkillFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -5,8 +5,8 @@ from datetime import timedelta
 
 import pytest
 
-from skills.ingestion import usage_events_record
 from skills.ingestion.events import BATCH_TOO_LARGE
+from skills.ingestion.record import usage_events_record
 from skills.models import Skill, SkillMetrics, UsageEvent
 from tests.factories import UserFactory
 from tests.skills.telemetry_helpers import BASE_TIME, HOURS_APART, aggregates_snapshot, event_payload

@@ -10,7 +10,9 @@ from django.core.management import CommandError, call_command
 from django.db import OperationalError
 
 from roadmaps.models import Roadmap
-from skills.ingestion import fold, usage_events_record, usage_rollups_follow
+from skills.ingestion import fold
+from skills.ingestion.fold import usage_rollups_follow
+from skills.ingestion.record import usage_events_record
 from skills.models import Skill, SkillMetrics, SkillUnlock, SkillVersion, UsageEvent, UsageEventPending
 from tests.skills.telemetry_helpers import event_payload
 

@@ -7,7 +7,7 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from skills.models import UsageEvent, UsageEventPending
-from skills.services import metrics_rebuild
+from skills.services.rebuild import metrics_rebuild
 from tests.factories import UserFactory
 from tests.skills.telemetry_helpers import aggregates_snapshot, event_payload
 

@@ -9,7 +9,7 @@ from django.contrib.auth.models import Permission
 
 from skills.admin.dashboard import RANGE_BACKWARDS, RANGE_TOO_LONG
 from skills.dashboard import DashboardFilter, dashboard_data
-from skills.ingestion import usage_events_record
+from skills.ingestion.record import usage_events_record
 from tests.factories import UserFactory
 from tests.skills.telemetry_helpers import BASE_TIME, event_payload
 
@@ -174,8 +174,8 @@ def test_the_admin_index_links_to_the_dashboard(admin_client):
 
 
 def test_a_chosen_skill_shows_its_success_rate_by_version(admin_client, django_assert_num_queries):
-    from skills.ingestion import usage_events_record
-    from skills.services import skill_version_publish
+    from skills.ingestion.record import usage_events_record
+    from skills.services.registry import skill_version_publish
     from tests.factories import SkillFactory, UserFactory
     from tests.skills.telemetry_helpers import event_payload
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from skills.dashboard import DashboardFilter, dashboard_data
 from skills.demo import DEMO_DAYS
 from skills.models import CandidateStatus, EmergenceCandidate, SkillVersion, Tier, UsageEvent
-from skills.selectors import versions_with_usage
+from skills.selectors.registry import versions_with_usage
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,8 @@ import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
-from skills.ingestion import record, usage_rollups_fold
+from skills.ingestion import record
+from skills.ingestion.fold import usage_rollups_fold
 from skills.models import SkillMetrics, UsageEvent
 from skillsite.api import DATABASE_UNAVAILABLE
 from tests.skills.telemetry_helpers import event_payload

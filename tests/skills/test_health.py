@@ -6,10 +6,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from skills.ingestion import usage_events_record
+from skills.ingestion.record import usage_events_record
 from skills.models import Skill
-from skills.selectors import CHARS_PER_TOKEN, Health, skills_health
-from skills.services import skill_version_publish
+from skills.selectors.health import CHARS_PER_TOKEN, Health, skills_health
+from skills.services.registry import skill_version_publish
 from tests.factories import SkillFactory
 
 pytestmark = pytest.mark.django_db

@@ -12,8 +12,10 @@ from django.test.utils import CaptureQueriesContext
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
-from skills.ingestion import EventConflict, InvalidEvents, usage_events_record, usage_rollups_fold
+from skills.ingestion.errors import EventConflict, InvalidEvents
 from skills.ingestion.events import FIELD_TOO_LARGE, TIME_IN_FUTURE, TIME_OUT_OF_RANGE, TIME_TOO_OLD
+from skills.ingestion.fold import usage_rollups_fold
+from skills.ingestion.record import usage_events_record
 from skills.models import Skill, SkillMetrics, SkillVersion, UsageEvent, UsageEventPending
 from skillsite.parsers import TOO_DEEP, TOO_LARGE
 from tests.factories import SkillFactory, UserFactory

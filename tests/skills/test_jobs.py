@@ -18,12 +18,12 @@ from django.db import connection, connections
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
-from skills.ingestion import usage_events_record
-from skills.jobs import job_enqueue, job_run
-from skills.jobs.runner import ALREADY_RUNNING, WORKER_LOST
+from skills.ingestion.record import usage_events_record
+from skills.jobs.runner import ALREADY_RUNNING, WORKER_LOST, job_run
 from skills.jobs.schedules import DEFAULT_SCHEDULES
 from skills.models import Job, JobRun, RunStatus, SkillMetrics, Trigger, UsageEventPending
 from skills.services.emergence import MINING_LOCK_KEY
+from skills.tasks import TASKS, job_enqueue
 from skillsite.celery import app
 from tests.factories import UserFactory
 from tests.skills.telemetry_helpers import aggregates_snapshot, event_payload
@@ -107,8 +107,6 @@ def test_each_job_runs_on_the_worker_and_records_its_run(broker):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_beat_message_without_a_run_records_a_new_run(broker):
-    from skills.tasks import TASKS
-
     message = TASKS[Job.DETECT_REGRESSIONS].apply_async()
     assert task_done(message.id).wait(30), "the scheduled run did not finish"
     run = JobRun.objects.get(job=Job.DETECT_REGRESSIONS)

@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from skills.ingestion import usage_events_record
+from skills.ingestion.record import usage_events_record
 from skills.models import UsageEvent, UsageEventKey
 from tests.skills.telemetry_helpers import event_payload
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.core.management import call_command
 
-from skills.ingestion import usage_events_record
+from skills.ingestion.record import usage_events_record
 from skills.models import CandidateStatus, EmergenceCandidate, MiningRun, MiningSession
 from skills.services import emergence as emergence_module
 from skills.services.emergence import emergence_mine
@@ -102,14 +102,14 @@ def test_a_review_made_while_a_run_is_mining_is_kept(settings, no_overlap, monke
     settings.EMERGENCE_REVIEW_SUPPORT = 4
     record([e for n in range(3) for e in session(f"s{n}", ["a", "b"])])
     emergence_mine()
-    read_candidates = emergence_module._candidates
+    read_candidates = emergence_module.candidates_by_signature
 
     def read_then_a_reviewer_approves(signatures):
         found = read_candidates(signatures)
         EmergenceCandidate.objects.update(status=CandidateStatus.APPROVED)  # committed by another process
         return found
 
-    monkeypatch.setattr(emergence_module, "_candidates", read_then_a_reviewer_approves)
+    monkeypatch.setattr(emergence_module, "candidates_by_signature", read_then_a_reviewer_approves)
     record(session("s3", ["a", "b"]))  # support 4: a monitored candidate would go to review
     emergence_mine()
     candidate = EmergenceCandidate.objects.get()

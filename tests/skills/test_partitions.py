@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.db import IntegrityError, transaction
 
-from skills.ingestion import usage_events_record
+from skills.ingestion.record import usage_events_record
 from skills.models import SkillMetrics, UsageEvent
 from skills.services.partitions import archived_count, partitions_archive, partitions_ensure, partitions_list
 from tests.factories import UsageEventFactory

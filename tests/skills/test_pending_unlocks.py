@@ -9,8 +9,14 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from skills.models import Skill, SkillUnlock, Tier
-from skills.services import is_skill_unlocked, skill_unlock_grant, skill_unlock_revoke, skills_sync_from_folder
-from skills.services.registry import ACCESS_DISABLED, SKILL_ID_INVALID
+from skills.services.registry import (
+    ACCESS_DISABLED,
+    SKILL_ID_INVALID,
+    is_skill_unlocked,
+    skill_unlock_grant,
+    skill_unlock_revoke,
+)
+from skills.services.sync.folder import skills_sync_from_folder
 from tests.factories import SkillFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

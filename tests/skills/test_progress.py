@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from skills import progress as progress_module
-from skills.ingestion import usage_events_record
+from skills.ingestion.record import usage_events_record
 from skills.jobs.runner import RunProgress
 from skills.models import Job, JobRun, RunStatus
 from skills.services import emergence

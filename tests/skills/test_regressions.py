@@ -8,11 +8,11 @@ import pytest
 from django.core import mail
 from django.core.management import CommandError, call_command
 
-from skills.ingestion import usage_events_record
-from skills.jobs import job_run
+from skills.ingestion.record import usage_events_record
 from skills.jobs.registry import ROLLUPS_DIFFER
+from skills.jobs.runner import job_run
 from skills.models import Job, RunStatus, SkillVersion, SkillVersionUsage, VersionRegression
-from skills.services import skill_version_publish, skill_version_rollback
+from skills.services.registry import skill_version_publish, skill_version_rollback
 from skills.services.regressions import EMAIL_SUBJECT, RECOVERED, regressions_detect
 from tests.factories import SkillFactory, UserFactory
 from tests.skills.telemetry_helpers import aggregates_snapshot, event_payload

@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from skills.models import SkillUnlock, Tier
-from skills.services import (
+from skills.services.registry import (
     is_skill_unlocked,
     next_patch_version,
     skill_unlock_grant,

@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 
 from skills.models import Skill, SkillVersionFile
-from skills.services.sync import FILES_TOO_LARGE, skills_sync_from_folder
+from skills.services.sync.folder import skills_sync_from_folder
+from skills.services.sync.skill_file import FILES_TOO_LARGE
 
 pytestmark = pytest.mark.django_db
 

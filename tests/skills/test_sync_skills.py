@@ -12,25 +12,27 @@ from django.core.management import CommandError, call_command
 
 from skills.management.commands.sync_skills import SOME_FAILED
 from skills.models import Skill, SkillVersion, Tier
-from skills.services.sync import (
-    BAD_TIER,
-    BAD_TRUST,
-    BAD_VERSION,
+from skills.services.sync import folder as sync_folder
+from skills.services.sync.folder import (
     DUPLICATE_NAME,
-    METADATA_NOT_A_MAPPING,
-    MISSING_FIELD,
-    NO_FRONT_MATTER,
     NO_SKILLS_FOUND,
     NOT_A_FOLDER,
-    NOT_A_MAPPING,
-    NOT_UTF8,
-    NOT_YAML,
     STAYS_DISABLED,
-    UNCLOSED_FRONT_MATTER,
     VERSION_TAKEN,
     skills_sync_from_folder,
 )
-from skills.services.sync import folder as sync_folder
+from skills.services.sync.skill_file import (
+    BAD_TIER,
+    BAD_TRUST,
+    BAD_VERSION,
+    METADATA_NOT_A_MAPPING,
+    MISSING_FIELD,
+    NO_FRONT_MATTER,
+    NOT_A_MAPPING,
+    NOT_UTF8,
+    NOT_YAML,
+    UNCLOSED_FRONT_MATTER,
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -5,8 +5,8 @@ import random
 import pytest
 from ddsketch import DDSketch
 
-from skills.ingestion import EventConflict, InvalidEvents, usage_events_record
-from skills.ingestion.record import USER_NOT_ALLOWED
+from skills.ingestion.errors import EventConflict, InvalidEvents
+from skills.ingestion.record import USER_NOT_ALLOWED, usage_events_record
 from skills.models import (
     Outcome,
     SessionSkill,
@@ -17,7 +17,9 @@ from skills.models import (
     UsageEvent,
     UsageEventKey,
 )
-from skills.services import feedback_record, metrics_rebuild, skill_version_publish
+from skills.services.metrics import feedback_record
+from skills.services.rebuild import metrics_rebuild
+from skills.services.registry import skill_version_publish
 from skills.sketch import RELATIVE_ACCURACY, LatencySketch
 from tests.factories import SkillFactory, UserFactory
 from tests.skills.telemetry_helpers import aggregates_snapshot, event_payload

@@ -3,8 +3,7 @@ import threading
 
 from django.core.management.base import BaseCommand, CommandError
 
-from skills.ingestion import metrics_as_of, usage_rollups_fold, usage_rollups_follow
-from skills.ingestion.fold import FOLLOW_IDLE_SECONDS
+from skills.ingestion.fold import FOLLOW_IDLE_SECONDS, metrics_as_of, usage_rollups_fold, usage_rollups_follow
 
 
 class Command(BaseCommand):

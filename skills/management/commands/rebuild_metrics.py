@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
 from skills.progress import TerminalProgress
-from skills.services import metrics_rebuild
+from skills.services.rebuild import metrics_rebuild
 
 
 class Command(BaseCommand):

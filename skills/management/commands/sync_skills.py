@@ -5,7 +5,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from skills.progress import TerminalProgress
-from skills.services.sync import skills_sync_from_folder
+from skills.services.sync.folder import skills_sync_from_folder
 
 SOME_FAILED = "{count} skill file(s) could not be synced (see FAILED above)"
 

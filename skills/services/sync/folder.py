@@ -26,9 +26,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from skills.models import Skill
-from skills.progress import NO_PROGRESS, Progress
-
+from ...models import Skill
+from ...progress import NO_PROGRESS, Progress
 from ..registry import bundle_digest, next_patch_version, sha256_text, skill_version_publish
 from .skill_file import SkillFile, SkillFileError, skill_file_read
 

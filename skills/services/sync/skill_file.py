@@ -26,8 +26,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from skills_ref.validator import validate_metadata
 
-from skills.models import Tier, validate_semver
-
+from ...models import Tier, validate_semver
 from ..registry import SKILL_MD, bundle_digest, sha256_text
 
 UNREADABLE = "cannot be read: {error}"

@@ -1,10 +1,13 @@
 from django.core.management.base import BaseCommand
 
-from skills.demo import DEMO_LEARNER_PASSWORD, DEMO_LEARNERS, seed_demo
+from roadmaps.demo import seed_demo
+from skills.demo import DEMO_LEARNER_PASSWORD, DEMO_LEARNERS
 
 
 class Command(BaseCommand):
-    help = "Loads demo data (skills with versions, users, unlocks). Safe to run again."
+    help = (
+        "Loads demo data (skills with versions, users, unlocks, telemetry, candidates, a roadmap). Safe to run again."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(

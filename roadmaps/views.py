@@ -15,9 +15,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from .catalog import catalog
 from .catalog.matching import closest_entries
 from .forms import GoalForm, MilestoneNotesForm, PracticeForm, RoadmapForm, SignUpForm
-from .history import practice_page
 from .models import MilestoneProgress, PracticeActivity, Roadmap
-from .selectors import practice_by_roadmap, roadmap_page, roadmap_view, roadmaps_with_progress
+from .selectors.history import practice_page
+from .selectors.roadmaps import practice_by_roadmap, roadmap_page, roadmap_view, roadmaps_with_progress
 from .services.milestones import (
     milestone_complete,
     milestone_fail,

@@ -32,9 +32,9 @@ RETRY_AFTER_SECONDS = "5"
 # Error codes that say more than "invalid": an id (in the path or the body) naming nothing of the
 # caller's is a 404; a move the object's current state forbids is a 409. Services raise them as
 # ValidationError(message, code=…), so the admin and the commands show the same message.
-DOES_NOT_EXIST = "does_not_exist"
-ILLEGAL_TRANSITION = "illegal_transition"
-STATUS_BY_CODE = {DOES_NOT_EXIST: status.HTTP_404_NOT_FOUND, ILLEGAL_TRANSITION: status.HTTP_409_CONFLICT}
+DOES_NOT_EXIST_CODE = "does_not_exist"
+ILLEGAL_TRANSITION_CODE = "illegal_transition"
+STATUS_BY_CODE = {DOES_NOT_EXIST_CODE: status.HTTP_404_NOT_FOUND, ILLEGAL_TRANSITION_CODE: status.HTTP_409_CONFLICT}
 
 
 def error_body(detail: str, errors: dict | list | None = None) -> dict:

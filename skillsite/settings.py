@@ -37,7 +37,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # Feature flag from seed 000: with skills off, the skills API answers 503 and
 # the admin shows a banner; roadmaps keep working.
 SKILLS_ENABLED = env.bool("SKILLS_ENABLED", default=True)
-# The deconstruction engine (roadmaps/deconstruction.py): the offline generator by default;
+# The deconstruction engine (roadmaps/deconstruction/): the offline generator by default;
 # roadmaps.deconstruction.LLMGenerator with an OpenAI-compatible chat-completions endpoint.
 DECONSTRUCTION_GENERATOR = env.str("DECONSTRUCTION_GENERATOR", default="roadmaps.deconstruction.OfflineGenerator")
 DECONSTRUCTION_LLM_URL = env.str("DECONSTRUCTION_LLM_URL", default="")
@@ -68,7 +68,7 @@ INGEST_FOLD_INTERVAL_SECONDS = env.float("INGEST_FOLD_INTERVAL_SECONDS", default
 # sync_skills keeps a skill folder's other files (scripts/, references/, assets/) per version up to
 # this many bytes in all; a larger folder is synced without them, with a warning.
 SKILL_BUNDLE_MAX_BYTES = env.int("SKILL_BUNDLE_MAX_BYTES", default=5 * 1024 * 1024)
-# Skill health (skills.selectors.skills_health): dormant after this many days without use though
+# Skill health (skills.selectors.skill_health.skills_health): dormant after this many days without use though
 # available; failing when the success rate of the last FAILING_USES uses (at least MIN_USES) is
 # under FAILING_RATE percent; misfiring when, in at least MISFIRE_MIN_SESSIONS sessions of the last
 # WINDOW_DAYS, more than MISFIRE_SHARE of them never saw the skill succeed.

@@ -5,12 +5,12 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 import roadmaps.api  # noqa: F401  (registers its viewsets on the router)
 import skills.api
 from skills.admin.dashboard import dashboard_view
-from skills.admin.health import health_view
+from skills.admin.database_health import database_health_view
 from skillsite.api import router
 
 urlpatterns = [
     path("admin/skills/dashboard/", admin.site.admin_view(dashboard_view), name="skills-dashboard"),
-    path("admin/skills/health/", admin.site.admin_view(health_view), name="skills-health"),
+    path("admin/skills/health/", admin.site.admin_view(database_health_view), name="skills-database-health"),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

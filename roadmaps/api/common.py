@@ -6,7 +6,7 @@ from drf_spectacular.types import OpenApiTypes
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from ..export import download_name
+from ..selectors.export import download_name
 
 READ_ACTIONS = {"list", "retrieve", "progress"}
 ERRORS = OpenApiTypes.OBJECT  # {field or JSON path: [messages]}

@@ -12,9 +12,9 @@ from rest_framework.response import Response
 from skillsite.filters import UTCIsoDateTimeFilter
 
 from .. import examples
-from ..export import practice_export
 from ..export_formats import PracticeCSVRenderer, PracticeExportSerializer
 from ..models import ActivityType, PracticeActivity
+from ..selectors.export import practice_export
 from ..serializers.practice import PracticeActivitySerializer, PracticeActivityUpdateSerializer
 from ..services.practice import practice_activity_delete, practice_activity_log, practice_activity_update
 from .common import ERRORS, ExportMixin, OwnedQuerysetMixin

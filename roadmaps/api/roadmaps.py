@@ -13,10 +13,10 @@ from rest_framework.response import Response
 from skillsite.api import validation_error_body
 
 from .. import examples
-from ..export import roadmap_export
 from ..export_formats import ExportJSONRenderer, RoadmapCSVRenderer, RoadmapExportSerializer, RoadmapMarkdownRenderer
 from ..models import Roadmap, SkillDeconstruction
-from ..selectors import roadmap_progress, roadmaps_with_progress
+from ..selectors.export import roadmap_export
+from ..selectors.roadmaps import roadmap_progress, roadmaps_with_progress
 from ..serializers.roadmaps import (
     GoalAlreadyStartedSerializer,
     ProgressSerializer,

@@ -9,7 +9,7 @@ from skillsite.serializers import StrictTypes
 
 from ..models import NOTES_MAX_LENGTH, MilestoneProgress
 from ..plan import Milestone
-from ..selectors import progress_waiting_for
+from ..selectors.roadmaps import progress_waiting_for
 
 
 class MilestoneNotesSerializer(StrictTypes, serializers.Serializer):

@@ -10,7 +10,7 @@ from skillsite.schema import require_one_of
 from skillsite.serializers import StrictTypes
 
 from ..models import DESCRIPTION_MAX_LENGTH, Roadmap, SkillType
-from ..selectors import roadmap_progress, roadmap_view
+from ..selectors.roadmaps import roadmap_progress, roadmap_view
 from .catalog import CatalogSuggestionSerializer, closest_catalog_entries
 from .deconstructions import CATALOG_ENTRY_HELP, SKILL_TYPE_HELP
 from .milestones import (

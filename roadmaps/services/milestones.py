@@ -7,12 +7,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from ..agent_skills import milestone_skills_grant
 from ..models import MILESTONE_TRANSITIONS, UNKNOWN_MILESTONE, MilestoneProgress, MilestoneStatus
 from ..plan import Milestone, milestones_of
-from ..selectors import progress_waiting_for
-from ..skill_grants import milestone_skills_grant
+from ..selectors.roadmaps import progress_waiting_for
 
-ILLEGAL_TRANSITION = "Milestone {milestone} cannot go from {current} to {target}."
+ILLEGAL_MILESTONE_TRANSITION = "Milestone {milestone} cannot go from {current} to {target}."
 MILESTONE_LOCKED = "{milestone} is locked: it waits for {waiting} to be completed first."
 
 
@@ -40,7 +40,8 @@ def progress_move(progress: MilestoneProgress, target: str) -> MilestoneProgress
     """One legal transition of a locked row (`progress_locked`), inside the caller's transaction:
     a locked milestone cannot start, a reset uncounts its practice, a completion grants its skills."""
     if target not in MILESTONE_TRANSITIONS[progress.status]:
-        message = ILLEGAL_TRANSITION.format(milestone=progress.milestone_id, current=progress.status, target=target)
+        current, milestone = progress.status, progress.milestone_id
+        message = ILLEGAL_MILESTONE_TRANSITION.format(milestone=milestone, current=current, target=target)
         raise ValidationError({"status": [ValidationError(message, code="illegal_transition")]})
     if progress.status == MilestoneStatus.NOT_STARTED:
         _refuse_if_locked(progress)

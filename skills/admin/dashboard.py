@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.urls import reverse
 
-from skills.dashboard import DashboardFilter, dashboard_data, skill_choices
+from skills.selectors.dashboard import DashboardFilter, dashboard_data, skill_choices
 from skillsite.routers import replica_reads
 
 RANGE_BACKWARDS = "The start must be on or before the end."

@@ -16,8 +16,8 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from ..models import Skill, SkillMetrics, SkillUnlock, SkillVersion, Tier
-from ..selectors.health import Health, with_health
 from ..selectors.registry import version_diff, versions_with_usage
+from ..selectors.skill_health import Health, with_health
 from ..services.registry import skill_id_validate, skill_unlock_grant, skill_unlock_revoke, skill_version_rollback
 from .common import percent, short_sha, short_time, truncated
 from .regressions import RegressionFilter, regression_context

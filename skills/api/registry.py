@@ -11,8 +11,8 @@ from rest_framework.response import Response
 
 from ..ingestion.fold import metrics_as_of
 from ..models import Skill, SkillMetrics, SkillVersion, Tier, VersionRegression
-from ..selectors.health import Health, context_cost, skills_health, with_health
 from ..selectors.registry import skill_detail, skills_with_current_version
+from ..selectors.skill_health import Health, context_cost, skills_health, with_health
 from .agents import AgentSkillActions
 from .common import SkillsAPIMixin
 

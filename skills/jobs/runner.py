@@ -20,7 +20,7 @@ from .registry import JOBS, LOCKS
 logger = logging.getLogger("skills.jobs")
 
 ALREADY_RUNNING = "another run of this job was in progress: nothing done"
-ILLEGAL_TRANSITION = "run {run} cannot go from {current} to {target}"
+ILLEGAL_RUN_TRANSITION = "run {run} cannot go from {current} to {target}"
 WORKER_LOST = "its worker stopped before the run finished (found by run {run}, which took the job's lock)"
 PROGRESS_KEY = "skills:jobrun:{id}:progress"
 PROGRESS_TTL = 24 * 3600
@@ -87,7 +87,7 @@ def job_lock(name: str) -> Iterator[bool]:
 
 def _move(run: JobRun, target: str, **fields) -> JobRun:
     if target not in RUN_TRANSITIONS[run.status]:
-        raise ValueError(ILLEGAL_TRANSITION.format(run=run.pk, current=run.status, target=target))
+        raise ValueError(ILLEGAL_RUN_TRANSITION.format(run=run.pk, current=run.status, target=target))
     run.status = target
     for name, value in fields.items():
         setattr(run, name, value)

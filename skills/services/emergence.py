@@ -53,7 +53,7 @@ from ..models import (
 from ..progress import NO_PROGRESS, Progress
 from .registry import skill_version_publish
 
-ILLEGAL_TRANSITION = "Candidate {candidate} cannot go from {current} to {target}."
+ILLEGAL_CANDIDATE_TRANSITION = "Candidate {candidate} cannot go from {current} to {target}."
 NOTE_REQUIRED = "Give a note for the review."
 # A deployed composite starts at the lowest trust, for gradual rollout.
 COMPOSITE_TRUST_LEVEL = 1
@@ -280,7 +280,7 @@ def candidate_transition_error(candidate: EmergenceCandidate, target: str) -> st
     The review services check again under a row lock; the admin asks first, before a note form."""
     if target in CANDIDATE_TRANSITIONS[candidate.status]:
         return None
-    return ILLEGAL_TRANSITION.format(candidate=candidate, current=candidate.status, target=target)
+    return ILLEGAL_CANDIDATE_TRANSITION.format(candidate=candidate, current=candidate.status, target=target)
 
 
 def composite_skill_id(candidate: EmergenceCandidate) -> str:

@@ -5,7 +5,7 @@ from django.contrib.messages import get_messages
 
 from roadmaps.admin import NOT_A_VALID_PLAN
 from roadmaps.models import MilestoneProgress, MilestoneStatus, SkillDeconstruction
-from roadmaps.services.milestones import ILLEGAL_TRANSITION
+from roadmaps.services.milestones import ILLEGAL_MILESTONE_TRANSITION
 from tests.factories import UserFactory
 from tests.roadmaps_factories import PracticeActivityFactory, RoadmapFactory, progress_of
 
@@ -73,9 +73,8 @@ def test_milestone_actions_call_the_services_and_report_refusals(admin_client):
     response = admin_client.post(
         PROGRESS, {"action": "milestone_complete", "_selected_action": [first.pk, second.pk]}, follow=True
     )
-    assert ILLEGAL_TRANSITION.format(milestone="m2-1", current="not_started", target="completed") in messages_of(
-        response
-    )
+    refusal = ILLEGAL_MILESTONE_TRANSITION.format(milestone="m2-1", current="not_started", target="completed")
+    assert refusal in messages_of(response)
     assert "Completed 1 milestone(s)." in messages_of(response)
     statuses = dict(MilestoneProgress.objects.values_list("milestone_id", "status"))
     assert statuses == {"m1-1": MilestoneStatus.COMPLETED, "m2-1": "not_started", "m3-1": "not_started"}

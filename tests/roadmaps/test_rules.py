@@ -8,9 +8,9 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from roadmaps.models import MILESTONE_TRANSITIONS, MilestoneProgress, MilestoneStatus, PracticeActivity, Roadmap
-from roadmaps.selectors import roadmap_progress
+from roadmaps.selectors.roadmaps import roadmap_progress
 from roadmaps.services.milestones import (
-    ILLEGAL_TRANSITION,
+    ILLEGAL_MILESTONE_TRANSITION,
     milestone_complete,
     milestone_fail,
     milestone_reset,
@@ -52,7 +52,7 @@ def test_every_transition_is_allowed_exactly_when_the_table_says(current, target
     else:
         with pytest.raises(ValidationError) as excinfo:
             ACTIONS[target](progress=progress)
-        expected = ILLEGAL_TRANSITION.format(milestone="m1-1", current=current, target=target)
+        expected = ILLEGAL_MILESTONE_TRANSITION.format(milestone="m1-1", current=current, target=target)
         assert excinfo.value.message_dict == {"status": [expected]}
         assert MilestoneProgress.objects.get(pk=progress.pk).status == current
 

@@ -9,7 +9,7 @@ from rest_framework.test import APIClient
 
 from roadmaps.deconstruction import LLM_SKILL_ID, OFFLINE_SKILL_ID, offline_plan
 from roadmaps.models import MilestoneProgress, MilestoneStatus, PracticeActivity, Roadmap, SkillDeconstruction
-from roadmaps.selectors import roadmap_progress
+from roadmaps.selectors.roadmaps import roadmap_progress
 from roadmaps.services.goals import (
     BAD_SKILL_TYPE,
     GENERATION_WORKFLOW,

@@ -4,12 +4,12 @@ through the skills registry's unlock service, in the completion's transaction.""
 import pytest
 from rest_framework.test import APIClient
 
-from roadmaps import skill_grants
+from roadmaps import agent_skills
+from roadmaps.agent_skills import SKILL_UNLOCK_REASON
 from roadmaps.services.goals import deconstruction_create
 from roadmaps.services.milestones import milestone_complete, milestone_reset, milestone_start
 from roadmaps.services.practice import practice_activity_log
 from roadmaps.services.roadmaps import roadmap_create
-from roadmaps.skill_grants import SKILL_UNLOCK_REASON
 from skills.models import Skill, SkillUnlock
 from skills.services.registry import skill_unlock_revoke, skill_version_publish
 from tests.factories import SkillFactory, UserFactory
@@ -91,7 +91,7 @@ def test_the_grant_is_in_the_completions_transaction(owner, roadmap, monkeypatch
     def refuse(**kwargs):
         raise RuntimeError("the registry is down")
 
-    monkeypatch.setattr(skill_grants, "skill_unlock_grant", refuse)
+    monkeypatch.setattr(agent_skills, "skill_unlock_grant", refuse)
     progress = progress_of(roadmap, "m2-1")
     milestone_start(progress=progress)
     with pytest.raises(RuntimeError):

@@ -7,9 +7,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from roadmaps.history import practice_streak
 from roadmaps.models import MilestoneProgress, PracticeActivity, Roadmap, SkillDeconstruction
 from roadmaps.plan import milestones_of
+from roadmaps.selectors.history import practice_streak
 from roadmaps.services.goals import deconstruction_create
 from roadmaps.services.practice import practice_activity_log
 from roadmaps.services.roadmaps import roadmap_create

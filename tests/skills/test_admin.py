@@ -7,7 +7,7 @@ from django.db import connection
 from skills.admin.registry import NO_SKILLS_CHOSEN, PENDING_REGISTERED, PENDING_STATE
 from skills.ingestion.record import usage_events_record
 from skills.models import CandidateStatus, EmergenceCandidate, SkillUnlock, Tier, UsageEvent
-from skills.services.emergence import ILLEGAL_TRANSITION
+from skills.services.emergence import ILLEGAL_CANDIDATE_TRANSITION
 from skills.services.registry import SKILL_ID_INVALID, skill_unlock_grant
 from tests.factories import EmergenceCandidateFactory, SkillFactory, SkillUnlockFactory, UserFactory
 from tests.skills.telemetry_helpers import event_payload
@@ -63,7 +63,7 @@ def test_deploy_before_approve_is_refused_at_once_with_a_message_naming_the_cand
     candidate = make_candidate()
     url = f"{CHANGELIST}?status=all"
     response = admin_client.post(url, {"action": "deploy", "_selected_action": [candidate.pk]}, follow=True)
-    expected = ILLEGAL_TRANSITION.format(candidate=candidate, current="review", target="deployed")
+    expected = ILLEGAL_CANDIDATE_TRANSITION.format(candidate=candidate, current="review", target="deployed")
     assert expected in messages_of(response) and 'name="note"' not in response.content.decode()
     candidate.refresh_from_db()
     assert candidate.status == CandidateStatus.REVIEW

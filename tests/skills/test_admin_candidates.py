@@ -12,7 +12,7 @@ from django.test import Client
 from skills.ingestion.record import usage_events_record
 from skills.models import CandidateStatus, EmergenceCandidate, Skill, Tier, UsageEvent
 from skills.selectors.candidates import candidate_lifts
-from skills.services.emergence import ILLEGAL_TRANSITION, composite_skill_id, emergence_mine
+from skills.services.emergence import ILLEGAL_CANDIDATE_TRANSITION, composite_skill_id, emergence_mine
 from tests.factories import EmergenceCandidateFactory, UserFactory
 from tests.skills.telemetry_helpers import BASE_TIME, event_payload
 
@@ -122,7 +122,7 @@ def test_deploying_from_monitoring_is_refused_before_any_note_is_asked(admin_cli
     candidate = EmergenceCandidateFactory(skills=["a", "b"], status=CandidateStatus.MONITORING)
     response = admin_client.get(f"{CHANGELIST}{candidate.pk}/review/deploy/", follow=True)
     assert response.redirect_chain == [(page_of(candidate), 302)]
-    expected = ILLEGAL_TRANSITION.format(candidate=candidate, current="monitoring", target="deployed")
+    expected = ILLEGAL_CANDIDATE_TRANSITION.format(candidate=candidate, current="monitoring", target="deployed")
     assert messages_of(response) == [expected]
     assert 'name="note"' not in response.content.decode()
     admin_client.post(f"{CHANGELIST}{candidate.pk}/review/deploy/", {"note": "sneaky"})

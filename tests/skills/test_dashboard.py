@@ -8,8 +8,8 @@ import pytest
 from django.contrib.auth.models import Permission
 
 from skills.admin.dashboard import RANGE_BACKWARDS, RANGE_TOO_LONG
-from skills.dashboard import DashboardFilter, dashboard_data
 from skills.ingestion.record import usage_events_record
+from skills.selectors.dashboard import DashboardFilter, dashboard_data
 from tests.factories import UserFactory
 from tests.skills.telemetry_helpers import BASE_TIME, event_payload
 

@@ -7,8 +7,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from skills.health import STATEMENTS_HOW_TO, database_health
 from skills.ingestion.record import usage_events_record
+from skills.selectors.database_health import STATEMENTS_HOW_TO, database_health
 from tests.factories import UserFactory
 from tests.skills.telemetry_helpers import event_payload
 

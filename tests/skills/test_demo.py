@@ -8,9 +8,9 @@ from django.core.management import call_command
 from django.db.models import Count, Max, Min, Q
 from django.utils import timezone
 
-from skills.dashboard import DashboardFilter, dashboard_data
 from skills.demo import DEMO_DAYS
 from skills.models import CandidateStatus, EmergenceCandidate, SkillVersion, Tier, UsageEvent
+from skills.selectors.dashboard import DashboardFilter, dashboard_data
 from skills.selectors.registry import versions_with_usage
 
 pytestmark = pytest.mark.django_db

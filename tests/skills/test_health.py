@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from skills.ingestion.record import usage_events_record
 from skills.models import Skill
-from skills.selectors.health import CHARS_PER_TOKEN, Health, skills_health
+from skills.selectors.skill_health import CHARS_PER_TOKEN, Health, skills_health
 from skills.services.registry import skill_version_publish
 from tests.factories import SkillFactory
 

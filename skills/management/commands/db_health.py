@@ -5,7 +5,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 from django.template.defaultfilters import filesizeformat
 
-from skills.health import database_health
+from skills.selectors.database_health import database_health
 
 HAS_WARNINGS = "{count} warning(s) (see above)"
 

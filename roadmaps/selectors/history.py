@@ -10,8 +10,8 @@ from django.db.models import Count, Max, Prefetch, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
-from .models import PracticeActivity, Roadmap
-from .plan import milestones_of
+from ..models import PracticeActivity, Roadmap
+from ..plan import milestones_of
 
 HISTORY_LIMIT = 50
 HEAT_MAP_WEEKS = 53  # 52 full weeks back from this week's Monday, and this week

@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from django.db.models import Max, Prefetch, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
-from skills.models import Skill
-
-from .models import (
+from ..agent_skills import skills_loadable_by
+from ..forms import MilestoneNotesForm, PracticeForm, RoadmapForm
+from ..models import (
     MILESTONE_TRANSITIONS,
     ActivityType,
     MilestoneProgress,
@@ -19,7 +19,7 @@ from .models import (
     Roadmap,
     SkillType,
 )
-from .plan import Milestone, milestones_of
+from ..plan import Milestone, milestones_of
 
 
 def milestone_locks(milestones: Iterable[Milestone], statuses: Mapping[str, str]) -> dict[str, list[Milestone]]:
@@ -259,12 +259,10 @@ def roadmap_page(roadmap: Roadmap, bound: dict | None = None, notices: dict | No
     """The roadmap page: levels, milestones with their practice and notes forms, the history of
     each milestone. `bound` holds forms being redisplayed with errors, keyed ("practice" |
     "notes", progress id) or "rename"; `notices` the messages for each milestone id."""
-    from .forms import MilestoneNotesForm, PracticeForm, RoadmapForm
-
     bound, notices = bound or {}, notices or {}
     view = roadmap_view(roadmap)
     skill_type = roadmap.deconstruction.skill_type if roadmap.deconstruction else ""
-    available = skills_available_to(
+    available = skills_loadable_by(
         roadmap.owner_id, {s for item in view.milestones for s in item.milestone.unlocks_skills}
     )
     cards = {}
@@ -284,10 +282,3 @@ def roadmap_page(roadmap: Roadmap, bound: dict | None = None, notices: dict | No
         initial={"title": roadmap.title, "description": roadmap.description}
     )
     return RoadmapPage(view=view, cards=cards, rename_form=rename_form)
-
-
-def skills_available_to(user_id, skill_ids: set[str]) -> set[str]:
-    """Which of these agent skills the learner may load now (skills' own rule); no query for none."""
-    if not skill_ids:
-        return set()
-    return set(Skill.objects.available_to(user_id).filter(skill_id__in=skill_ids).values_list("skill_id", flat=True))

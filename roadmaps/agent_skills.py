@@ -1,4 +1,5 @@
-"""Milestones that unlock agent skills: the roadmaps app's one call into the skills registry.
+"""Where roadmaps meet the agent-skill registry: the one module of the app that reads or writes it
+(the deconstruction engine's usage events go through `skills.ingestion`, as every event does).
 
 Completing a milestone (by the Complete action, or by practice reaching reps × sets) grants the
 learner each skill in its `unlocks_skills`, granted by the system, in the completion's
@@ -7,7 +8,7 @@ transaction. Resetting the milestone revokes nothing (an admin can, in the unloc
 
 from __future__ import annotations
 
-from skills.models import SkillUnlock
+from skills.models import Skill, SkillUnlock
 from skills.services.registry import skill_unlock_grant
 
 from .models import MilestoneProgress
@@ -40,3 +41,11 @@ def milestone_skills_grant(*, progress: MilestoneProgress, milestone: Milestone)
         milestone=milestone.title, roadmap=roadmap.title if roadmap else deconstruction.skill_name
     )
     _grant_milestone_skills(user=deconstruction.owner, skill_ids=skill_ids, reason=reason[:REASON_MAX_LENGTH])
+
+
+def skills_loadable_by(user_id, skill_ids: set[str]) -> set[str]:
+    """Which of these agent skills the learner may load now (the registry's own rule,
+    `Skill.objects.available_to`); no query for none."""
+    if not skill_ids:
+        return set()
+    return set(Skill.objects.available_to(user_id).filter(skill_id__in=skill_ids).values_list("skill_id", flat=True))

@@ -11,9 +11,9 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.text import slugify
 
+from ..models import PracticeActivity, Roadmap
 from .history import HistoryRow, history_rows
-from .models import PracticeActivity, Roadmap
-from .selectors import MilestoneView, roadmap_progress, roadmap_view
+from .roadmaps import MilestoneView, roadmap_progress, roadmap_view
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,10 @@ class NoAddAdmin(admin.ModelAdmin):
     def has_add_permission(self, request, obj=None) -> bool:
         return False
 
+    def get_queryset(self, request):
+        # The models' one scoping rule, as the pages and the API use it (staff see everyone's).
+        return super().get_queryset(request).visible_to(request.user)
+
 
 def _milestones_html(level: dict):
     return format_html_join(

@@ -67,6 +67,25 @@ _CATALOG_PLAN = Q(origin=PlanOrigin.CATALOG, catalog_entry__gt="")
 _OTHER_PLAN = ~Q(origin=PlanOrigin.CATALOG) & Q(catalog_entry="")
 
 
+class LearnerQuerySet(models.QuerySet):
+    """The one scoping rule of a learner's objects, used by the pages, the API and the admin:
+    `for_learner(user)` is what the user owns, the only rows they may change and the only ones
+    their pages list; `visible_to(user)` is what they may read: their own, or everyone's for
+    staff. Each model names the path from its rows to their owner."""
+
+    owner_path = "owner"
+
+    def for_learner(self, user):
+        return self.filter(**{self.owner_path: user})
+
+    def visible_to(self, user):
+        return self if user.is_staff else self.for_learner(user)
+
+
+class DeconstructionQuerySet(LearnerQuerySet):
+    owner_path = "owner"
+
+
 class SkillDeconstruction(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="deconstructions")
@@ -80,6 +99,8 @@ class SkillDeconstruction(models.Model):
     deconstruction_data = models.JSONField(help_text="Levels → milestones → doThisNow, validated by roadmaps.plan.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = DeconstructionQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -129,9 +150,8 @@ class SkillDeconstruction(models.Model):
         }
 
 
-class RoadmapQuerySet(models.QuerySet):
-    def for_learner(self, user) -> RoadmapQuerySet:
-        return self.filter(owner=user)
+class RoadmapQuerySet(LearnerQuerySet):
+    owner_path = "owner"
 
     def active(self) -> RoadmapQuerySet:
         return self.filter(archived_at__isnull=True)
@@ -170,6 +190,10 @@ class Roadmap(models.Model):
         return reverse("roadmaps:detail", args=[self.pk])
 
 
+class MilestoneProgressQuerySet(LearnerQuerySet):
+    owner_path = "deconstruction__owner"
+
+
 class MilestoneProgress(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     deconstruction = models.ForeignKey(SkillDeconstruction, on_delete=models.CASCADE, related_name="progress")
@@ -182,6 +206,8 @@ class MilestoneProgress(models.Model):
     notes = models.TextField(blank=True, validators=[at_most(NOTES_MAX_LENGTH)])
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = MilestoneProgressQuerySet.as_manager()
 
     class Meta:
         ordering = ["deconstruction_id", "created_at", "id"]
@@ -214,6 +240,10 @@ class MilestoneProgress(models.Model):
             raise ValidationError({"milestone_id": [UNKNOWN_MILESTONE.format(milestone=self.milestone_id)]})
 
 
+class PracticeActivityQuerySet(LearnerQuerySet):
+    owner_path = "milestone_progress__deconstruction__owner"
+
+
 class PracticeActivity(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     milestone_progress = models.ForeignKey(MilestoneProgress, on_delete=models.CASCADE, related_name="activities")
@@ -234,6 +264,8 @@ class PracticeActivity(models.Model):
     user_notes = models.TextField(blank=True, validators=[at_most(NOTES_MAX_LENGTH)])
     created_at = models.DateTimeField(auto_now_add=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = PracticeActivityQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

@@ -246,7 +246,7 @@ def roadmap_delete_confirm(request: HttpRequest, roadmap_id) -> HttpResponse:
 
 
 def _own_activity(request: HttpRequest, activity_id) -> PracticeActivity:
-    activities = PracticeActivity.objects.filter(milestone_progress__deconstruction__owner=request.user)
+    activities = PracticeActivity.objects.for_learner(request.user)
     return get_object_or_404(activities.select_related("milestone_progress__deconstruction"), pk=activity_id)
 
 

@@ -13,16 +13,13 @@ ERRORS = OpenApiTypes.OBJECT  # {field or JSON path: [messages]}
 
 
 class OwnedQuerysetMixin:
-    """Staff read everyone's objects; every write goes through the caller's own."""
-
-    owner_lookup = "owner"
+    """The models' scoping rule (`roadmaps.models.LearnerQuerySet`): reads see what the caller may
+    read (staff: everyone's), writes go through the caller's own objects only."""
 
     def get_queryset(self):
         queryset = self.base_queryset()
         user = self.request.user
-        if self.action in READ_ACTIONS and user.is_staff:
-            return queryset
-        return queryset.filter(**{self.owner_lookup: user})
+        return queryset.visible_to(user) if self.action in READ_ACTIONS else queryset.for_learner(user)
 
 
 class ExportMixin:

@@ -45,7 +45,6 @@ class MilestoneProgressViewSet(OwnedQuerysetMixin, viewsets.ReadOnlyModelViewSet
 
     queryset = MilestoneProgress.objects.none()
     serializer_class = MilestoneProgressLockSerializer
-    owner_lookup = "deconstruction__owner"
     filterset_class = MilestoneProgressFilter
 
     def base_queryset(self):

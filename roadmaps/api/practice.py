@@ -49,7 +49,6 @@ class PracticeActivityViewSet(
     queryset = PracticeActivity.objects.none()
     serializer_class = PracticeActivitySerializer
     filterset_class = PracticeActivityFilter
-    owner_lookup = "milestone_progress__deconstruction__owner"
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def base_queryset(self):

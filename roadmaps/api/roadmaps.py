@@ -99,7 +99,8 @@ class RoadmapViewSet(ExportMixin, OwnedQuerysetMixin, viewsets.ModelViewSet):
         fields = given.validated_data
         warnings: list[str] = []
         if "deconstruction" in fields:
-            deconstruction = SkillDeconstruction.objects.filter(pk=fields["deconstruction"], owner=request.user).first()
+            mine = SkillDeconstruction.objects.for_learner(request.user)
+            deconstruction = mine.filter(pk=fields["deconstruction"]).first()
             if deconstruction is None:
                 raise NotFound({"deconstruction": [NOT_YOUR_DECONSTRUCTION]})
             roadmap = roadmap_create(

@@ -28,7 +28,7 @@ class HistoryRow:
 
 def practice_history(user, limit: int = HISTORY_LIMIT) -> list[HistoryRow]:
     """The learner's latest sessions, each with its milestone's title and its roadmap."""
-    activities = PracticeActivity.objects.filter(milestone_progress__deconstruction__owner=user)
+    activities = PracticeActivity.objects.for_learner(user)
     return history_rows(activities.order_by("-created_at")[:limit])
 
 
@@ -75,7 +75,7 @@ def practice_days(user, start: date) -> dict[date, Day]:
     """Minutes and sessions per local day since `start`, in one query."""
     since = timezone.make_aware(datetime.combine(start, time.min))
     rows = (
-        PracticeActivity.objects.filter(milestone_progress__deconstruction__owner=user, created_at__gte=since)
+        PracticeActivity.objects.for_learner(user).filter(created_at__gte=since)
         .annotate(day=TruncDate("created_at"))
         .values("day")
         .annotate(minutes=Coalesce(Sum("completion_time"), 0), sessions=Count("id"))
@@ -87,7 +87,7 @@ def practice_streak(user, today: date | None = None) -> int:
     """Consecutive days with practice, ending today (or yesterday, when today has none yet)."""
     today = today or timezone.localdate()
     days = list(
-        PracticeActivity.objects.filter(milestone_progress__deconstruction__owner=user)
+        PracticeActivity.objects.for_learner(user)
         .annotate(day=TruncDate("created_at"))
         .values_list("day", flat=True)
         .distinct()

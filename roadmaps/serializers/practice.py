@@ -62,9 +62,7 @@ class PracticeActivitySerializer(StrictTypes, serializers.ModelSerializer):
         request = self.context.get("request")
         if request is not None and request.user.is_authenticated:
             # Only the learner's own milestones: another learner's id is "does not exist".
-            self.fields["milestone_progress"].queryset = MilestoneProgress.objects.filter(
-                deconstruction__owner=request.user
-            )
+            self.fields["milestone_progress"].queryset = MilestoneProgress.objects.for_learner(request.user)
 
     def validate(self, attrs):
         _refuse_fields(self, {"completed": COMPLETED_IS_DERIVED})

@@ -96,3 +96,18 @@ def test_the_migrations_reverse_and_apply_again():
     executor.migrate(executor.loader.graph.leaf_nodes("roadmaps"))
     assert "roadmaps_roadmap" in connection.introspection.table_names()
     test_the_database_refuses_a_progress_row_for_a_milestone_not_in_the_plan()  # the trigger is back
+
+
+@pytest.mark.parametrize("model", [SkillDeconstruction, Roadmap, MilestoneProgress, PracticeActivity])
+def test_one_scoping_rule_a_model_own_rows_for_a_learner_everyones_for_staff_to_read(model, admin_user):
+    """The rule the pages (`for_learner`), the API (reads `visible_to`, writes `for_learner`) and
+    the admin (`visible_to`) all use."""
+    mine, theirs = PracticeActivityFactory(), PracticeActivityFactory()
+    me = mine.milestone_progress.deconstruction.owner
+    everyone = set(model.objects.values_list("pk", flat=True))
+    own = set(model.objects.for_learner(me).values_list("pk", flat=True))
+    assert own and own < everyone
+    assert set(model.objects.visible_to(me).values_list("pk", flat=True)) == own
+    assert set(model.objects.visible_to(admin_user).values_list("pk", flat=True)) == everyone
+    assert not model.objects.for_learner(admin_user).exists()  # staff own nothing here: they write nothing of theirs
+    assert theirs.milestone_progress.deconstruction.owner != me

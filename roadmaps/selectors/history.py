@@ -75,7 +75,8 @@ def practice_days(user, start: date) -> dict[date, Day]:
     """Minutes and sessions per local day since `start`, in one query."""
     since = timezone.make_aware(datetime.combine(start, time.min))
     rows = (
-        PracticeActivity.objects.for_learner(user).filter(created_at__gte=since)
+        PracticeActivity.objects.for_learner(user)
+        .filter(created_at__gte=since)
         .annotate(day=TruncDate("created_at"))
         .values("day")
         .annotate(minutes=Coalesce(Sum("completion_time"), 0), sessions=Count("id"))

@@ -1,3 +1,6 @@
+"""Fixtures every test may use. Staff are pytest-django's `admin_user`, signed in by its
+`admin_client`; learners are `user` and `user_client` (an API client), made by tests/factories.py."""
+
 import pytest
 from django.db import connection
 from rest_framework.test import APIClient
@@ -19,11 +22,6 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture
 def user(db):
     return UserFactory()
-
-
-@pytest.fixture
-def staff(db):
-    return UserFactory(is_staff=True, is_superuser=True)
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import pytest
 from django.core.cache import cache
 from rest_framework.throttling import ScopedRateThrottle
 
-from tests.factories import UserFactory
+from tests.factories import UserFactory, make_roadmap
 from tests.skills.telemetry_helpers import event_payload
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -96,8 +96,6 @@ def _post_forms(html: str) -> list[str]:
 def test_every_post_form_on_every_page_carries_a_csrf_token():
     from django.test import Client
 
-    from tests.factories import make_roadmap
-
     learner, staff = UserFactory(), UserFactory(is_staff=True, is_superuser=True)
     roadmap = make_roadmap(learner)
     anonymous, learner_client, staff_client = Client(), Client(), Client()
@@ -126,8 +124,6 @@ def test_every_post_form_on_every_page_carries_a_csrf_token():
 @pytest.mark.django_db
 def test_learner_posts_without_a_csrf_token_are_refused():
     from django.test import Client
-
-    from tests.factories import make_roadmap
 
     learner = UserFactory()
     roadmap = make_roadmap(learner)

@@ -286,3 +286,19 @@ def test_the_checks_see_a_cycle_a_second_way_in_and_a_private_name():
     assert "skills.models" in import_graph()["skills.admin.registry"]
     assert exported("skills.models") and "Skill" in exported("skills.models")
     assert "module_name" in defined_in("tests.test_structure")
+
+
+def test_the_tests_share_one_admin_client_and_one_factories_module():
+    """Staff are pytest-django's `admin_user` and `admin_client`, never redefined; every factory
+    is in tests/factories.py."""
+    redefined, factories = [], []
+    for name in modules():
+        if not name.startswith("tests."):
+            continue
+        for node in ast.walk(tree(name)):
+            if isinstance(node, ast.FunctionDef) and node.name in {"admin_client", "admin_user"}:
+                redefined.append(f"{module_path(name)}:{node.lineno}")
+            if isinstance(node, ast.ClassDef) and any("Factory" in ast.unparse(base) for base in node.bases):
+                factories.append(name)
+    assert redefined == []
+    assert set(factories) == {"tests.factories"}

@@ -6,18 +6,11 @@ from django.contrib.messages import get_messages
 from roadmaps.admin import NOT_A_VALID_PLAN
 from roadmaps.models import MilestoneProgress, MilestoneStatus, SkillDeconstruction
 from roadmaps.services.milestones import ILLEGAL_MILESTONE_TRANSITION
-from tests.factories import UserFactory
-from tests.roadmaps_factories import PracticeActivityFactory, RoadmapFactory, progress_of
+from tests.factories import PracticeActivityFactory, RoadmapFactory, UserFactory, progress_of
 
 pytestmark = pytest.mark.django_db
 
 PROGRESS = "/admin/roadmaps/milestoneprogress/"
-
-
-@pytest.fixture
-def admin_client(client, staff):
-    client.force_login(staff)
-    return client
 
 
 def messages_of(response) -> list[str]:

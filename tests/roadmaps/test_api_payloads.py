@@ -10,9 +10,8 @@ from roadmaps.models import MilestoneProgress, PracticeActivity, Roadmap, SkillD
 from roadmaps.plan import BAD_DIFFICULTY, DUPLICATE_ID, LEVELS_OUT_OF_ORDER, MUST_BE_COUNT, MUST_BE_OBJECT, MUST_BE_TEXT
 from roadmaps.serializers.practice import COMPLETED_IS_DERIVED
 from skills.models import UsageEvent
-from tests.factories import UserFactory
+from tests.factories import PracticeActivityFactory, RoadmapFactory, UserFactory, progress_of
 from tests.roadmaps.plans import broken
-from tests.roadmaps_factories import PracticeActivityFactory, RoadmapFactory, progress_of
 
 pytestmark = pytest.mark.django_db
 

@@ -3,8 +3,7 @@
 import pytest
 from rest_framework.test import APIClient
 
-from tests.factories import UserFactory
-from tests.roadmaps_factories import PracticeActivityFactory, RoadmapFactory, progress_of
+from tests.factories import PracticeActivityFactory, RoadmapFactory, UserFactory, progress_of
 
 pytestmark = pytest.mark.django_db
 

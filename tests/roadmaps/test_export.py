@@ -17,9 +17,8 @@ from roadmaps.services.milestones import milestone_notes_update, milestone_reset
 from roadmaps.services.practice import practice_activity_log
 from roadmaps.services.roadmaps import roadmap_create, roadmap_update
 from skillsite.negotiation import UNKNOWN_FORMAT
-from tests.factories import UserFactory, make_roadmap
+from tests.factories import PracticeActivityFactory, RoadmapFactory, UserFactory, make_roadmap, progress_of
 from tests.roadmaps.plans import gated_plan
-from tests.roadmaps_factories import PracticeActivityFactory, RoadmapFactory, progress_of
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from roadmaps.models import PracticeActivity
 from roadmaps.selectors.history import HEAT_MAP_WEEKS, Day, heat_map, heat_map_start
 from roadmaps.services.milestones import milestone_start
 from roadmaps.services.practice import practice_activity_log
-from tests.roadmaps_factories import RoadmapFactory, progress_of
+from tests.factories import RoadmapFactory, progress_of
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from roadmaps.models import UNKNOWN_MILESTONE, MilestoneProgress, PracticeActivity, Roadmap, SkillDeconstruction
-from tests.roadmaps_factories import PracticeActivityFactory, RoadmapFactory, SkillDeconstructionFactory, progress_of
+from tests.factories import PracticeActivityFactory, RoadmapFactory, SkillDeconstructionFactory, progress_of
 
 pytestmark = pytest.mark.django_db
 

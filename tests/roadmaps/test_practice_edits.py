@@ -16,9 +16,8 @@ from roadmaps.services.practice import (
     practice_activity_update,
 )
 from roadmaps.services.roadmaps import roadmap_create
-from tests.factories import UserFactory
+from tests.factories import RoadmapFactory, UserFactory, progress_of
 from tests.roadmaps.plans import juggling_plan
-from tests.roadmaps_factories import RoadmapFactory, progress_of
 
 pytestmark = pytest.mark.django_db
 

@@ -11,9 +11,8 @@ from roadmaps.services.goals import deconstruction_create
 from roadmaps.services.milestones import MILESTONE_LOCKED, milestone_complete, milestone_reset, milestone_start
 from roadmaps.services.practice import practice_activity_log
 from roadmaps.services.roadmaps import roadmap_create
-from tests.factories import UserFactory
+from tests.factories import UserFactory, progress_of
 from tests.roadmaps.plans import gated_plan, plan
-from tests.roadmaps_factories import progress_of
 
 pytestmark = pytest.mark.django_db
 

@@ -6,8 +6,7 @@ from rest_framework.test import APIClient
 
 from roadmaps.models import DESCRIPTION_MAX_LENGTH, MilestoneProgress, PracticeActivity, Roadmap, SkillDeconstruction
 from roadmaps.services.roadmaps import roadmap_create, roadmap_delete
-from tests.factories import UserFactory
-from tests.roadmaps_factories import PracticeActivityFactory, RoadmapFactory, progress_of
+from tests.factories import PracticeActivityFactory, RoadmapFactory, UserFactory, progress_of
 
 pytestmark = pytest.mark.django_db
 

@@ -17,7 +17,7 @@ from roadmaps.services.milestones import (
     milestone_start,
 )
 from roadmaps.services.practice import practice_activity_log
-from tests.roadmaps_factories import PracticeActivityFactory, RoadmapFactory, progress_of
+from tests.factories import PracticeActivityFactory, RoadmapFactory, progress_of
 
 ACTIONS = {
     MilestoneStatus.IN_PROGRESS: milestone_start,

@@ -12,9 +12,8 @@ from roadmaps.services.practice import practice_activity_log
 from roadmaps.services.roadmaps import roadmap_create
 from skills.models import Skill, SkillUnlock
 from skills.services.registry import skill_unlock_revoke, skill_version_publish
-from tests.factories import SkillFactory, UserFactory
+from tests.factories import SkillFactory, UserFactory, progress_of
 from tests.roadmaps.plans import gated_plan
-from tests.roadmaps_factories import progress_of
 
 pytestmark = pytest.mark.django_db
 

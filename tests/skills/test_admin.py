@@ -17,12 +17,6 @@ pytestmark = pytest.mark.django_db
 CHANGELIST = "/admin/skills/emergencecandidate/"
 
 
-@pytest.fixture
-def admin_client(client, staff):
-    client.force_login(staff)
-    return client
-
-
 def make_candidate(skills=("pdf", "summarize"), status=CandidateStatus.REVIEW, support=12) -> EmergenceCandidate:
     return EmergenceCandidateFactory(skills=list(skills), status=status, support_count=support)
 
@@ -43,11 +37,11 @@ def messages_of(response) -> list[str]:
     return [str(m) for m in get_messages(response.wsgi_request)]
 
 
-def test_approve_then_deploy_publishes_a_composite_skill(admin_client, staff):
+def test_approve_then_deploy_publishes_a_composite_skill(admin_client, admin_user):
     candidate = make_candidate()
     run_action(admin_client, "approve", [candidate])
     candidate.refresh_from_db()
-    assert candidate.status == CandidateStatus.APPROVED and candidate.reviewed_by == staff
+    assert candidate.status == CandidateStatus.APPROVED and candidate.reviewed_by == admin_user
     assert candidate.review_notes == "looks right" and candidate.reviewed_at
     run_action(admin_client, "deploy", [candidate], note="ship it")
     candidate.refresh_from_db()
@@ -127,7 +121,7 @@ def test_mining_needs_the_permission_to_change_candidates(client):
     assert client.post(f"{CHANGELIST}mine/").status_code == 403
 
 
-def test_bulk_grant_creates_the_unlocks_with_the_reason(admin_client, staff):
+def test_bulk_grant_creates_the_unlocks_with_the_reason(admin_client, admin_user):
     learners = [UserFactory(), UserFactory()]
     skills = [SkillFactory(tier=Tier.ADVANCED), SkillFactory(tier=Tier.EXPERT)]
     response = admin_client.post(
@@ -139,7 +133,7 @@ def test_bulk_grant_creates_the_unlocks_with_the_reason(admin_client, staff):
     assert "Granted 4 unlock(s)" in messages_of(response)[0]
     unlocks = SkillUnlock.objects.all()
     assert unlocks.count() == 4
-    assert {(u.unlocked, u.unlock_reason, u.granted_by) for u in unlocks} == {(True, "passed the course", staff)}
+    assert {(u.unlocked, u.unlock_reason, u.granted_by) for u in unlocks} == {(True, "passed the course", admin_user)}
     admin_client.post(
         "/admin/skills/skillunlock/bulk/",
         {"users": [learners[0].pk], "skills": [skills[0].pk], "reason": "misuse", "operation": "revoke"},
@@ -275,7 +269,7 @@ def test_a_pending_unlocks_page_shows_its_skill_id_and_saves(admin_client):
     assert (unlock.skill_id, unlock.unlocked, unlock.unlock_reason) == ("sql-optimize", False, "not yet")
 
 
-def test_bulk_grant_accepts_skills_not_registered_yet(admin_client, staff):
+def test_bulk_grant_accepts_skills_not_registered_yet(admin_client, admin_user):
     learner = UserFactory()
     response = admin_client.post(
         "/admin/skills/skillunlock/bulk/",

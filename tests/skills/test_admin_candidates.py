@@ -28,12 +28,6 @@ LEGAL_BUTTONS = {
 }
 
 
-@pytest.fixture
-def admin_client(client, staff):
-    client.force_login(staff)
-    return client
-
-
 def messages_of(response) -> list[str]:
     return [str(m) for m in get_messages(response.wsgi_request)]
 
@@ -93,7 +87,7 @@ def test_the_candidate_page_shows_exactly_the_legal_buttons(admin_client, status
     assert buttons(admin_client.get(page_of(candidate)).content.decode()) == LEGAL_BUTTONS[status]
 
 
-def test_approve_then_deploy_through_the_buttons_publishes_the_composite_and_links_to_it(admin_client, staff):
+def test_approve_then_deploy_through_the_buttons_publishes_the_composite_and_links_to_it(admin_client, admin_user):
     candidate = EmergenceCandidateFactory(skills=["pdf-extract", "summarize"], status=CandidateStatus.REVIEW)
     approve = re.search(r'href="([^"]+)">Approve</a>', admin_client.get(page_of(candidate)).content.decode())
     confirm = admin_client.get(approve.group(1)).content.decode()
@@ -114,7 +108,7 @@ def test_approve_then_deploy_through_the_buttons_publishes_the_composite_and_lin
     assert f'Deployed as the composite skill\n      <a href="/admin/skills/skill/{skill_id}/change/">' in page
     assert buttons(page) == set()
     candidate.refresh_from_db()
-    assert (candidate.status, candidate.reviewed_by, candidate.deployed_skill) == ("deployed", staff, skill)
+    assert (candidate.status, candidate.reviewed_by, candidate.deployed_skill) == ("deployed", admin_user, skill)
     assert "a useful pair" in page and "ship it" in page  # the review history
 
 
@@ -140,7 +134,7 @@ def test_a_review_needs_a_note_and_an_unknown_action_is_a_404(admin_client):
     assert admin_client.get(f"{CHANGELIST}999999/review/approve/").status_code == 404
 
 
-def test_reviewing_needs_the_change_permission_and_a_csrf_token(staff):
+def test_reviewing_needs_the_change_permission_and_a_csrf_token(admin_user):
     candidate = EmergenceCandidateFactory(status=CandidateStatus.REVIEW)
     viewer = UserFactory(is_staff=True)
     viewer.user_permissions.add(Permission.objects.get(codename="view_emergencecandidate"))
@@ -149,13 +143,13 @@ def test_reviewing_needs_the_change_permission_and_a_csrf_token(staff):
     assert buttons(client.get(page_of(candidate)).content.decode()) == set()
     assert client.get(f"{CHANGELIST}{candidate.pk}/review/approve/").status_code == 403
     strict = Client(enforce_csrf_checks=True)
-    strict.force_login(staff)
+    strict.force_login(admin_user)
     assert strict.post(f"{CHANGELIST}{candidate.pk}/review/approve/", {"note": "x"}).status_code == 403
     candidate.refresh_from_db()
     assert candidate.status == CandidateStatus.REVIEW
 
 
-def test_the_evidence_lists_the_sessions_of_a_planted_cooccurrence(admin_client, staff):
+def test_the_evidence_lists_the_sessions_of_a_planted_cooccurrence(admin_client, admin_user):
     learner = UserFactory(username="ada")
     plant(12, ("pdf-extract", "summarize"), "pair", user=learner)
     plant(5, ("pdf-extract", "translate"), "other")

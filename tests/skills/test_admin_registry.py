@@ -24,17 +24,15 @@ SKILL_PAGE = "/admin/skills/skill/pdf/change/"
 
 
 @pytest.fixture
-def admin_client(client, staff):
-    client.force_login(staff)
-    return client
-
-
-@pytest.fixture
-def pdf(staff) -> Skill:
+def pdf(admin_user) -> Skill:
     """Two versions, each run by events with its own success rate: 1.0.0 three of four, 2.0.0 one of two."""
     skill = SkillFactory(skill_id="pdf")
     skill_version_publish(
-        skill=skill, version="1.0.0", content="# PDF\nExtract text.\n", changelog="First release.", created_by=staff
+        skill=skill,
+        version="1.0.0",
+        content="# PDF\nExtract text.\n",
+        changelog="First release.",
+        created_by=admin_user,
     )
     skill_version_publish(
         skill=skill, version="2.0.0", content="# PDF\nExtract text and tables.\n", changelog="Tables too."
@@ -82,10 +80,10 @@ def test_rolling_back_to_the_current_version_changes_nothing(admin_client, pdf):
     assert messages_of(response) == [ALREADY_CURRENT.format(skill="pdf", version="2.0.0")]
 
 
-def test_rollback_needs_a_csrf_token_and_the_version_of_that_skill(staff, pdf, admin_client):
+def test_rollback_needs_a_csrf_token_and_the_version_of_that_skill(admin_user, pdf, admin_client):
     old = pdf.versions.get(version="1.0.0")
     strict = Client(enforce_csrf_checks=True)
-    strict.force_login(staff)
+    strict.force_login(admin_user)
     assert strict.post(f"/admin/skills/skill/pdf/rollback/{old.pk}/").status_code == 403
     other = SkillFactory(skill_id="ocr")
     assert admin_client.get(f"/admin/skills/skill/{other.pk}/rollback/{old.pk}/").status_code == 404

@@ -78,10 +78,10 @@ def test_available_costs_the_same_queries_for_many_skills(user, user_client, dja
     assert sum(row["bundle_url"] is not None for row in response.data["results"]) == 6
 
 
-def test_access_says_why(user, user_client, staff):
+def test_access_says_why(user, user_client, admin_user):
     published("basics", tier=Tier.FOUNDATIONAL)
     granted = published("granted")
-    skill_unlock_grant(user=user, skill_id=granted.skill_id, reason="passed the quiz", granted_by=staff)
+    skill_unlock_grant(user=user, skill_id=granted.skill_id, reason="passed the quiz", granted_by=admin_user)
     published("locked")
     revoked = published("revoked")
     skill_unlock_grant(user=user, skill_id=revoked.skill_id)
@@ -94,7 +94,7 @@ def test_access_says_why(user, user_client, staff):
     assert access("basics") == {"skill_id": "basics", "unlocked": True, "reason": ACCESS_FOUNDATIONAL}
     granted_access = access("granted")
     assert granted_access["unlocked"] is True
-    assert f"by {staff.username}: passed the quiz" in granted_access["reason"]
+    assert f"by {admin_user.username}: passed the quiz" in granted_access["reason"]
     assert access("locked") == {"skill_id": "locked", "unlocked": False, "reason": ACCESS_LOCKED.format(skill="locked")}
     assert access("revoked")["reason"] == ACCESS_REVOKED.format(skill="revoked")
     assert access("off")["reason"] == ACCESS_DISABLED.format(skill="off")

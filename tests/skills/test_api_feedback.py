@@ -99,12 +99,6 @@ def test_refused_feedback_registers_no_skill(user_client, payload, field, messag
     assert not Skill.objects.exists() and not Feedback.objects.exists()
 
 
-@pytest.fixture
-def admin_client(client, staff):
-    client.force_login(staff)
-    return client
-
-
 def test_the_admin_filters_feedback_by_tag_and_links_each_tag(admin_client, tagged):
     page = admin_client.get("/admin/skills/feedback/?tag=slow")
     assert {feedback.pk for feedback in page.context["cl"].result_list} == {tagged["slow"].pk, tagged["theirs"].pk}

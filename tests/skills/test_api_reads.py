@@ -21,9 +21,9 @@ START = datetime.now(UTC).replace(microsecond=0) - timedelta(days=3)
 
 
 @pytest.fixture
-def staff_client(staff):
+def staff_client(admin_user):
     client = APIClient()
-    client.force_authenticate(staff)
+    client.force_authenticate(admin_user)
     return client
 
 
@@ -55,12 +55,12 @@ def test_the_emergence_reads_are_for_staff_only(user_client, api_client, url):
     assert api_client.get(url).status_code == 401
 
 
-def test_staff_read_every_candidate_with_its_figures(staff_client, staff):
+def test_staff_read_every_candidate_with_its_figures(staff_client, admin_user):
     plant(10, ("a", "b"), "ab", user=UserFactory())
     plant(10, ("c", "d"), "cd")
     emergence_mine(full=True)
     pair, other = EmergenceCandidate.objects.get(skills=["a", "b"]), EmergenceCandidate.objects.get(skills=["c", "d"])
-    rejected = EmergenceCandidateFactory(status=CandidateStatus.REJECTED, support_count=1, reviewed_by=staff)
+    rejected = EmergenceCandidateFactory(status=CandidateStatus.REJECTED, support_count=1, reviewed_by=admin_user)
 
     rows = staff_client.get("/api/candidates/").data["results"]
 
@@ -71,7 +71,7 @@ def test_staff_read_every_candidate_with_its_figures(staff_client, staff):
     assert (row["avg_success_rate"], row["field_coherence"]) == (1.0, 1.0)
     assert row["lift"] == candidate_lifts([pair])[pair.pk] == 2.0
     assert row["first_seen"] and row["last_seen"]
-    assert rows[2]["reviewed_by"] == staff.username and rows[2]["lift"] is None
+    assert rows[2]["reviewed_by"] == admin_user.username and rows[2]["lift"] is None
     detail = staff_client.get(f"/api/candidates/{pair.pk}/").data
     assert detail == row
 

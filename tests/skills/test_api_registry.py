@@ -95,8 +95,8 @@ def test_skills_api_answers_503_when_skills_are_switched_off(user_client, settin
         assert response.data["detail"] == SKILLS_DISABLED
 
 
-def test_admin_shows_a_banner_when_skills_are_switched_off(client, staff, settings):
-    client.force_login(staff)
+def test_admin_shows_a_banner_when_skills_are_switched_off(client, admin_user, settings):
+    client.force_login(admin_user)
     assert "skills-disabled-banner" not in client.get("/admin/").content.decode()
     settings.SKILLS_ENABLED = False
     assert "skills-disabled-banner" in client.get("/admin/").content.decode()

@@ -10,18 +10,12 @@ from django.contrib.auth.models import Permission
 from skills.admin.dashboard import RANGE_BACKWARDS, RANGE_TOO_LONG
 from skills.ingestion.record import usage_events_record
 from skills.selectors.dashboard import DashboardFilter, dashboard_data
-from tests.factories import UserFactory
+from tests.factories import SkillFactory, UserFactory
 from tests.skills.telemetry_helpers import BASE_TIME, event_payload
 
 pytestmark = pytest.mark.django_db
 
 DASHBOARD = "/admin/skills/dashboard/"
-
-
-@pytest.fixture
-def admin_client(client, staff):
-    client.force_login(staff)
-    return client
 
 
 def event(skill: str, day: str, outcome: str = "success", **fields) -> dict:
@@ -176,7 +170,6 @@ def test_the_admin_index_links_to_the_dashboard(admin_client):
 def test_a_chosen_skill_shows_its_success_rate_by_version(admin_client, django_assert_num_queries):
     from skills.ingestion.record import usage_events_record
     from skills.services.registry import skill_version_publish
-    from tests.factories import SkillFactory, UserFactory
     from tests.skills.telemetry_helpers import event_payload
 
     skill = SkillFactory(skill_id="pdf-extract")

@@ -18,8 +18,7 @@ from skills.ingestion.fold import usage_rollups_fold
 from skills.ingestion.record import usage_events_record
 from skills.models import Skill, SkillMetrics, SkillVersion, UsageEvent, UsageEventPending
 from skillsite.parsers import TOO_DEEP, TOO_LARGE
-from tests.factories import SkillFactory, UserFactory
-from tests.roadmaps_factories import PracticeActivityFactory, RoadmapFactory, progress_of
+from tests.factories import PracticeActivityFactory, RoadmapFactory, SkillFactory, UserFactory, progress_of
 from tests.skills.telemetry_helpers import event_payload
 
 pytestmark = pytest.mark.django_db

@@ -66,7 +66,8 @@ EVENTS_MAX_AGE_DAYS = env.int("EVENTS_MAX_AGE_DAYS", default=3 * 365)
 # many seconds (0: after every record). Reads say how fresh the roll-ups are (metrics_as_of).
 INGEST_FOLD_INTERVAL_SECONDS = env.float("INGEST_FOLD_INTERVAL_SECONDS", default=1.0)
 # sync_skills keeps a skill folder's other files (scripts/, references/, assets/) per version up to
-# this many bytes in all; a larger folder is synced without them, with a warning.
+# this many bytes in all (SKILL.md included); a larger folder is refused whole (never published
+# partly): sync names its size and this setting, and the other skills still sync.
 SKILL_BUNDLE_MAX_BYTES = env.int("SKILL_BUNDLE_MAX_BYTES", default=5 * 1024 * 1024)
 # Skill health (skills.selectors.skill_health.skills_health): dormant after this many days without use though
 # available; failing when the success rate of the last FAILING_USES uses (at least MIN_USES) is

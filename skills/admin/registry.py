@@ -16,11 +16,12 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from ..models import Skill, SkillMetrics, SkillUnlock, SkillVersion, Tier
-from ..selectors.registry import version_diff, versions_with_usage
+from ..selectors.registry import version_diff, version_files, versions_with_files, versions_with_usage
 from ..selectors.skill_health import Health, with_health
 from ..services.registry import skill_id_validate, skill_unlock_grant, skill_unlock_revoke, skill_version_rollback
 from .common import percent, short_sha, short_time, truncated
 from .regressions import RegressionFilter, regression_context
+from .versions import VersionFilesColumn, files_table
 
 # Messages start with a word, not the skill id: the admin capitalises a message's first letter.
 ROLLED_BACK = "Rolled back {skill}: version {version} is current."
@@ -64,17 +65,17 @@ class VersionColumns:
         return format_html('<a class="button" href="{}">Roll back…</a>', url)
 
 
-class SkillVersionInline(VersionColumns, admin.TabularInline):
+class SkillVersionInline(VersionColumns, VersionFilesColumn, admin.TabularInline):
     model = SkillVersion
     extra = 0
-    fields = ["version", "is_current", "sha", "created", "author", "changelog_text", "uses", "version_success",
-              "rollback"]  # fmt: skip
+    fields = ["version", "is_current", "sha", "files_summary", "created", "author", "changelog_text", "uses",
+              "version_success", "rollback"]  # fmt: skip
     readonly_fields = fields
     can_delete = False
     ordering = ["-created_at", "-id"]
 
     def get_queryset(self, request):
-        return versions_with_usage(super().get_queryset(request).select_related("created_by"))
+        return versions_with_files(versions_with_usage(super().get_queryset(request).select_related("created_by")))
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -120,8 +121,8 @@ class SkillAdmin(admin.ModelAdmin):
     list_filter = ["enabled", HealthFilter, RegressionFilter, "tier", "category", "trust_level"]
     search_fields = ["skill_id", "display_name", "description"]
     fields = ["skill_id", "display_name", "description", "enabled", "tier", "category", "trust_level", "meta",
-              "metrics_summary", "sha", "source_path", "created_at", "updated_at"]  # fmt: skip
-    readonly_fields = ["metrics_summary", "sha", "source_path", "created_at", "updated_at"]
+              "metrics_summary", "current_files", "sha", "source_path", "created_at", "updated_at"]  # fmt: skip
+    readonly_fields = ["metrics_summary", "current_files", "sha", "source_path", "created_at", "updated_at"]
     inlines = [SkillVersionInline]
     change_form_template = "admin/skills/skill/change_form.html"  # the version-regression banner
 
@@ -147,6 +148,11 @@ class SkillAdmin(admin.ModelAdmin):
     @admin.display(description="sha256")
     def sha(self, skill: Skill) -> str:
         return short_sha(skill.sha256)
+
+    @admin.display(description="Current version's files")
+    def current_files(self, skill: Skill) -> str:
+        current = skill.versions.filter(is_current=True).first() if skill.pk else None
+        return files_table(current, version_files(current)) if current else "No version is current."
 
     def get_urls(self):
         view = self.admin_site.admin_view(self.rollback_view)
@@ -193,10 +199,14 @@ class SkillVersionAdmin(VersionColumns, admin.ModelAdmin):
     search_fields = ["skill__skill_id", "version", "changelog"]
     list_select_related = ["skill", "created_by"]
     raw_id_fields = ["skill", "created_by"]
-    readonly_fields = ["sha256", "is_current", "created_at"]
+    readonly_fields = ["sha256", "is_current", "created_at", "folder"]
 
     def get_queryset(self, request):
         return versions_with_usage(super().get_queryset(request))
+
+    @admin.display(description="Files")
+    def folder(self, version: SkillVersion) -> str:
+        return files_table(version, version_files(version)) if version.pk else "—"
 
     @admin.display(description="Skill", ordering="skill_id")
     def skill_name(self, version: SkillVersion) -> str:

@@ -8,11 +8,13 @@ goes through the one unlock rule, `is_skill_unlocked` (its query form: `availabl
 
 from __future__ import annotations
 
-import io
 import json
+import tempfile
 import zipfile
+from collections.abc import Callable
+from typing import BinaryIO
 
-from django.http import HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.http import parse_etags, quote_etag
 from drf_spectacular.types import OpenApiTypes
@@ -27,10 +29,12 @@ from rest_framework.reverse import reverse
 from ..models import AgentApiRequest, Skill, SkillVersion
 from ..selectors.registry import skills_available_to
 from ..selectors.sessions import agent_sessions_of
-from ..services.registry import SKILL_MD, is_skill_unlocked
+from ..services.bundles import SKILL_MD, file_mode
+from ..services.registry import is_skill_unlocked
 from .common import SkillsAPIMixin
 
 NO_CURRENT_VERSION = "{skill} has no published version."
+SPOOL_MAX_BYTES = 1024 * 1024
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # every entry's time: the same version always zips to the same bytes
 
 
@@ -107,19 +111,23 @@ def _not_modified(request: Request, etag: str) -> bool:
     return "*" in wanted or etag in wanted
 
 
-def _zip(version: SkillVersion) -> bytes:
-    buffer = io.BytesIO()
-    entries = [(SKILL_MD, version.content.encode("utf-8"))]
-    entries += [(file.path, bytes(file.content)) for file in version.files.order_by("path")]
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for path, data in entries:
-            info = zipfile.ZipInfo(path, date_time=FIXED_ZIP_TIME)
-            # Scripts stay runnable once unpacked; the registry keeps no file modes of its own.
-            mode = 0o755 if path.startswith("scripts/") else 0o644
-            info.external_attr = (0o100000 | mode) << 16
-            info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, data)
-    return buffer.getvalue()
+def _zip_add(archive: zipfile.ZipFile, path: str, executable: bool, data: bytes) -> None:
+    info = zipfile.ZipInfo(path, date_time=FIXED_ZIP_TIME)
+    info.external_attr = (0o100000 | file_mode(executable)) << 16  # a regular file with the mode it was synced with
+    info.compress_type = zipfile.ZIP_DEFLATED
+    archive.writestr(info, data)
+
+
+def _zip(version: SkillVersion) -> BinaryIO:
+    """The bundle, spooled to disk past SPOOL_MAX_BYTES and streamed from there: one file's bytes
+    are in memory at a time, never the whole folder or the whole zip."""
+    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_MAX_BYTES)
+    with zipfile.ZipFile(spool, "w", zipfile.ZIP_DEFLATED) as archive:
+        _zip_add(archive, SKILL_MD, False, version.content.encode("utf-8"))
+        for file in version.files.order_by("path").iterator(chunk_size=1):
+            _zip_add(archive, file.path, file.executable, bytes(file.content))
+    spool.seek(0)
+    return spool
 
 
 class AgentSkillActions:
@@ -187,12 +195,17 @@ class AgentSkillActions:
         return response
 
 
-def _file_response(request: Request, digest: str, body, content_type: str) -> HttpResponse:
+def _file_response(
+    request: Request, digest: str, body: Callable[[], str | BinaryIO], content_type: str
+) -> HttpResponse:
+    """The body (text, or a file streamed in blocks) with the digest as ETag; 304 without building it."""
     etag = quote_etag(digest)
     if _not_modified(request, etag):
         response = HttpResponse(status=304)
+    elif isinstance(content := body(), str):
+        response = HttpResponse(content, content_type=content_type)
     else:
-        response = HttpResponse(body(), content_type=content_type)
+        response = FileResponse(content, content_type=content_type)
     response["ETag"] = etag
     return response
 

@@ -18,6 +18,9 @@ class SkillVersionFile(models.Model):
     content = models.BinaryField()
     size = models.PositiveIntegerField()
     sha256 = models.CharField(max_length=64)
+    executable = models.BooleanField(
+        default=False, help_text="As found in the skill's folder; the bundle restores it (mode 755, else 644)."
+    )
 
     class Meta:
         ordering = ["version_id", "path"]

@@ -21,6 +21,7 @@ from skills.models import (
     Skill,
     SkillMetrics,
     SkillVersion,
+    SkillVersionFile,
     UsageEvent,
     VersionRegression,
 )
@@ -123,3 +124,17 @@ def skills_available_to(user) -> QuerySet[Skill]:
         .prefetch_related(Prefetch("versions", queryset=current, to_attr="current_versions"))
         .order_by("skill_id")
     )
+
+
+def versions_with_files(versions: QuerySet[SkillVersion]) -> QuerySet[SkillVersion]:
+    """Annotates `file_count` and `files_size` (bytes, SKILL.md not counted): two subqueries in the
+    versions' own query."""
+    files = SkillVersionFile.objects.filter(version=OuterRef("pk")).order_by().values("version")
+    counted = files.annotate(n=Count("id")).values("n")
+    sized = files.annotate(n=Sum("size")).values("n")
+    return versions.annotate(file_count=Coalesce(Subquery(counted), 0), files_size=Coalesce(Subquery(sized), 0))
+
+
+def version_files(version: SkillVersion) -> QuerySet[SkillVersionFile]:
+    """The version's files without their bytes: one query."""
+    return version.files.defer("content").order_by("path")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -11,32 +12,23 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..models import Skill, SkillUnlock, SkillVersion, SkillVersionFile, Tier, semver_key, validate_semver
+from .bundles import BundleFile, bundle_digest, bundle_files
 from .regressions import REPLACED, ROLLED_BACK, regressions_clear
 
 VERSION_EXISTS = "Version %(version)s of %(skill)s already exists."
+FILE_CHANGED = "{path} changed while it was being published; publish again"
 VERSION_UNKNOWN = "%(skill)s has no version %(version)s."
 ACCESS_FOUNDATIONAL = "foundational: unlocked for everyone"
 ACCESS_UNLOCKED = "unlocked at {at} by {by}"
 ACCESS_LOCKED = "locked: {skill} is not unlocked for you"
 ACCESS_REVOKED = "locked: your unlock of {skill} was revoked"
 ACCESS_DISABLED = "disabled: {skill} is switched off on this site"
-SKILL_MD = "SKILL.md"
 SKILL_ID_MAX_LENGTH = 100
 SKILL_ID_INVALID = "must be a skill id: letters, digits, - and _, at most 100 characters"
 
 
 def sha256_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def bundle_digest(content: str, files: dict[str, bytes]) -> str:
-    """The digest of a version's SKILL.md and files (empty without files): the bundle's ETag."""
-    if not files:
-        return ""
-    digest = hashlib.sha256()
-    for path, data in sorted({SKILL_MD: content.encode("utf-8"), **files}.items()):
-        digest.update(f"{path}\0{hashlib.sha256(data).hexdigest()}\n".encode())
-    return digest.hexdigest()
 
 
 def next_patch_version(skill: Skill) -> str:
@@ -56,12 +48,14 @@ def skill_version_publish(
     version: str | None = None,
     changelog: str = "",
     created_by=None,
-    files: dict[str, bytes] | None = None,
+    files: Iterable[BundleFile] | Mapping[str, bytes] | None = None,
 ) -> SkillVersion:
     """Adds a version and makes it the skill's only current one. `files` are the folder's other
-    files (relative path → bytes), kept with the version and served in its bundle."""
+    files (or, for plain files, relative path → bytes), kept with their modes and served in its
+    bundle; they are read one at a time, so a large folder is never in memory whole."""
     # Lock the skill row so two publishers cannot both pick the same next version.
     skill = Skill.objects.select_for_update().get(pk=skill.pk)
+    files = bundle_files(files)
     version = version or next_patch_version(skill)
     try:
         validate_semver(version)
@@ -75,7 +69,7 @@ def skill_version_publish(
         version=version,
         content=content,
         sha256=sha256_text(content),
-        bundle_sha256=bundle_digest(content, files or {}),
+        bundle_sha256=bundle_digest(content, files),
         is_current=True,
         current_since=timezone.now(),
         changelog=changelog,
@@ -83,12 +77,18 @@ def skill_version_publish(
     )
     new_version.full_clean()
     new_version.save()
-    SkillVersionFile.objects.bulk_create(
-        SkillVersionFile(
-            version=new_version, path=path, content=data, size=len(data), sha256=hashlib.sha256(data).hexdigest()
+    for file in files:
+        data = file.read()
+        if hashlib.sha256(data).hexdigest() != file.sha256:
+            raise ValidationError({"files": FILE_CHANGED.format(path=file.path)})
+        SkillVersionFile.objects.create(
+            version=new_version,
+            path=file.path,
+            content=data,
+            size=file.size,
+            sha256=file.sha256,
+            executable=file.executable,
         )
-        for path, data in sorted((files or {}).items())
-    )
     regressions_clear(skill=skill, reason=REPLACED)
     return new_version
 

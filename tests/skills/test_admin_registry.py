@@ -14,6 +14,7 @@ from django.test import Client
 from skills.admin.registry import ALREADY_CURRENT, ROLLED_BACK, SKILLS_PLACEHOLDER, USERS_PLACEHOLDER
 from skills.ingestion.record import usage_events_record
 from skills.models import Skill
+from skills.services.bundles import BundleFile
 from skills.services.registry import skill_version_publish
 from tests.factories import SkillFactory, UserFactory
 from tests.skills.telemetry_helpers import BASE_TIME, event_payload
@@ -60,6 +61,25 @@ def test_the_skill_page_shows_each_version_with_its_uses_and_success_rate(admin_
     assert f'<code class="sha" title="{sha}">{sha[:12]}</code>' in oldest and f">{sha}<" not in html
 
 
+def test_the_skill_page_lists_the_current_versions_files_with_sizes_and_modes(admin_client, pdf):
+    files = [
+        BundleFile.from_bytes("core/make_gif.py", b"print(1)\n", executable=True),
+        BundleFile.from_bytes("assets/font.ttf", b"\x00" * 2048),
+    ]
+    skill_version_publish(skill=pdf, version="3.0.0", content="# PDF\n", files=files)
+
+    html = admin_client.get(SKILL_PAGE).content.decode()
+
+    table = re.search(r'<table class="version-files">.*?</table>', html, re.S).group()
+    rows = re.findall(r"<tr><td><code>(.*?)</code></td><td>(.*?)</td><td><code>(.*?)</code></td>", table)
+    assert [(path, mode) for path, _size, mode in rows] == [
+        ("SKILL.md", "644"), ("assets/font.ttf", "644"), ("core/make_gif.py", "755")
+    ]  # fmt: skip
+    assert "2.0\xa0KB" in rows[1][1] and "3 file(s)" in table
+    newest = re.findall(r'<tr class="form-row has_original.*?</tr>', html, re.S)[0]
+    assert "SKILL.md + 2 file(s), 2.0\xa0KB" in newest
+
+
 def test_rollback_goes_through_a_confirmation_page_with_the_diff(admin_client, pdf):
     html = admin_client.get(SKILL_PAGE).content.decode()
     link = re.search(r'<a class="button" href="([^"]+)">Roll back…</a>', html).group(1)
@@ -96,8 +116,9 @@ def test_the_skill_page_runs_a_fixed_number_of_queries(admin_client, pdf, django
     usage_events_record(events=extra, user=None)
     ContentType.objects.get_for_model(Skill)  # cached per process: warm, whichever test ran first
     # session, user, the skill's active regression (the banner), the skill with its metrics, the versions
-    # with their authors and uses / successes (subqueries)
-    with django_assert_num_queries(5):
+    # with their authors, uses / successes and file counts / sizes (subqueries), the current version and its
+    # files (the files table)
+    with django_assert_num_queries(7):
         admin_client.get(SKILL_PAGE)
 
 

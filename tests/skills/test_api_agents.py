@@ -7,6 +7,7 @@ import zipfile
 import pytest
 
 from skills.models import Skill, Tier
+from skills.services.bundles import BundleFile
 from skills.services.registry import (
     ACCESS_DISABLED,
     ACCESS_FOUNDATIONAL,
@@ -135,7 +136,10 @@ def test_locked_disabled_and_another_users_unlock_are_403_naming_why(user_client
 
 
 def test_bundle_is_a_zip_of_the_folder_with_its_digest_as_etag(user, user_client):
-    files = {"scripts/extract.py": b"print('hi')\n", "references/guide.md": b"# Guide\n"}
+    files = [
+        BundleFile.from_bytes("scripts/extract.py", b"print('hi')\n", executable=True),
+        BundleFile.from_bytes("references/guide.md", b"# Guide\n"),
+    ]
     skill = published("pdf", content="---\nname: pdf\n---\nUse scripts/extract.py\n", files=files)
     skill_unlock_grant(user=user, skill_id=skill.skill_id)
     version = skill.versions.get()
@@ -145,11 +149,15 @@ def test_bundle_is_a_zip_of_the_folder_with_its_digest_as_etag(user, user_client
     assert response.status_code == 200
     assert response["Content-Type"] == "application/zip"
     assert response["ETag"] == f'"{version.bundle_sha256}"'
-    archive = zipfile.ZipFile(io.BytesIO(response.content))
+    assert response.streaming  # sent in blocks, never built in memory whole
+    body = b"".join(response.streaming_content)
+    archive = zipfile.ZipFile(io.BytesIO(body))
     assert sorted(archive.namelist()) == ["SKILL.md", "references/guide.md", "scripts/extract.py"]
     assert archive.read("scripts/extract.py") == b"print('hi')\n"
     assert (archive.getinfo("scripts/extract.py").external_attr >> 16) & 0o777 == 0o755
-    assert user_client.get("/api/skills/pdf/bundle/").content == response.content  # the same bytes every time
+    assert (archive.getinfo("references/guide.md").external_attr >> 16) & 0o777 == 0o644
+    again = b"".join(user_client.get("/api/skills/pdf/bundle/").streaming_content)
+    assert again == body  # the same bytes every time
     assert user_client.get("/api/skills/pdf/bundle/", HTTP_IF_NONE_MATCH=response["ETag"]).status_code == 304
 
 

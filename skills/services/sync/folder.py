@@ -28,7 +28,8 @@ from django.utils import timezone
 
 from ...models import Skill
 from ...progress import NO_PROGRESS, Progress
-from ..registry import bundle_digest, next_patch_version, sha256_text, skill_version_publish
+from ..bundles import bundle_digest
+from ..registry import next_patch_version, sha256_text, skill_version_publish
 from .skill_file import SkillFile, SkillFileError, skill_file_read
 
 if TYPE_CHECKING:

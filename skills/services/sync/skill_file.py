@@ -27,7 +27,8 @@ from django.core.exceptions import ValidationError
 from skills_ref.validator import validate_metadata
 
 from ...models import Tier, validate_semver
-from ..registry import SKILL_MD, bundle_digest, sha256_text
+from ..bundles import SKILL_MD, BundleFile, bundle_digest
+from ..registry import sha256_text
 
 UNREADABLE = "cannot be read: {error}"
 NOT_UTF8 = "is not UTF-8 text"
@@ -41,9 +42,9 @@ MISSING_FIELD = "missing required field '{field}' (a non-empty string)"
 BAD_TIER = "tier '{value}' is not one of " + ", ".join(Tier.values)
 BAD_TRUST = "trust_level '{value}' must be an integer from 1 to 5"
 BAD_VERSION = "version '{value}' is not a semantic version (MAJOR.MINOR.PATCH, e.g. 1.2.0)"
-FILES_TOO_LARGE = (
-    "the folder's other files total {size:,} bytes, over the limit of {limit:,} (SKILL_BUNDLE_MAX_BYTES); "
-    "only SKILL.md was synced"
+FOLDER_TOO_LARGE = (
+    "the folder holds {size:,} bytes, over the limit of {limit:,} bytes (SKILL_BUNDLE_MAX_BYTES); "
+    "not synced: raise SKILL_BUNDLE_MAX_BYTES to publish it whole"
 )
 
 OWN_PROPERTIES = ("version", "tier", "category", "trust_level", "triggers", "display_name")
@@ -62,7 +63,7 @@ class SkillFile:
     name: str
     text: str
     sha256: str  # of SKILL.md alone, or of SKILL.md and its files (bundle_digest) when it has some
-    files: dict[str, bytes]  # the folder's other files, relative path → bytes
+    files: list[BundleFile]  # the folder's other files, hashed with their modes (read when published)
     declared: dict[str, Any]  # Skill columns the file sets (always description and meta)
     defaults: dict[str, Any]  # columns for a skill no file has set yet, where the file is silent
     version: str | None
@@ -182,9 +183,10 @@ def _declared_columns(front: dict, own: dict[str, Any]) -> dict[str, Any]:
     return declared
 
 
-def _folder_files(folder: Path, warnings: list[str]) -> dict[str, bytes]:
+def _folder_files(folder: Path, skill_md_size: int) -> list[BundleFile]:
     """The folder's files besides SKILL.md (hidden names, caches and symbolic links left out: a
-    link could reach outside the folder); none, with a warning, when they exceed the size limit."""
+    link could reach outside the folder); SkillFileError naming the size when the folder is over
+    the limit: a skill is published whole or not at all."""
     paths = sorted(
         path
         for path in folder.rglob("*")
@@ -194,11 +196,10 @@ def _folder_files(folder: Path, warnings: list[str]) -> dict[str, bytes]:
         and not any(part.startswith(".") or part == "__pycache__" for part in path.relative_to(folder).parts)
     )
     limit = settings.SKILL_BUNDLE_MAX_BYTES
-    size = sum(path.stat().st_size for path in paths)
+    size = skill_md_size + sum(path.stat().st_size for path in paths)
     if size > limit:
-        warnings.append(FILES_TOO_LARGE.format(size=size, limit=limit))
-        return {}
-    return {path.relative_to(folder).as_posix(): path.read_bytes() for path in paths}
+        raise SkillFileError(FOLDER_TOO_LARGE.format(size=size, limit=limit))
+    return [BundleFile.from_disk(folder, path) for path in paths]
 
 
 def skill_file_read(path: Path) -> SkillFile:
@@ -208,7 +209,7 @@ def skill_file_read(path: Path) -> SkillFile:
     own = _own_properties(front)
     name = front["name"].strip()
     warnings = list(validate_metadata(front, path.parent))
-    files = _folder_files(path.parent, warnings)
+    files = _folder_files(path.parent, len(text.encode("utf-8")))
     return SkillFile(
         path=path,
         name=name,

@@ -42,7 +42,7 @@ def test_pull_downloads_only_what_changed_and_removes_what_was_revoked(live_serv
 
     first = pull_client.pull(base_url=live_server.url, token=token, dest=tmp_path)
 
-    assert first == {"downloaded": ["basics", "pdf"], "unchanged": [], "removed": [], "skipped": []}
+    assert first == {"downloaded": ["basics", "pdf"], "unchanged": [], "removed": [], "skipped": [], "kept": []}
     assert "Basics v1" in (tmp_path / "basics" / "SKILL.md").read_text()
     script = tmp_path / "pdf" / "scripts" / "extract.py"
     assert script.read_text() == "print('v1')\n" and script.stat().st_mode & 0o111
@@ -51,14 +51,14 @@ def test_pull_downloads_only_what_changed_and_removes_what_was_revoked(live_serv
     publish(basics, "1.1.0", "Basics v2")
     second = pull_client.pull(base_url=live_server.url, token=token, dest=tmp_path)
 
-    assert second == {"downloaded": ["basics"], "unchanged": ["pdf"], "removed": [], "skipped": []}
+    assert second == {"downloaded": ["basics"], "unchanged": ["pdf"], "removed": [], "skipped": [], "kept": []}
     assert "Basics v2" in (tmp_path / "basics" / "SKILL.md").read_text()
-    assert json.loads((tmp_path / ".skillsite.json").read_text())["basics"]["version"] == "1.1.0"
+    assert json.loads((tmp_path / ".skillsite.json").read_text())["skills"]["basics"]["version"] == "1.1.0"
 
     skill_unlock_revoke(user=user, skill_id=pdf.skill_id)
     third = pull_client.pull(base_url=live_server.url, token=token, dest=tmp_path)
 
-    assert third == {"downloaded": [], "unchanged": ["basics"], "removed": ["pdf"], "skipped": []}
+    assert third == {"downloaded": [], "unchanged": ["basics"], "removed": ["pdf"], "skipped": [], "kept": []}
     assert not (tmp_path / "pdf").exists()
     assert (tmp_path / "my-own" / "SKILL.md").read_text() == "mine"  # never touched
 

@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from skillsite.filters import single_value
 
 from ..catalog import DOMAINS, catalog
-from ..catalog.matching import closest_entries
+from ..catalog.matching import rank_entries
 from ..models import SkillType
 from ..serializers.catalog import CatalogEntryDetailSerializer, CatalogEntrySerializer, CatalogQuerySerializer
 from .common import ERRORS
@@ -40,7 +40,7 @@ class PlanCatalogViewSet(viewsets.GenericViewSet):
         query = given.validated_data
         entries = sorted(catalog().values(), key=lambda e: (e.domain, e.title))
         if query.get("q"):
-            entries = [match.entry for match in closest_entries(query["q"], limit=len(entries))]
+            entries = [match.entry for match in rank_entries(query["q"])]
         for field in ("domain", "kind"):
             if field in query:
                 entries = [e for e in entries if getattr(e, field) == query[field]]

@@ -29,6 +29,7 @@ GENERATION_WORKFLOW = "roadmaps/deconstruct"
 CATALOG_SKILL_ID = "roadmap-catalog"
 UNKNOWN_CATALOG_ENTRY = "No catalog plan has the id {entry!r}."
 NO_CATALOG_MATCH = "No expert plan matches this goal yet, so this is a generic plan. Closest expert plans: {titles}."
+NO_CATALOG_MATCH_NOR_DOMAIN = "No expert plan matches this goal yet, so this is a generic plan."
 
 
 def _log_generation(owner, generated: Generated, deconstruction: SkillDeconstruction) -> None:
@@ -98,7 +99,8 @@ def _from_engine(user_query: str, skill_type: str) -> Generated:
     generated.skill_type = kind
     generated.closest = closest_entries(user_query)
     titles = ", ".join(match.entry.title for match in generated.closest)
-    generated.warnings = [*generated.warnings, NO_CATALOG_MATCH.format(titles=titles)]
+    warning = NO_CATALOG_MATCH.format(titles=titles) if titles else NO_CATALOG_MATCH_NOR_DOMAIN
+    generated.warnings = [*generated.warnings, warning]
     return generated
 
 

@@ -3,6 +3,7 @@
 from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import UserCreationForm
+from django.utils import timezone
 
 from .models import (
     DESCRIPTION_MAX_LENGTH,
@@ -11,7 +12,36 @@ from .models import (
     TITLE_MAX_LENGTH,
     ActivityType,
     SkillType,
+    earliest_practice_day,
+    validate_practice_day,
 )
+
+NOT_A_WHOLE_NUMBER = "Enter a whole number, like 20 (digits only)."
+
+
+class WholeNumberField(forms.IntegerField):
+    """A whole number typed as text: a browser sends an invalid type=number input ("1e") as
+    empty, which would save a session with no minutes and no error; as text it reaches the
+    form and is refused with a message."""
+
+    default_error_messages = {"invalid": NOT_A_WHOLE_NUMBER}
+
+    def widget_attrs(self, widget):
+        return {"inputmode": "numeric", "pattern": "[0-9]*", "autocomplete": "off"}
+
+    def __init__(self, **kwargs):
+        super().__init__(widget=forms.TextInput, **kwargs)
+
+
+class PracticeDayInput(forms.DateInput):
+    """A date picker from a year back to today; the bounds are worked out per request."""
+
+    input_type = "date"
+
+    def get_context(self, name, value, attrs):
+        today = timezone.localdate()
+        attrs = {**(attrs or {}), "max": today.isoformat(), "min": earliest_practice_day(today).isoformat()}
+        return super().get_context(name, value, attrs)
 
 
 class SignUpForm(UserCreationForm):
@@ -62,10 +92,17 @@ class PracticeForm(_PerMilestone, forms.Form):
 
     activity_type = forms.ChoiceField(label="Type", choices=ActivityType.choices)
     title = forms.CharField(label="What did you do?", max_length=TITLE_MAX_LENGTH)
-    reps = forms.IntegerField(
+    practiced_on = forms.DateField(
+        label="Day practised",
+        widget=PracticeDayInput(format="%Y-%m-%d"),
+        validators=[validate_practice_day],
+        required=False,
+        help_text="Today, or the day it happened (up to a year back).",
+    )
+    reps = WholeNumberField(
         label="Reps covered this session", min_value=0, max_value=REPS_PER_SESSION_MAX, required=False
     )
-    completion_time = forms.IntegerField(label="Minutes practised", min_value=0, max_value=24 * 60, required=False)
+    completion_time = WholeNumberField(label="Minutes practised", min_value=0, max_value=24 * 60, required=False)
     difficulty_rating = forms.TypedChoiceField(
         label="Difficulty",
         choices=[("", "—")]
@@ -80,6 +117,7 @@ class PracticeForm(_PerMilestone, forms.Form):
 
     def __init__(self, *args, milestone=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["practiced_on"].initial = timezone.localdate
         if milestone is not None:
             self.fields["reps"].help_text = (
                 f"{milestone.reps} rep{'s' if milestone.reps != 1 else ''} a set × {milestone.sets} "
@@ -89,6 +127,11 @@ class PracticeForm(_PerMilestone, forms.Form):
 
     def clean_reps(self) -> int:
         return self.cleaned_data["reps"] or 0
+
+    def clean_practiced_on(self):
+        """Left out: the day the form started on (today, or the edited session's own day)."""
+        field = self.fields["practiced_on"]
+        return self.cleaned_data["practiced_on"] or self.get_initial_for_field(field, "practiced_on")
 
 
 class RoadmapForm(forms.Form):

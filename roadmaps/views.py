@@ -185,7 +185,7 @@ def practice_log(request: HttpRequest, roadmap_id, progress_id) -> HttpResponse:
     progress = _own_progress(request, roadmap, progress_id)
     form = PracticeForm(request.POST, progress_id=progress.pk, milestone=milestone_of(progress))
     if not form.is_valid():
-        return roadmap_detail(request, roadmap_id, bound={("practice", progress.pk): form})
+        return roadmap_detail(request, roadmap_id, bound={("practice", progress.pk): form}, status=400)
     try:
         activity = practice_activity_log(progress=progress, **form.cleaned_data)
     except ValidationError as error:

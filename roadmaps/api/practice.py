@@ -27,7 +27,7 @@ class PracticeActivityFilter(django_filters.FilterSet):
     )
     roadmap = django_filters.UUIDFilter(field_name="milestone_progress__deconstruction__roadmaps", distinct=True)
     activity_type = django_filters.ChoiceFilter(choices=ActivityType.choices)
-    date = django_filters.DateFilter(field_name="created_at", lookup_expr="date")
+    date = django_filters.DateFilter(field_name="practiced_on", help_text="Sessions practised on this day.")
     created_after = UTCIsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = UTCIsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
 
@@ -52,7 +52,7 @@ class PracticeActivityViewSet(
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def base_queryset(self):
-        return PracticeActivity.objects.select_related("milestone_progress").order_by("-created_at")
+        return PracticeActivity.objects.select_related("milestone_progress").order_by("-practiced_on", "-created_at")
 
     @extend_schema(
         responses={201: PracticeActivitySerializer, 400: OpenApiResponse(ERRORS, "Field errors.")},

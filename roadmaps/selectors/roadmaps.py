@@ -179,7 +179,7 @@ def roadmap_progress(roadmap: Roadmap) -> dict:
 
 @dataclass(frozen=True)
 class PracticeTotals:
-    last: object  # datetime of the latest session
+    last: object  # the day of the latest session
     minutes: int
 
 
@@ -188,7 +188,7 @@ def practice_by_roadmap(roadmaps: list[Roadmap]) -> dict:
     rows = (
         PracticeActivity.objects.filter(milestone_progress__deconstruction__roadmaps__in=roadmaps)
         .values("milestone_progress__deconstruction__roadmaps")
-        .annotate(last=Max("created_at"), minutes=Coalesce(Sum("completion_time"), 0))
+        .annotate(last=Max("practiced_on"), minutes=Coalesce(Sum("completion_time"), 0))
     )
     return {
         row["milestone_progress__deconstruction__roadmaps"]: PracticeTotals(row["last"], row["minutes"]) for row in rows

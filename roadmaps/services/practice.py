@@ -3,6 +3,8 @@ counters and status recounted from them."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Sum
@@ -33,10 +35,12 @@ def practice_activity_log(
     completion_time: int | None = None,
     difficulty_rating: int | None = None,
     user_notes: str = "",
+    practiced_on: date | None = None,
 ) -> PracticeActivity:
     """Logs a session that covered `reps` reps: a not-started (or failed) milestone starts,
     the session is an attempt, its reps are completions, and reaching reps × sets completes
-    the milestone. A completed milestone stays completed: the learner may keep practising."""
+    the milestone. A completed milestone stays completed: the learner may keep practising.
+    `practiced_on` is the day it happened (today when not given)."""
     progress = progress_locked(progress)
     activity = PracticeActivity(
         milestone_progress=progress,
@@ -48,6 +52,7 @@ def practice_activity_log(
         completion_time=completion_time,
         difficulty_rating=difficulty_rating,
         user_notes=user_notes,
+        practiced_on=practiced_on or timezone.localdate(),
         completed_at=timezone.now() if reps > 0 else None,
     )
     activity.full_clean()
@@ -88,7 +93,7 @@ def _locked_activity(activity: PracticeActivity) -> PracticeActivity:
 
 
 EDITABLE_FIELDS = ("activity_type", "title", "description", "reps", "completion_time", "difficulty_rating",
-                   "user_notes")  # fmt: skip
+                   "user_notes", "practiced_on")  # fmt: skip
 
 
 @transaction.atomic

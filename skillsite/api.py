@@ -18,6 +18,14 @@ from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from skills.ingestion.errors import EventConflict, EventsForbidden, EventsTooLarge, InvalidEvents
+from skillsite.metrics import (
+    REFUSED_CONFLICT,
+    REFUSED_FORBIDDEN,
+    REFUSED_INVALID,
+    REFUSED_THROTTLED,
+    REFUSED_TOO_LARGE,
+    USAGE_EVENT_REFUSALS,
+)
 
 router = DefaultRouter()
 
@@ -35,6 +43,13 @@ RETRY_AFTER_SECONDS = "5"
 DOES_NOT_EXIST_CODE = "does_not_exist"
 ILLEGAL_TRANSITION_CODE = "illegal_transition"
 STATUS_BY_CODE = {DOES_NOT_EXIST_CODE: status.HTTP_404_NOT_FOUND, ILLEGAL_TRANSITION_CODE: status.HTTP_409_CONFLICT}
+# The ingestion's refusals, for the operators' metrics (a batch refused whole counts once).
+REFUSAL_REASONS = {
+    InvalidEvents: REFUSED_INVALID,
+    EventConflict: REFUSED_CONFLICT,
+    EventsForbidden: REFUSED_FORBIDDEN,
+    EventsTooLarge: REFUSED_TOO_LARGE,
+}
 
 
 def error_body(detail: str, errors: dict | list | None = None) -> dict:
@@ -72,6 +87,7 @@ def exception_handler(exc, context):
     (400, 409, 413); Django's ValidationError (raised by services) → 400 with field messages; a
     lost database connection → 503, so clients know a retry is safe (the transaction was rolled
     back)."""
+    _count_refusal(exc, context)
     if isinstance(exc, EventsForbidden):
         return Response(error_body(EVENTS_FORBIDDEN, exc.errors), status=status.HTTP_403_FORBIDDEN)
     if isinstance(exc, InvalidEvents):
@@ -94,6 +110,15 @@ def exception_handler(exc, context):
             if len(codes) == 1:
                 response.status_code = STATUS_BY_CODE.get(codes.pop(), response.status_code)
     return response
+
+
+def _count_refusal(exc, context) -> None:
+    reason = next((reason for kind, reason in REFUSAL_REASONS.items() if isinstance(exc, kind)), None)
+    if reason is None and isinstance(exc, exceptions.Throttled):
+        if getattr(context.get("view"), "throttle_scope", None) == "ingest":
+            reason = REFUSED_THROTTLED
+    if reason is not None:
+        USAGE_EVENT_REFUSALS.labels(reason).inc()
 
 
 def _leaf_codes(codes) -> set[str]:

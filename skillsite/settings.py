@@ -9,6 +9,7 @@ key (`makemigrations --check`, `migrate`): failing here, at import, made Django
 hide the reason behind "Models aren't loaded yet".
 """
 
+import ipaddress
 from datetime import timedelta
 from pathlib import Path
 
@@ -112,6 +113,18 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="skillsite@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Prometheus metrics (skillsite/metrics.py, docs/metrics.md) are for operators: a bearer token and/or
+# client addresses (comma-separated addresses or networks, e.g. 10.0.0.0/8). Neither: nobody reads them.
+METRICS_BEARER_TOKEN = env.str("METRICS_BEARER_TOKEN", default="")
+METRICS_ALLOWED_ADDRESSES = env.list("METRICS_ALLOWED_ADDRESSES", default=[])
+for _network in METRICS_ALLOWED_ADDRESSES:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError as _error:
+        raise ImproperlyConfigured(f"METRICS_ALLOWED_ADDRESSES: {_error}") from None
+# Processes with no web server (Celery workers, the fold worker) serve their metrics here (0: they do not).
+METRICS_EXPORTER_PORT = env.int("METRICS_EXPORTER_PORT", default=0)
+METRICS_EXPORTER_ADDRESS = env.str("METRICS_EXPORTER_ADDRESS", default="0.0.0.0")
 # Every JSON body is refused (400) when nested deeper than this.
 JSON_MAX_DEPTH = env.int("JSON_MAX_DEPTH", default=64)
 
@@ -135,6 +148,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: it times and counts every answer, the other middleware's included.
+    "skillsite.middleware.RequestMetrics",
     "django.middleware.security.SecurityMiddleware",
     # Before anything reads a body: every JSON body sent to the API is size- and depth-checked.
     "skillsite.parsers.JSONBodyGuard",
@@ -239,7 +254,7 @@ LOGOUT_REDIRECT_URL = "/"
 # Security: production values unless DEBUG is on (check --deploy is clean).
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 # A load balancer and Prometheus call these over plain HTTP from inside the network.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)

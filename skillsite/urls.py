@@ -7,11 +7,12 @@ import skills.api
 from skills.admin.dashboard import dashboard_view
 from skills.admin.database_health import database_health_view
 from skillsite.api import router
-from skillsite.operator_views import healthz, readyz
+from skillsite.operator_views import healthz, metrics, readyz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
+    path("metrics", metrics, name="metrics"),
     path("admin/skills/dashboard/", admin.site.admin_view(dashboard_view), name="skills-dashboard"),
     path("admin/skills/health/", admin.site.admin_view(database_health_view), name="skills-database-health"),
     path("admin/", admin.site.urls),

@@ -26,6 +26,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
+from skillsite.metrics import PULL_NOT_MODIFIED, PULL_REQUESTS, PULL_SERVED
+
 from ..models import AgentApiRequest, Skill, SkillVersion
 from ..selectors.registry import skills_available_to
 from ..selectors.sessions import agent_sessions_of
@@ -152,6 +154,7 @@ class AgentSkillActions:
         """The skills the caller may load: enabled, and foundational or unlocked for the caller."""
         page = self.paginate_queryset(skills_available_to(request.user))
         serializer = AvailableSkillSerializer(page, many=True, context=self.get_serializer_context())
+        PULL_REQUESTS.labels("available", PULL_SERVED).inc()
         return self.get_paginated_response(serializer.data)
 
     @extend_schema(responses=ACCESS)
@@ -174,7 +177,9 @@ class AgentSkillActions:
     def content(self, request, skill_id=None):
         """The SKILL.md of the current version (or ?version=), with its sha256 as ETag."""
         version = self._loadable_version(request)
-        return _file_response(request, version.sha256, lambda: version.content, "text/markdown; charset=utf-8")
+        return _file_response(
+            request, version.sha256, lambda: version.content, "text/markdown; charset=utf-8", endpoint="content"
+        )
 
     @extend_schema(
         parameters=[VERSION_PARAMETER],
@@ -189,14 +194,18 @@ class AgentSkillActions:
         """The version's folder as a zip: SKILL.md and its files (scripts/, references/, assets/)."""
         version = self._loadable_version(request)
         response = _file_response(
-            request, version.bundle_sha256 or version.sha256, lambda: _zip(version), "application/zip"
+            request,
+            version.bundle_sha256 or version.sha256,
+            lambda: _zip(version),
+            "application/zip",
+            endpoint="bundle",
         )
         response["Content-Disposition"] = f'attachment; filename="{version.skill_id}-{version.version}.zip"'
         return response
 
 
 def _file_response(
-    request: Request, digest: str, body: Callable[[], str | BinaryIO], content_type: str
+    request: Request, digest: str, body: Callable[[], str | BinaryIO], content_type: str, *, endpoint: str
 ) -> HttpResponse:
     """The body (text, or a file streamed in blocks) with the digest as ETag; 304 without building it."""
     etag = quote_etag(digest)
@@ -206,6 +215,7 @@ def _file_response(
         response = HttpResponse(content, content_type=content_type)
     else:
         response = FileResponse(content, content_type=content_type)
+    PULL_REQUESTS.labels(endpoint, PULL_NOT_MODIFIED if response.status_code == 304 else PULL_SERVED).inc()
     response["ETag"] = etag
     return response
 

@@ -20,6 +20,7 @@ from rest_framework import authentication
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from skillsite.metrics import otlp_records_counted
 from skillsite.parsers import TOO_LARGE
 
 from ..intake.otlp import JSON_TYPE, PROTOBUF_TYPE, OtlpBodyError, logs_request_decode, otlp_logs_take_in
@@ -72,6 +73,7 @@ class OtlpLogsView(SkillsAPIMixin, APIView):
         except OtlpBodyError as error:
             return Response({"detail": error.detail}, status=error.status)
         intake = otlp_logs_take_in(message, user=request.user)
+        otlp_records_counted(intake)
         answer = ExportLogsServiceResponse()
         if intake.rejected:
             answer.partial_success.rejected_log_records = len(intake.rejected)

@@ -22,6 +22,7 @@ from django.db.models import Min
 from django.utils import timezone
 
 from skillsite.lookups import one_of_sql
+from skillsite.metrics import fold_counted
 
 from ..aggregates import (
     Aggregate,
@@ -103,12 +104,14 @@ def fold_when_due(*, using: str = DEFAULT_DB_ALIAS) -> None:
 def usage_rollups_fold(*, using: str = DEFAULT_DB_ALIAS, max_events: int | None = None) -> int:
     """Folds queued events into the roll-ups, oldest first, until the queue is empty (or about
     `max_events` are folded); returns how many it folded."""
-    folded = 0
+    folded, started = 0, time.perf_counter()
     while max_events is None or folded < max_events:
         count = _fold_chunk(using)
         folded += count
         if count < FOLD_CHUNK:
             break
+    if folded:
+        fold_counted(events=folded, seconds=time.perf_counter() - started)
     return folded
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from contextlib import nullcontext
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, NamedTuple
 
 from django.contrib.auth import get_user_model
@@ -18,6 +19,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from skillsite.lookups import one_of_sql
+from skillsite.metrics import usage_events_counted
 
 from ..models import Outcome, Skill, SkillVersion, UsageEvent, UsageEventKey
 from .copy import COPY_THRESHOLD, copy_events, uses_copy
@@ -59,7 +61,10 @@ def usage_events_record(
     created = _store(unique, now, using)
     if created:
         fold_when_due(using=using)
-    return RecordResult(received=len(parsed), created=created, duplicates=len(parsed) - created)
+    result = RecordResult(received=len(parsed), created=created, duplicates=len(parsed) - created)
+    # Counted once stored for good: inside a caller's transaction, at its commit.
+    transaction.on_commit(partial(usage_events_counted, created=created, duplicates=result.duplicates), using=using)
+    return result
 
 
 class _Owned(NamedTuple):

@@ -13,6 +13,8 @@ from django.core.cache import cache
 from django.db import DatabaseError, connection
 from django.utils import timezone
 
+from skillsite.metrics import JOB_RUNS
+
 from ..models import RUN_TRANSITIONS, JobRun, RunStatus, Trigger
 from ..progress import Progress
 from .registry import JOBS, LOCKS
@@ -105,6 +107,7 @@ def run_finish(run: JobRun, status: str, message: str, progress: RunProgress | N
         cache.delete(progress.key)
     _move(run, status, **fields)
     _prune(run.job)
+    JOB_RUNS.labels(run.job, status).inc()
     return run
 
 

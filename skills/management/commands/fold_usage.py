@@ -4,6 +4,7 @@ import threading
 from django.core.management.base import BaseCommand, CommandError
 
 from skills.ingestion.fold import FOLLOW_IDLE_SECONDS, metrics_as_of, usage_rollups_fold, usage_rollups_follow
+from skillsite.metrics_exporter import exporter_start
 
 
 class Command(BaseCommand):
@@ -32,6 +33,7 @@ class Command(BaseCommand):
             return
         stop = threading.Event()
         previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGTERM, signal.SIGINT)}
+        exporter_start()  # when METRICS_EXPORTER_PORT is set: the folds' duration and count
         self.stdout.write("folding queued events as they arrive; stop with SIGTERM or Ctrl-C")
         self.stdout.flush()
         try:

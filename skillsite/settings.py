@@ -150,6 +150,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: it times and counts every answer, the other middleware's included.
     "skillsite.middleware.RequestMetrics",
+    # Before anything logs: every log line of the request carries its id.
+    "skillsite.request_id.RequestId",
     "django.middleware.security.SecurityMiddleware",
     # Before anything reads a body: every JSON body sent to the API is size- and depth-checked.
     "skillsite.parsers.JSONBodyGuard",
@@ -311,9 +313,30 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "skillsite.schema.postprocess"],
 }
 
+# Console logs: plain text, or one JSON object a line (time, level, logger, message, request_id and
+# the exception when there is one) for a log collector. Every record carries the request id.
+LOG_FORMAT = env.str("LOG_FORMAT", default="text")
+if LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT: 'text' or 'json', not {LOG_FORMAT!r}")
+JSON_LOG_FORMATTER = {
+    "()": "pythonjsonlogger.json.JsonFormatter",
+    "fmt": "%(levelname)s %(name)s %(message)s %(request_id)s",
+    "rename_fields": {"levelname": "level", "name": "logger"},
+    "timestamp": "time",  # ISO 8601, UTC
+}
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "skillsite.request_id.RequestIdFilter"}},
+    "formatters": {"json": JSON_LOG_FORMATTER},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            **({"formatter": "json"} if LOG_FORMAT == "json" else {}),
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
 }
+# Celery workers log through the same handler when it is JSON (else Celery's own text format).
+CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT != "json"

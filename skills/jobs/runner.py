@@ -108,6 +108,7 @@ def run_finish(run: JobRun, status: str, message: str, progress: RunProgress | N
     _move(run, status, **fields)
     _prune(run.job)
     JOB_RUNS.labels(run.job, status).inc()
+    logger.info("job %s (run %s) %s in %.2f s: %s", run.job, run.pk, status, fields["duration_seconds"], message)
     return run
 
 
@@ -126,6 +127,7 @@ def job_run(job: str, *, run: JobRun | None = None, trigger: str = Trigger.SCHED
             return run_finish(run, RunStatus.SKIPPED, ALREADY_RUNNING)
         _fail_runs_of_lost_workers(LOCKS.get(job, job), found_by=run)
         _move(run, RunStatus.RUNNING, started_at=timezone.now())
+        logger.info("job %s (run %s) started", job, run.pk)
         progress = RunProgress(run.pk)
         try:
             message = JOBS[job](progress)

@@ -10,7 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from ..ingestion.fold import metrics_as_of
-from ..models import Skill, SkillMetrics, SkillVersion, Tier, VersionRegression
+from ..models import METRICS, Skill, SkillMetrics, SkillVersion, Tier, VersionRegression, measures_of
 from ..selectors.registry import skill_detail, skills_with_current_version
 from ..selectors.skill_health import Health, context_cost, skills_health, with_health
 from .agents import AgentSkillActions
@@ -30,7 +30,7 @@ class SkillVersionSerializer(serializers.ModelSerializer):
 class SkillMetricsSerializer(serializers.ModelSerializer):
     class Meta:
         model = SkillMetrics
-        exclude = ["skill", "latency_sketch", "rating_sum"]
+        exclude = ["skill", *(m.columns[METRICS] for m in measures_of(METRICS) if not m.public)]
 
 
 class SkillSerializer(serializers.ModelSerializer):

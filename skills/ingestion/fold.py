@@ -24,13 +24,11 @@ from django.utils import timezone
 from skillsite.lookups import one_of_sql
 from skillsite.metrics import fold_counted
 
-from ..aggregates import (
-    Aggregate,
-    merge_into_daily,
-    merge_into_metrics,
-    merge_into_version,
-)
+from ..aggregates import ADDED, Aggregate, merge_into
 from ..models import (
+    DAILY,
+    METRICS,
+    VERSION,
     Outcome,
     SessionSkill,
     SkillDailyUsage,
@@ -46,20 +44,8 @@ FOLD_CHUNK = 2000  # events a transaction
 FOLD_WHEN_DUE = 20_000  # the most a request folds: the rest waits for the next fold
 FOLLOW_IDLE_SECONDS = 0.05  # how long a fold worker waits when nothing is queued
 RECONNECT_SECONDS = 1.0  # how long it waits when the database cannot be reached
-FOLDED_COLUMNS = (  # the session and user rows are counted by the database
-    "skill_id",
-    "skill_version_id",
-    "user_id",
-    "outcome",
-    "latency_ms",
-    "error_type",
-    "workflow_path",
-    "follow_up_actions",
-    "tokens_used",
-    "tokens_saved",
-    "cost_usd",
-    "occurred_at",
-)
+# The columns the measures read (the session and user rows are counted by the database).
+FOLDED_COLUMNS = ("skill_id", "skill_version_id", "user_id", *sorted({m.source for m in ADDED if m.source}))
 METRICS_FIELDS = [f.name for f in SkillMetrics._meta.concrete_fields if f.name != "skill"]
 DAILY_FIELDS = [f.name for f in SkillDailyUsage._meta.concrete_fields if f.name not in {"id", "skill", "day"}]
 # The session and user rows of some events of the log (a condition, `events`), counted by the
@@ -164,12 +150,14 @@ def _fold_chunk(using: str) -> int:
 def _fold(events: list[dict], claimed: list[int], using: str) -> None:
     metrics = _locked_metrics(sorted({event["skill_id"] for event in events}), using)
     # Each event added once, to its (skill, version, day); the day, version and skill roll-ups merge those.
-    per_group: dict[tuple[str, int | None, date], Aggregate] = defaultdict(Aggregate)
+    groups: dict[tuple[str, int | None, date], list[dict]] = defaultdict(list)
     for event in events:
-        per_group[(event["skill_id"], event["skill_version_id"], event["occurred_at"].date())].add(event)
+        groups[(event["skill_id"], event["skill_version_id"], event["occurred_at"].date())].append(event)
     per_day: dict[tuple[str, date], Aggregate] = defaultdict(Aggregate)
     per_version: dict[tuple[str, int], Aggregate] = defaultdict(Aggregate)
-    for (skill_id, version_id, day), aggregate in per_group.items():
+    for (skill_id, version_id, day), group in groups.items():
+        aggregate = Aggregate()
+        aggregate.add(group)
         per_day[(skill_id, day)].merge(aggregate)
         if version_id is not None:  # events of a skill without versions carry none
             per_version[(skill_id, version_id)].merge(aggregate)
@@ -183,7 +171,8 @@ def _fold(events: list[dict], claimed: list[int], using: str) -> None:
     for (skill_id, _day), day in per_day.items():
         per_skill[skill_id].merge(day)
     for skill_id, aggregate in per_skill.items():
-        merge_into_metrics(metrics[skill_id], aggregate, new_users[skill_id])
+        metrics[skill_id].unique_users += new_users[skill_id]
+        merge_into(metrics[skill_id], METRICS, aggregate)
     _upsert(SkillMetrics, [metrics[skill_id] for skill_id in sorted(per_skill)], ["skill"], METRICS_FIELDS, using)
 
 
@@ -211,7 +200,7 @@ def _write_daily(per_day: dict[tuple[str, object], Aggregate], using: str) -> No
     rows = {(row.skill_id, row.day): row for row in stored}
     for key, aggregate in sorted(per_day.items()):
         row = rows.setdefault(key, SkillDailyUsage(skill_id=key[0], day=key[1]))
-        merge_into_daily(row, aggregate)
+        merge_into(row, DAILY, aggregate)
     written = [rows[key] for key in sorted(per_day)]
     _upsert(SkillDailyUsage, written, ["skill", "day"], DAILY_FIELDS, using)
 
@@ -224,7 +213,7 @@ def _write_versions(per_version: dict[tuple[str, int], Aggregate], using: str) -
     rows = {row.skill_version_id: row for row in stored}
     for skill_id, version_id in sorted(per_version):
         row = rows.setdefault(version_id, SkillVersionUsage(skill_version_id=version_id, skill_id=skill_id))
-        merge_into_version(row, per_version[(skill_id, version_id)])
+        merge_into(row, VERSION, per_version[(skill_id, version_id)])
     written = [rows[version_id] for version_id in sorted(rows)]
     _upsert(SkillVersionUsage, written, ["skill_version"], VERSION_FIELDS, using)
 

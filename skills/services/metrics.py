@@ -7,6 +7,7 @@ from django.db import transaction
 
 from skills.aggregates import refresh_derived
 from skills.models import (
+    METRICS,
     Feedback,
     Skill,
     SkillMetrics,
@@ -36,7 +37,7 @@ def feedback_record(
         metrics = _locked_metrics(skill)
         metrics.rating_count += 1
         metrics.rating_sum += rating
-        refresh_derived(metrics)
+        refresh_derived(metrics, METRICS)
         metrics.save()
     return feedback
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from ..models import RECOUNT_REOPENS, MilestoneProgress, MilestoneStatus, PracticeActivity
 from .milestones import milestone_of, progress_locked, progress_move
+from .undo import deletion_restore
 
 NOT_EDITABLE = "cannot be changed on a logged session"
 
@@ -125,3 +126,12 @@ def practice_activity_delete(*, activity: PracticeActivity) -> MilestoneProgress
     progress, counted = activity.milestone_progress, activity.counted
     activity.delete()
     return _recount(progress) if counted else progress
+
+
+@transaction.atomic
+def practice_activity_restore(*, owner, snapshot: str) -> MilestoneProgress:
+    """Undoes practice_activity_delete: the session back with its id and times (a snapshot from
+    undo.deletion_snapshot), and its milestone recounted (so a completion it had made is back)."""
+    (activity,) = deletion_restore(owner=owner, snapshot=snapshot)
+    progress = progress_locked(activity.milestone_progress)
+    return _recount(progress) if activity.counted else progress

@@ -14,6 +14,8 @@ from roadmaps.models import MilestoneProgress, PracticeActivity, Roadmap, SkillD
 from roadmaps.services.practice import practice_activity_log
 from roadmaps.services.roadmaps import roadmap_create, roadmap_create_from_goal
 from skills.models import Outcome, Skill, SkillUnlock, SkillVersion, Tier, UsageEvent
+from skills.services.experiments import experiment_create, experiment_start
+from skills.services.registry import skill_version_publish
 from tests.roadmaps.plans import plan
 
 
@@ -155,3 +157,17 @@ class PracticeActivityFactory(factory.django.DjangoModelFactory):
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
         return practice_activity_log(**kwargs)
+
+
+def make_experiment(skill=None, *, share: int = 5_000, start: bool = True, **options):
+    """An experiment through the services: the skill's 1.0.0 current (the control) and 2.0.0
+    published aside (the treatment, `share` basis points of the users)."""
+    skill = skill or SkillFactory(tier=Tier.FOUNDATIONAL)
+    body = "---\nname: {}\ndescription: test\n---\n{}\n"
+    skill_version_publish(skill=skill, version="1.0.0", content=body.format(skill.skill_id, "control"))
+    treatment = skill_version_publish(
+        skill=skill, version="2.0.0", content=body.format(skill.skill_id, "treatment"), make_current=False
+    )
+    options.setdefault("min_effect", 0.2)
+    experiment = experiment_create(skill=skill, name="try 2.0.0", treatments=[(treatment, share)], **options)
+    return experiment_start(experiment=experiment) if start else experiment

@@ -7,6 +7,16 @@ from .emergence import (
     MiningRun,
     MiningSession,
 )
+from .experiments import (
+    EXPERIMENT_TRANSITIONS,
+    SHARE_TOTAL,
+    Experiment,
+    ExperimentArm,
+    ExperimentGuardrail,
+    ExperimentSnapshot,
+    ExperimentStatus,
+    Metric,
+)
 from .jobs import RUN_TRANSITIONS, Job, JobRun, RunStatus, Trigger
 from .metrics import SessionSkill, SkillDailyUsage, SkillMetrics, SkillUserUsage, SkillVersionUsage
 from .registry import SEMVER_RE, Skill, SkillUnlock, SkillVersion, Tier, semver_key, validate_semver
@@ -30,11 +40,19 @@ __all__ = [
     "CandidateReview",
     "CandidateStatus",
     "EmergenceCandidate",
+    "EXPERIMENT_TRANSITIONS",
+    "Experiment",
+    "ExperimentArm",
+    "ExperimentGuardrail",
+    "ExperimentSnapshot",
+    "ExperimentStatus",
     "Feedback",
+    "Metric",
     "Job",
     "JobRun",
     "RUN_TRANSITIONS",
     "SEMVER_RE",
+    "SHARE_TOTAL",
     "RunStatus",
     "Trigger",
     "VersionRegression",

@@ -49,10 +49,12 @@ def skill_version_publish(
     changelog: str = "",
     created_by=None,
     files: Iterable[BundleFile] | Mapping[str, bytes] | None = None,
+    make_current: bool = True,
 ) -> SkillVersion:
     """Adds a version and makes it the skill's only current one. `files` are the folder's other
     files (or, for plain files, relative path → bytes), kept with their modes and served in its
-    bundle; they are read one at a time, so a large folder is never in memory whole."""
+    bundle; they are read one at a time, so a large folder is never in memory whole. With
+    `make_current=False` the version is stored but not served (a treatment of an experiment)."""
     # Lock the skill row so two publishers cannot both pick the same next version.
     skill = Skill.objects.select_for_update().get(pk=skill.pk)
     files = bundle_files(files)
@@ -63,15 +65,16 @@ def skill_version_publish(
         raise ValidationError({"version": error.messages}) from error
     if skill.versions.filter(version=version).exists():
         raise ValidationError({"version": VERSION_EXISTS % {"version": version, "skill": skill.skill_id}})
-    skill.versions.filter(is_current=True).update(is_current=False)
+    if make_current:
+        skill.versions.filter(is_current=True).update(is_current=False)
     new_version = SkillVersion(
         skill=skill,
         version=version,
         content=content,
         sha256=sha256_text(content),
         bundle_sha256=bundle_digest(content, files),
-        is_current=True,
-        current_since=timezone.now(),
+        is_current=make_current,
+        current_since=timezone.now() if make_current else None,
         changelog=changelog,
         created_by=created_by,
     )
@@ -89,7 +92,8 @@ def skill_version_publish(
             sha256=file.sha256,
             executable=file.executable,
         )
-    regressions_clear(skill=skill, reason=REPLACED)
+    if make_current:
+        regressions_clear(skill=skill, reason=REPLACED)
     return new_version
 
 

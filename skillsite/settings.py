@@ -138,11 +138,13 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "axes",
     "rest_framework",
-    "rest_framework.authtoken",
+    # Its model is the base of accounts.APIKey (its own table stays empty; its admin is replaced).
+    "rest_framework_api_key",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
+    "accounts",
     "skills",
     "roadmaps",
 ]
@@ -269,12 +271,16 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=10 
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        # Token first: an anonymous request then gets 401 with a WWW-Authenticate
-        # header (session-first would make it 403).
-        "rest_framework.authentication.TokenAuthentication",
+        # API keys first (`Token <key>` or `Bearer <key>`): an anonymous request then gets 401
+        # with a WWW-Authenticate header (session-first would make it 403).
+        "accounts.authentication.APIKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # A view that sets its own permission_classes keeps KeyScopeAllows in them (tests/accounts).
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "accounts.permissions.KeyScopeAllows",
+    ],
     # Query parameters are strict: junk is a 400 naming the parameter (skillsite/filters.py).
     "DEFAULT_PAGINATION_CLASS": "skillsite.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,

@@ -10,6 +10,9 @@ import factory
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from accounts.models import APIKey
+from accounts.scopes import Scope
+from accounts.services import api_key_create
 from roadmaps.models import MilestoneProgress, PracticeActivity, Roadmap, SkillDeconstruction
 from roadmaps.services.practice import practice_activity_log
 from roadmaps.services.roadmaps import roadmap_create, roadmap_create_from_goal
@@ -27,6 +30,21 @@ class UserFactory(factory.django.DjangoModelFactory):
     username = factory.Sequence(lambda n: f"learner{n}")
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
     password = factory.django.Password("correct-horse-battery")
+
+
+def api_key_of(user, scope: str = Scope.WRITE, name: str = "test key") -> str:
+    """A new API key of `user`, made by the service; returns its secret (shown once)."""
+    return api_key_create(user=user, name=name, scope=scope)[1]
+
+
+def api_key_with_secret(user, secret: str, scope: str = Scope.WRITE) -> APIKey:
+    """A key whose secret (`<prefix>.<rest>`) is fixed in advance, for tools configured ahead of the
+    test (schemathesis's settings file)."""
+    prefix = secret.partition(".")[0]
+    hashed = APIKey.objects.key_generator.hash(secret)
+    return APIKey.objects.create(
+        id=f"{prefix}.{hashed}", prefix=prefix, hashed_key=hashed, user=user, name="fixed", scope=scope
+    )
 
 
 class SkillFactory(factory.django.DjangoModelFactory):

@@ -57,9 +57,9 @@ def post(path: str, body, token: str) -> int:
 
 def make_token() -> str:
     script = (
-        "from django.contrib.auth import get_user_model; from rest_framework.authtoken.models import Token; "
+        "from django.contrib.auth import get_user_model; from accounts.services import api_key_create; "
         "u, _ = get_user_model().objects.get_or_create(username='agent'); "
-        "print(Token.objects.get_or_create(user=u)[0].key)"
+        "print(api_key_create(user=u, name='restart test', scope='ingest')[1])"
     )
     result = subprocess.run(
         [sys.executable, "manage.py", "shell", "-c", script],

@@ -7,6 +7,7 @@ from rest_framework import viewsets
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
+from accounts.scopes import scope_rules
 from skillsite.filters import single_value
 
 from ..catalog import DOMAINS, catalog
@@ -19,6 +20,8 @@ from .common import ERRORS
 class PlanCatalogViewSet(viewsets.GenericViewSet):
     """The catalog of expert plans shipped with the app, read from files cached in the process:
     no database query. Any signed-in user may read it."""
+
+    key_scopes = scope_rules(read=("list", "retrieve"))
 
     serializer_class = CatalogEntrySerializer
     filter_backends: list = []

@@ -9,6 +9,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from accounts.scopes import scope_rules
 from skillsite.filters import UTCIsoDateTimeFilter
 
 from .. import examples
@@ -45,6 +46,8 @@ class PracticeActivityViewSet(
     completions, and reps × sets completions complete the milestone (which stays completed
     when more practice is logged). PATCH corrects a session and DELETE removes it; either
     recounts the milestone's progress."""
+
+    key_scopes = scope_rules(read=("list", "retrieve", "export"), write=("create", "partial_update", "destroy"))
 
     queryset = PracticeActivity.objects.none()
     serializer_class = PracticeActivitySerializer

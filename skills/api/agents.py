@@ -26,6 +26,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
+from accounts.scopes import scope_rules
 from skillsite.metrics import PULL_NOT_MODIFIED, PULL_REQUESTS, PULL_SERVED
 
 from ..models import AgentApiRequest, Skill, SkillVersion
@@ -268,6 +269,8 @@ class AgentSessionSerializer(serializers.Serializer):
 
 class AgentSessionViewSet(SkillsAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """The caller's agent sessions (from Claude Code's api_request events): requests, tokens and cost."""
+
+    key_scopes = scope_rules(read=("list", "retrieve"))
 
     queryset = AgentApiRequest.objects.none()  # for the schema; get_queryset scopes to the caller
     serializer_class = AgentSessionSerializer

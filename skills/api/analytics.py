@@ -7,6 +7,7 @@ from rest_framework import generics, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.scopes import scope_rules
 from skillsite.routers import replica_reads
 
 from ..ingestion.fold import metrics_as_of
@@ -55,6 +56,8 @@ class EffectivenessSerializer(serializers.ModelSerializer):
 class EffectivenessView(SkillsAPIMixin, generics.ListAPIView):
     """Per-skill effectiveness; sort with ?ordering= (e.g. -effectiveness_score, total_invocations)."""
 
+    key_scopes = scope_rules(read=("get",))
+
     serializer_class = EffectivenessSerializer
     filterset_fields = None
     ordering_fields = [
@@ -98,6 +101,8 @@ SUMMARY = inline_serializer(
 
 class SummaryView(SkillsAPIMixin, APIView):
     """Seed 001's dashboard summary: totals, completion rate, most used skill, top errors and paths."""
+
+    key_scopes = scope_rules(read=("get",))
 
     @extend_schema(responses=SUMMARY)
     def get(self, request):

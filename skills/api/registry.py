@@ -9,6 +9,8 @@ from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from accounts.scopes import scope_rules
+
 from ..ingestion.fold import metrics_as_of
 from ..models import METRICS, Skill, SkillMetrics, SkillVersion, Tier, VersionRegression, measures_of
 from ..selectors.registry import skill_detail, skills_with_current_version
@@ -147,6 +149,8 @@ class SkillFilter(django_filters.FilterSet):
 class SkillViewSet(SkillsAPIMixin, AgentSkillActions, viewsets.ReadOnlyModelViewSet):
     """The skill registry. Detail includes the current version and the metrics."""
 
+    key_scopes = scope_rules(read=("list", "retrieve", "versions"), pull=("available", "access", "content", "bundle"))
+
     filterset_class = SkillFilter
     lookup_field = "skill_id"
     lookup_value_regex = r"[-a-zA-Z0-9_]+"
@@ -209,6 +213,8 @@ class SkillUnlockFilter(django_filters.FilterSet):
 class SkillUnlockViewSet(SkillsAPIMixin, viewsets.ReadOnlyModelViewSet):
     """The caller's unlocks: every skill granted (or revoked) for the caller, and the foundational
     skills, which are unlocked for everyone without a grant."""
+
+    key_scopes = scope_rules(read=("list", "retrieve"))
 
     queryset = Skill.objects.none()  # for the schema; get_queryset scopes to the caller
     serializer_class = SkillUnlockSerializer

@@ -11,6 +11,7 @@ from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
+from accounts.scopes import scope_rules
 from skillsite.filters import UTCIsoDateTimeFilter
 from skillsite.pagination import CursorPagination
 from skillsite.parsers import JSONParser
@@ -89,6 +90,8 @@ class UsageEventPagination(CursorPagination):
 
 class UsageEventViewSet(SkillsAPIMixin, mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
     """The usage log. POST one event or a batch; GET lists the caller's own events, newest first."""
+
+    key_scopes = scope_rules(read=("list",), ingest=("create",))
 
     queryset = UsageEvent.objects.none()  # for the schema; get_queryset scopes to the caller
     serializer_class = UsageEventSerializer
@@ -178,6 +181,8 @@ class FeedbackFilter(django_filters.FilterSet):
 class FeedbackViewSet(SkillsAPIMixin, mixins.CreateModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     """Feedback on a skill (rating 1–5 or none, tags, notes, optionally about one of your events). A
     skill the registry has not seen is registered, disabled, as events do."""
+
+    key_scopes = scope_rules(read=("list",), ingest=("create",))
 
     queryset = Feedback.objects.none()
     serializer_class = FeedbackSerializer

@@ -9,7 +9,7 @@ from drf_spectacular.validation import validate_schema
 from skills.api.common import SKILLS_DISABLED
 from skills.models import Tier
 from skills.services.registry import skill_unlock_grant, skill_version_publish
-from tests.factories import SkillFactory, UserFactory
+from tests.factories import SkillFactory, UserFactory, api_key_of
 
 pytestmark = pytest.mark.django_db
 
@@ -80,10 +80,7 @@ def test_anonymous_requests_get_401(api_client):
 
 
 def test_token_authentication_works(api_client, user):
-    from rest_framework.authtoken.models import Token
-
-    token = Token.objects.create(user=user)
-    response = api_client.get("/api/skills/", HTTP_AUTHORIZATION=f"Token {token.key}")
+    response = api_client.get("/api/skills/", HTTP_AUTHORIZATION=f"Token {api_key_of(user, 'read')}")
     assert response.status_code == 200
 
 

@@ -95,7 +95,7 @@ def test_modes_and_bytes_survive_sync_bundle_and_pull_and_an_oversized_folder_is
     assert [(f.path.parent.name, f.message) for f in report.failures] == [
         ("fonts", FOLDER_TOO_LARGE.format(size=len(files["fonts/SKILL.md"]) + 5000, limit=4096))
     ]
-    pulled = pull_client.pull(base_url=live_server.url, token=Token.objects.create(user=user).key, dest=dest)
+    pulled = pull_client.pull(base_url=live_server.url, token=api_key_of(user, "pull"), dest=dest)
     assert pulled["downloaded"] == ["gif"]
     for path, data in files.items():
         if path.startswith("gif/"):

@@ -6,13 +6,12 @@ import subprocess
 import sys
 
 import pytest
-from rest_framework.authtoken.models import Token
 
 from skills.models import Tier
 from skills.services.bundles import BundleFile
 from skills.services.registry import skill_unlock_grant, skill_unlock_revoke, skill_version_publish
 from tests.clients.conftest import CLIENTS, load_client
-from tests.factories import SkillFactory
+from tests.factories import SkillFactory, api_key_of
 
 pull_client = load_client("skillsite_pull")
 
@@ -27,7 +26,7 @@ def publish(skill, version: str, script: bytes, notes: bytes = b"# Notes\n"):
 
 @pytest.fixture
 def token(user) -> str:
-    return Token.objects.create(user=user).key
+    return api_key_of(user, "pull")
 
 
 @pytest.fixture

@@ -17,6 +17,21 @@ from .models import (
 )
 
 NOT_A_WHOLE_NUMBER = "Enter a whole number, like 20 (digits only)."
+LIMIT_HINT = "Up to {limit:,} characters."
+
+
+class LimitsShown:
+    """Each text field's length limit is said beside it, and the browser's maxlength is left
+    off: it would cut a pasted text short without a word; the form refuses a longer text
+    instead, naming the limit and the length."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if getattr(field, "max_length", None) and not field.widget.is_hidden:
+                field.widget.attrs.pop("maxlength", None)
+                hint = LIMIT_HINT.format(limit=field.max_length)
+                field.help_text = f"{field.help_text} {hint}" if field.help_text else hint
 
 
 class WholeNumberField(forms.IntegerField):
@@ -58,7 +73,7 @@ KIND_HELP = (
 )
 
 
-class GoalForm(forms.Form):
+class GoalForm(LimitsShown, forms.Form):
     """A goal for a new roadmap; `catalog_entry` starts a named expert plan, `confirm` a second
     roadmap for a goal the learner already has."""
 
@@ -87,7 +102,7 @@ class _PerMilestone:
             self.auto_id = f"id_{progress_id.hex[:8]}_%s"
 
 
-class PracticeForm(_PerMilestone, forms.Form):
+class PracticeForm(LimitsShown, _PerMilestone, forms.Form):
     """One session: the learner says how many reps it covered (nothing is assumed)."""
 
     activity_type = forms.ChoiceField(label="Type", choices=ActivityType.choices)
@@ -134,7 +149,7 @@ class PracticeForm(_PerMilestone, forms.Form):
         return self.cleaned_data["practiced_on"] or self.get_initial_for_field(field, "practiced_on")
 
 
-class RoadmapForm(forms.Form):
+class RoadmapForm(LimitsShown, forms.Form):
     title = forms.CharField(label="Title", max_length=TITLE_MAX_LENGTH)
     description = forms.CharField(
         label="Description",
@@ -144,7 +159,7 @@ class RoadmapForm(forms.Form):
     )
 
 
-class MilestoneNotesForm(_PerMilestone, forms.Form):
+class MilestoneNotesForm(LimitsShown, _PerMilestone, forms.Form):
     notes = forms.CharField(
         label="Your notes",
         widget=forms.Textarea(attrs={"rows": 3}),

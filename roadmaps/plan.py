@@ -225,6 +225,17 @@ def milestones_of(data: dict) -> Iterator[Milestone]:
             )
 
 
+def unlocks_by_path(data: dict) -> dict[str, list[str]]:
+    """{JSON path of a milestone's unlocks_skills: its skill ids}, for the milestones of a valid
+    plan that name any."""
+    return {
+        f"levels[{i}].milestones[{j}].unlocks_skills": list(m["unlocks_skills"])
+        for i, level in enumerate(data["levels"])
+        for j, m in enumerate(level["milestones"])
+        if m.get("unlocks_skills")
+    }
+
+
 def _object(properties: dict) -> dict:
     # Strict structured output: every property required, nothing else allowed.
     return {"type": "object", "properties": properties, "required": list(properties), "additionalProperties": False}

@@ -8,6 +8,7 @@ import uuid
 
 import factory
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.utils import timezone
 
 from accounts.models import APIKey
@@ -26,10 +27,17 @@ class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = get_user_model()
         django_get_or_create = ("username",)
+        skip_postgeneration_save = True  # the permissions hook adds rows of its own; the user is saved already
 
     username = factory.Sequence(lambda n: f"learner{n}")
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
     password = factory.django.Password("correct-horse-battery")
+
+    @factory.post_generation
+    def permissions(user, create, codenames, **kwargs):
+        """UserFactory(permissions=["grant_unlock"]): the named permissions, by codename."""
+        if create and codenames:
+            user.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
 
 
 def api_key_of(user, scope: str = Scope.WRITE, name: str = "test key") -> str:

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from skills.ingestion.record import usage_events_record
 
+from ..agent_skills import unlock_refusals
 from ..catalog import CatalogEntry, get_entry
 from ..catalog.matching import closest_entries, match_goal
 from ..deconstruction import Generated, get_generator, kind_of, ms_since
@@ -130,6 +131,10 @@ def deconstruction_save(
         origin, catalog_entry = generated.origin, generated.catalog_entry
         skill_type = generated.skill_type or skill_type
     validate_plan(data)
+    if origin == PlanOrigin.CUSTOM:
+        refused = unlock_refusals(owner, data)
+        if refused:
+            raise ValidationError({path: [message] for path, message in refused.items()})
     deconstruction = SkillDeconstruction(
         owner=owner,
         user_query=user_query.strip(),

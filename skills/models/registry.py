@@ -169,6 +169,9 @@ class SkillUnlock(models.Model):
 
     class Meta:
         ordering = ["user_id", "skill_id"]
+        # Held by staff implicitly: a plan its holder posts may unlock agent skills on completion
+        # (roadmaps/agent_skills.py); anyone else's plan may not.
+        permissions = [("grant_unlock", "Can post plans whose milestones unlock agent skills")]
         constraints = [
             models.UniqueConstraint(fields=["user", "skill"], name="skillunlock_unique_user_skill"),
             models.CheckConstraint(condition=~Q(skill_id=""), name="skillunlock_skill_id_not_empty"),

@@ -15,18 +15,31 @@ from ..ingestion.fold import metrics_as_of
 from ..models import METRICS, Skill, SkillMetrics, SkillVersion, Tier, VersionRegression, measures_of
 from ..selectors.registry import skill_detail, skills_with_current_version
 from ..selectors.skill_health import Health, context_cost, skills_health, with_health
+from ..services.registry import may_read_content
 from .agents import AgentSkillActions
 from .common import SkillsAPIMixin
 
 
 class SkillVersionSerializer(serializers.ModelSerializer):
+    """A version; its `content` only for a caller who may read it (the view decides once, in the
+    context's `content_visible`), null otherwise."""
+
     created_by = serializers.SlugRelatedField(
         slug_field="username", read_only=True, allow_null=True, help_text="Null for versions synced from a folder."
+    )
+    content = serializers.CharField(
+        allow_null=True, help_text="The SKILL.md; null unless you may load the skill (or are staff)."
     )
 
     class Meta:
         model = SkillVersion
         fields = ["version", "is_current", "sha256", "changelog", "content", "created_at", "created_by"]
+
+    def to_representation(self, version: SkillVersion) -> dict:
+        data = super().to_representation(version)
+        if not self.context.get("content_visible", False):
+            data["content"] = None
+        return data
 
 
 class SkillMetricsSerializer(serializers.ModelSerializer):
@@ -116,7 +129,7 @@ class SkillDetailSerializer(SkillSerializer):
     @extend_schema_field(SkillVersionSerializer(allow_null=True))
     def get_current_version(self, skill: Skill) -> dict | None:
         current = getattr(skill, "current_versions", [])
-        return SkillVersionSerializer(current[0]).data if current else None
+        return SkillVersionSerializer(current[0], context=self.context).data if current else None
 
     @extend_schema_field(RegressionSerializer(allow_null=True))
     def get_regression(self, skill: Skill) -> dict | None:
@@ -169,7 +182,11 @@ class SkillViewSet(SkillsAPIMixin, AgentSkillActions, viewsets.ReadOnlyModelView
 
     def retrieve(self, request, *args, **kwargs):
         skill = self.get_object()
-        context = {**self.get_serializer_context(), "health": skills_health([skill])[skill.skill_id]}
+        context = {
+            **self.get_serializer_context(),
+            "health": skills_health([skill])[skill.skill_id],
+            "content_visible": may_read_content(request.user, skill),
+        }
         return Response(SkillDetailSerializer(skill, context=context).data)
 
     def get_serializer_class(self):
@@ -186,7 +203,8 @@ class SkillViewSet(SkillsAPIMixin, AgentSkillActions, viewsets.ReadOnlyModelView
         skill = self.get_object()
         queryset = SkillVersion.objects.filter(skill=skill).select_related("created_by").order_by("-created_at", "-id")
         page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(SkillVersionSerializer(page, many=True).data)
+        context = {**self.get_serializer_context(), "content_visible": may_read_content(request.user, skill)}
+        return self.get_paginated_response(SkillVersionSerializer(page, many=True, context=context).data)
 
 
 class SkillUnlockSerializer(serializers.ModelSerializer):

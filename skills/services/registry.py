@@ -166,6 +166,12 @@ class Access:
         return self.unlocked
 
 
+def may_read_content(user, skill: Skill) -> bool:
+    """Whether the user may read the skill's SKILL.md and files wherever they appear (detail,
+    versions, content, bundle): staff always; anyone else only when they may load it."""
+    return bool(user is not None and user.is_staff) or is_skill_unlocked(user, skill).unlocked
+
+
 def is_skill_unlocked(user, skill: Skill) -> Access:
     """The one unlock rule: a disabled skill is loadable by nobody; a foundational one by everyone;
     any other needs the user's active unlock. `Skill.objects.available_to(user)` is the same rule

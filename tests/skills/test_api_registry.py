@@ -40,9 +40,10 @@ def test_skills_list_filters_by_tier_category_and_enabled(user_client):
     assert ids("enabled=false") == ["off"]
 
 
-def test_skill_detail_has_the_current_version_and_metrics(user_client):
+def test_skill_detail_has_the_current_version_and_metrics(user, user_client):
     skill = SkillFactory(skill_id="pdf-extract")
     skill_version_publish(skill=skill, version="1.0.0", content="hello", changelog="first")
+    skill_unlock_grant(user=user, skill_id="pdf-extract", reason="the content is shown to those who may load it")
     response = user_client.get("/api/skills/pdf-extract/")
     assert response.status_code == 200
     assert response.data["current_version"]["version"] == "1.0.0"

@@ -5,7 +5,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("skills", "0002_database_features"),
+        ("skills", "0005_experiments"),
     ]
 
     operations = [

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from enum import StrEnum
 from operator import itemgetter
 from typing import Any
@@ -142,6 +143,14 @@ def effectiveness_score(metrics, sketch: LatencySketch | None = None) -> float |
     return round(100 * score, 4)
 
 
+MICRODOLLAR = Decimal("0.000001")
+
+
+def _cost_per_success(metrics, sketch: LatencySketch) -> Decimal | None:
+    successes = metrics.completed_count
+    return (Decimal(metrics.cost_usd_sum) / successes).quantize(MICRODOLLAR) if successes else None
+
+
 # In SkillMetrics' column order (the API lists its metrics in this order); derived measures come
 # after the columns they are computed from.
 MEASURES: tuple[Measure, ...] = (
@@ -206,6 +215,11 @@ MEASURES: tuple[Measure, ...] = (
             derive=_ratio("rating_sum", "rating_count"), from_feedback=True),
     Measure("effectiveness", Kind.DERIVED, _every("effectiveness_score", METRICS), _optional_float,
             derive=effectiveness_score, from_feedback=True),
+    # What a success costs: failed and abandoned attempts are paid for too.
+    Measure("cost_per_success", Kind.DERIVED, _every("cost_per_success_usd", METRICS),
+            lambda: models.DecimalField(max_digits=18, decimal_places=6, null=True, blank=True,
+                                        help_text="Cost in USD of every use over the successful ones."),
+            derive=_cost_per_success),
 )  # fmt: skip
 
 

@@ -16,12 +16,18 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from ..models import Skill, SkillMetrics, SkillUnlock, SkillVersion, Tier
-from ..selectors.registry import version_diff, version_files, versions_with_files, versions_with_usage
+from ..selectors.registry import (
+    rollback_comparison,
+    version_diff,
+    version_files,
+    versions_with_files,
+    versions_with_usage,
+)
 from ..selectors.skill_health import Health, with_health
 from ..services.registry import skill_id_validate, skill_unlock_grant, skill_unlock_revoke, skill_version_rollback
 from .common import percent, short_sha, short_time, truncated
 from .regressions import RegressionFilter, regression_context
-from .versions import VersionFilesColumn, files_table
+from .versions import VersionFilesColumn, comparison_rows, files_table
 
 # Messages start with a word, not the skill id: the admin capitalises a message's first letter.
 ROLLED_BACK = "Rolled back {skill}: version {version} is current."
@@ -68,8 +74,10 @@ class VersionColumns:
 class SkillVersionInline(VersionColumns, VersionFilesColumn, admin.TabularInline):
     model = SkillVersion
     extra = 0
-    fields = ["version", "is_current", "sha", "files_summary", "created", "author", "changelog_text", "uses",
-              "version_success", "rollback"]  # fmt: skip
+    # The rollback button right after the version: on a phone the table scrolls sideways, and the
+    # action must be on the first screen.
+    fields = ["version", "rollback", "is_current", "sha", "files_summary", "created", "author", "changelog_text",
+              "uses", "version_success"]  # fmt: skip
     readonly_fields = fields
     can_delete = False
     ordering = ["-created_at", "-id"]
@@ -178,6 +186,7 @@ class SkillAdmin(admin.ModelAdmin):
                 self.message_user(request, " ".join(error.messages), messages.ERROR)
             return HttpResponseRedirect(page)
         current = version.skill.versions.filter(is_current=True).first()
+        comparison = rollback_comparison(version)
         context = {
             **self.admin_site.each_context(request),
             "title": f"Roll back {skill_id} to version {version.version}",
@@ -185,6 +194,8 @@ class SkillAdmin(admin.ModelAdmin):
             "skill": version.skill,
             "version": version,
             "current": current,
+            "comparison": comparison,
+            "comparison_rows": comparison_rows(comparison),
             "diff": version_diff(current, version) if current else [],
         }
         return TemplateResponse(request, "admin/skills/skill/rollback.html", context)
@@ -193,8 +204,8 @@ class SkillAdmin(admin.ModelAdmin):
 @admin.register(SkillVersion)
 class SkillVersionAdmin(VersionColumns, admin.ModelAdmin):
     # sha256 and author are on each version's page: the list keeps what tells versions apart at a glance.
-    list_display = ["skill_name", "version", "current", "created", "changelog_text", "uses", "version_success",
-                    "rollback"]  # fmt: skip
+    list_display = ["skill_name", "version", "rollback", "current", "created", "changelog_text", "uses",
+                    "version_success"]  # fmt: skip
     list_filter = ["is_current"]
     search_fields = ["skill__skill_id", "version", "changelog"]
     list_select_related = ["skill", "created_by"]

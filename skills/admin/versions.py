@@ -9,8 +9,9 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.html import format_html, format_html_join
 
 from ..models import SkillVersion, SkillVersionFile
+from ..selectors.registry import RollbackComparison
 from ..services.bundles import SKILL_MD, file_mode
-from .common import short_sha
+from .common import percent, short_sha
 
 NO_FILES = "SKILL.md only."
 
@@ -44,3 +45,12 @@ class VersionFilesColumn:
         if not version.file_count:
             return f"{NO_FILES} {filesizeformat(version_size(version))}"
         return f"SKILL.md + {version.file_count} file(s), {filesizeformat(version_size(version))}"
+
+
+def comparison_rows(comparison: RollbackComparison) -> list[tuple[str, dict]]:
+    """The rollback page's table: the current version, then the one rolled back to."""
+    pairs = [("current", comparison.current)] if comparison.current else []
+    pairs.append(("after the rollback", comparison.target))
+    return [(label, {"version": version.version, "uses": f"{version.uses:,}",
+                     "rate": percent(comparison.rate(version)) if version.uses else "no uses"})
+            for label, version in pairs]  # fmt: skip

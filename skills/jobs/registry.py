@@ -69,6 +69,15 @@ def check_rollups(progress: Progress) -> str:
     return report.summary()
 
 
+# What a job's progress bar counts (its service's progress.start label), so the bar names its unit:
+# a re-mine reads events and reports sessions, and "1,765/1,765" beside "1,080 sessions" misled.
+PROGRESS_UNITS: dict[str, str] = {
+    Job.MINE_EMERGENCE: "events read",
+    Job.MINE_EMERGENCE_FULL: "events read",
+    Job.ARCHIVE_PARTITIONS: "partitions",
+    Job.CHECK_ROLLUPS: "steps",
+}
+
 JOBS: dict[str, Callable[[Progress], str]] = {
     Job.FOLD_ROLLUPS: fold_rollups,
     Job.MINE_EMERGENCE: mine,

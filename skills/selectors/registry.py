@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import difflib
 from collections import Counter
+from dataclasses import dataclass
 
 from django.db.models import (
     Count,
     OuterRef,
     Prefetch,
+    Q,
     QuerySet,
     Subquery,
     Sum,
@@ -138,3 +140,30 @@ def versions_with_files(versions: QuerySet[SkillVersion]) -> QuerySet[SkillVersi
 def version_files(version: SkillVersion) -> QuerySet[SkillVersionFile]:
     """The version's files without their bytes: one query."""
     return version.files.defer("content").order_by("path")
+
+
+@dataclass(frozen=True)
+class RollbackComparison:
+    """The current version and the one a rollback would make current, each with its uses and
+    successes (events that ran it); `worse` when the target's success rate is lower."""
+
+    current: SkillVersion | None
+    target: SkillVersion
+
+    @staticmethod
+    def rate(version: SkillVersion | None) -> float | None:
+        return version.successes / version.uses if version is not None and version.uses else None
+
+    @property
+    def worse(self) -> bool:
+        current, target = self.rate(self.current), self.rate(self.target)
+        return current is not None and target is not None and target < current
+
+
+def rollback_comparison(target: SkillVersion) -> RollbackComparison:
+    """Both versions' usage in one query (the current version's and the target's)."""
+    versions = versions_with_usage(SkillVersion.objects.filter(skill_id=target.skill_id).filter(
+        Q(pk=target.pk) | Q(is_current=True)))  # fmt: skip
+    by_pk = {version.pk: version for version in versions}
+    current = next((v for v in by_pk.values() if v.is_current), None)
+    return RollbackComparison(current, by_pk[target.pk])

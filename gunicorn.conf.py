@@ -12,6 +12,9 @@ from pathlib import Path
 from prometheus_client import multiprocess
 
 graceful_timeout = 30
+# gunicorn's control socket defaults to one path a machine, which every gunicorn there would share
+# (several sites, the tests' servers); skillsite does not use it.
+control_socket_disable = True
 
 
 def on_starting(server) -> None:

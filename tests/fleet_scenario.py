@@ -1,7 +1,7 @@
 """Run by tests/test_fleet.py from the test's side of the network, with DATABASE_URL naming the
 fleet's primary; prints what it did or saw as one JSON line.
 
-`prepare`: an agent with an API token, an admin with a password, a foundational skill to pull, and
+`prepare`: an agent with an ingest key and a pull key, an admin with a password, a foundational skill to pull, and
 the scheduled fold disabled (the fold host is the only folder, so its absence shows).
 `stored`: the agent's stored event ids, how many are stored more than once, the fold queue's length.
 `snapshot`: every roll-up row, as comparable values (before and after `rebuild_metrics`).
@@ -29,8 +29,9 @@ from django.db import transaction  # noqa: E402
 from django.db.models import Count  # noqa: E402
 from django.test import override_settings  # noqa: E402
 from django_celery_beat.models import PeriodicTask  # noqa: E402
-from rest_framework.authtoken.models import Token  # noqa: E402
 
+from accounts.scopes import Scope  # noqa: E402
+from accounts.services import api_key_create  # noqa: E402
 from skills.models import Job, Skill, Tier, UsageEvent, UsageEventPending  # noqa: E402
 from skills.services.registry import skill_version_publish  # noqa: E402
 from tests.skills.telemetry_helpers import aggregates_snapshot  # noqa: E402
@@ -49,7 +50,9 @@ def prepare() -> dict:
         )  # fmt: skip
         skill_version_publish(skill=skill, content=f"---\nname: {SKILL}\ndescription: Pulled.\n---\n# Basics\n")
     disabled = PeriodicTask.objects.filter(task=f"skills.{Job.FOLD_ROLLUPS}").update(enabled=False)
-    return {"token": Token.objects.create(user=agent).key, "fold_schedules_disabled": disabled}
+    _key, ingest_key = api_key_create(user=agent, name="fleet agent's telemetry", scope=Scope.INGEST)
+    _key, pull_key = api_key_create(user=agent, name="fleet agent's pull client", scope=Scope.PULL)
+    return {"ingest_key": ingest_key, "pull_key": pull_key, "fold_schedules_disabled": disabled}
 
 
 def stored() -> dict:

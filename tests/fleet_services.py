@@ -168,9 +168,7 @@ class Fleet:
 
     def start_web(self, name: str) -> None:
         host = self.hosts[name]
-        # No control socket: its default path is one a machine, which the two web hosts would share.
-        args = [sys.executable, "-m", "gunicorn", "skillsite.wsgi", "-b", f"{host.address}:{WEB_PORT}", "-w", "2",
-                "--no-control-socket"]  # fmt: skip
+        args = [sys.executable, "-m", "gunicorn", "skillsite.wsgi", "-b", f"{host.address}:{WEB_PORT}", "-w", "2"]
         host.start(args, env=self.env(name), log=self.log(name), cwd=ROOT)
         wait_for_port(host.address, WEB_PORT)
         for _ in range(4):  # each worker's first request loads the URLs and opens connections: not under a check

@@ -4,7 +4,8 @@ Celery worker and beat host and a fold worker host.
 
 Through the load balancer, agents post events (batches and single, retrying what was not
 acknowledged) and pull skills, and an admin runs a job on one web host whose progress the other
-shows. Mid-run a web host and the fold host are killed (SIGKILL: a power cut), then brought back.
+shows. Mid-run a web host and the fold host are killed (SIGKILL: a power cut), then brought back, and
+the other web host is stopped gracefully (SIGTERM) under load.
 At the end every acknowledged event is stored once, the roll-ups equal `rebuild_metrics`, no
 client saw a 5xx other than 503 with Retry-After, and HAProxy took the dead host out by its
 readiness check. The figures are printed (run with -s to see them).
@@ -214,10 +215,10 @@ def test_the_fleet_loses_nothing_when_a_web_host_and_the_fold_host_die():
         fleet.wait_for_state("web2", "UP")
         figures["setup_seconds"] = round(time.monotonic() - started, 1)
 
-        first_pull = pull(fleet, prepared["token"], folder / "skills")
+        first_pull = pull(fleet, prepared["pull_key"], folder / "skills")
         assert (folder / "skills" / "fleet-basics" / "SKILL.md").is_file(), first_pull
         admin = Admin(fleet, password)
-        with Agents(fleet.lb_url, prepared["token"]) as agents:
+        with Agents(fleet.lb_url, prepared["ingest_key"]) as agents:
             time.sleep(3)
             fleet.host("web1").crash()
             fleet.host("fold").crash()
@@ -228,7 +229,13 @@ def test_the_fleet_loses_nothing_when_a_web_host_and_the_fold_host_die():
             fleet.start_web("web1")
             figures["web1_back_after_seconds"] = round(fleet.wait_for_state("web1", "UP"), 2)
             figures["job_progress_done"] = job_progress_across_hosts(fleet, admin)
-            second_pull = pull(fleet, prepared["token"], folder / "skills")
+            second_pull = pull(fleet, prepared["pull_key"], folder / "skills")
+            web2 = fleet.host("web2").processes[0]  # gunicorn's master
+            web2.send_signal(signal.SIGTERM)  # a graceful stop under load: its workers finish what they hold
+            stopping = time.monotonic()
+            assert web2.wait(timeout=60) == 0
+            figures["web2_graceful_stop_seconds"] = round(time.monotonic() - stopping, 2)
+            figures["web2_out_after_seconds"] = round(fleet.wait_for_state("web2", "DOWN"), 2)
             time.sleep(2)
         assert agents.bad_5xx == [], f"clients saw 5xx other than 503 with Retry-After: {agents.bad_5xx[:5]}"
         fold_back = time.monotonic()

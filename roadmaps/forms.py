@@ -1,8 +1,6 @@
 """Forms of the learner pages."""
 
 from django import forms
-from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import UserCreationForm
 from django.utils import timezone
 
 from .models import (
@@ -57,14 +55,6 @@ class PracticeDayInput(forms.DateInput):
         today = timezone.localdate()
         attrs = {**(attrs or {}), "max": today.isoformat(), "min": earliest_practice_day(today).isoformat()}
         return super().get_context(name, value, attrs)
-
-
-class SignUpForm(UserCreationForm):
-    email = forms.EmailField(required=False, help_text="Optional; only used to reset your password.")
-
-    class Meta(UserCreationForm.Meta):
-        model = get_user_model()
-        fields = ["username", "email"]
 
 
 KIND_HELP = (

@@ -22,5 +22,4 @@ urlpatterns = [
     path("practice/<uuid:activity_id>/edit/", views.practice_edit, name="practice-edit"),
     path("practice/<uuid:activity_id>/delete/", views.practice_delete, name="practice-delete"),
     path("undo/", views.undo, name="undo"),
-    path("accounts/signup/", views.signup, name="signup"),
 ]

@@ -6,7 +6,6 @@ import secrets
 from datetime import datetime, timedelta
 
 from django.contrib import messages
-from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -19,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from .catalog import catalog
 from .catalog.matching import closest_entries
-from .forms import GoalForm, MilestoneNotesForm, PracticeForm, RoadmapForm, SignUpForm
+from .forms import GoalForm, MilestoneNotesForm, PracticeForm, RoadmapForm
 from .models import MilestoneProgress, PracticeActivity, Roadmap
 from .selectors.deletion import practice_deletion
 from .selectors.history import practice_page
@@ -73,18 +72,6 @@ MILESTONE_ACTIONS = {
     "fail": milestone_fail,
     "reset": milestone_reset,
 }
-
-
-def signup(request: HttpRequest) -> HttpResponse:
-    if request.user.is_authenticated:
-        return redirect("roadmaps:list")
-    form = SignUpForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        user = form.save()
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, "Welcome! Start a roadmap from something you want to learn.")
-        return redirect("roadmaps:list")
-    return render(request, "registration/signup.html", {"form": form})
 
 
 def _suggestions(roadmap: Roadmap) -> list:

@@ -172,13 +172,22 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-# Login lockout (admin and learner pages): after AXES_FAILURE_LIMIT failures for one
-# username from one address, further attempts are refused for AXES_COOLOFF_MINUTES.
-AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+# Proxies in front of the site: the client address is read from X-Forwarded-For accordingly
+# (accounts/addresses.py), by the login lockout, the sign-up throttle and DRF's throttles alike.
+PROXY_COUNT = env.int("PROXY_COUNT", default=0)
+# Login lockout (admin and learner pages): after AXES_FAILURE_LIMIT failures for one username from
+# one address, or LOGIN_USERNAME_FAILURE_LIMIT for one username from all addresses together, further
+# attempts are refused for AXES_COOLOFF_MINUTES (accounts/login.py).
+LOGIN_FAILURES_PER_ADDRESS = env.int("AXES_FAILURE_LIMIT", default=5)
+LOGIN_FAILURES_PER_USERNAME = env.int("LOGIN_USERNAME_FAILURE_LIMIT", default=20)
+AXES_FAILURE_LIMIT = "accounts.login.failure_limit"
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_IPWARE_PROXY_COUNT = env.int("PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "accounts.addresses.client_address"
+# Sign-up: closable, and throttled per client address (accounts/signup.py).
+SIGNUP_OPEN = env.bool("SIGNUP_OPEN", default=True)
+SIGNUP_THROTTLE_RATE = env.str("SIGNUP_THROTTLE_RATE", default="10/hour")
 
 # Throttle counters live in the cache: use a shared one (CACHE_URL=redis://…) with several processes.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
@@ -198,6 +207,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "skills.context_processors.skills_flag",
+                "accounts.context_processors.signup_open",
             ],
         },
     },
@@ -297,6 +307,8 @@ REST_FRAMEWORK = {
     # Ingestion endpoints set throttle_scope = "ingest"; per user (or address when anonymous).
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.ScopedRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"ingest": env.str("INGEST_THROTTLE_RATE", default="12000/minute")},
+    # An anonymous caller is counted by the same client address as everywhere else (PROXY_COUNT).
+    "NUM_PROXIES": PROXY_COUNT,
 }
 
 SPECTACULAR_SETTINGS = {

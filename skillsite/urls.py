@@ -21,6 +21,7 @@ urlpatterns = [
     path("api/auth/", include("rest_framework.urls")),
     path("api/", include(skills.api.urlpatterns)),
     path("api/", include(router.urls)),
+    path("accounts/", include("accounts.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("roadmaps.urls")),
 ]

@@ -58,6 +58,11 @@ EMERGENCE_WATERMARK_OVERLAP_SECONDS = env.int("EMERGENCE_WATERMARK_OVERLAP_SECON
 
 # Largest batch POST /api/events/ takes; larger ones get 413.
 EVENTS_MAX_BATCH = env.int("EVENTS_MAX_BATCH", default=1000)
+# Reported skill names that count for a registered skill, e.g. a plugin's skill:
+# SKILL_NAME_MAP=document-skills:pdf=pdf,example-skills:xlsx=xlsx (staff can also map them in the admin).
+SKILL_NAME_MAP = env.dict("SKILL_NAME_MAP", default={})
+# A skill use whose signals (OTLP, hook, transcript) stop coming counts with what it has after this.
+SKILL_USE_SETTLE_SECONDS = env.int("SKILL_USE_SETTLE_SECONDS", default=120)
 # An event's state_snapshot and artifacts may each hold at most this many bytes serialized (else
 # 413): the log is append-only, so whatever it takes in stays for good.
 EVENTS_MAX_JSON_FIELD_BYTES = env.int("EVENTS_MAX_JSON_FIELD_BYTES", default=64 * 1024)

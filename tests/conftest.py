@@ -2,6 +2,7 @@
 `admin_client`; learners are `user` and `user_client` (an API client), made by tests/factories.py."""
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.db import connection
 from rest_framework.test import APIClient
 
@@ -34,3 +35,12 @@ def user_client(user):
     client = APIClient()
     client.force_authenticate(user)
     return client
+
+
+@pytest.fixture
+def user_registers_skills(user):
+    """`user` may register skills from telemetry, as an operator's service account: for tests of
+    ingestion itself, whose events name skills nobody registered (tests/skills/test_registry_guard.py
+    says what a learner's telemetry may not do)."""
+    user.user_permissions.add(Permission.objects.get(codename="register_skills", content_type__app_label="skills"))
+    return user

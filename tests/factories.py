@@ -55,6 +55,19 @@ def api_key_with_secret(user, secret: str, scope: str = Scope.WRITE) -> APIKey:
     )
 
 
+class OperatorFactory(UserFactory):
+    """An operator's service account: its telemetry may register the skills and versions it names."""
+
+    username = factory.Sequence(lambda n: f"operator{n}")
+
+    @factory.post_generation
+    def registers_skills(user, create, extracted, **kwargs):
+        if create:
+            user.user_permissions.add(
+                Permission.objects.get(codename="register_skills", content_type__app_label="skills")
+            )
+
+
 class SkillFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Skill

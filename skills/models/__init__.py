@@ -23,6 +23,7 @@ from .registry import SEMVER_RE, Skill, SkillUnlock, SkillVersion, Tier, semver_
 from .regressions import VersionRegression
 from .rollups import DAILY, MEASURES, METRICS, ROLLUP_KEYS, VERSION, Kind, Measure, effectiveness_score, measures_of
 from .telemetry import Feedback, Outcome, UsageEvent, UsageEventKey, UsageEventPending
+from .unregistered import HeldUsageEvent, UnregisteredSkill, UnregisteredStatus
 
 __all__ = [
     "DAILY",
@@ -48,6 +49,7 @@ __all__ = [
     "ExperimentStatus",
     "Feedback",
     "Metric",
+    "HeldUsageEvent",
     "Job",
     "JobRun",
     "RUN_TRANSITIONS",
@@ -71,6 +73,8 @@ __all__ = [
     "UsageEvent",
     "UsageEventKey",
     "UsageEventPending",
+    "UnregisteredSkill",
+    "UnregisteredStatus",
     "semver_key",
     "validate_semver",
 ]

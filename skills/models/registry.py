@@ -81,6 +81,9 @@ class Skill(models.Model):
             models.CheckConstraint(condition=Q(trust_level__gte=1, trust_level__lte=5), name="skill_trust_level_1_5"),
             models.CheckConstraint(condition=Q(tier__in=Tier.values), name="skill_tier_valid"),
         ]
+        # Telemetry from holders registers the skills and versions it names; from anyone else it is
+        # held or kept apart for staff (skills.models.unregistered).
+        permissions = [("register_skills", "Can register skills and versions by naming them in telemetry")]
 
     def __str__(self) -> str:
         return self.skill_id

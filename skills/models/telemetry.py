@@ -63,6 +63,15 @@ class UsageEvent(models.Model):
     artifacts = models.JSONField(default=dict, blank=True)
     project_path = models.CharField(max_length=500, blank=True)
     schema_version = models.PositiveSmallIntegerField(default=1)
+    # Who ran which skill, as the agent said: the name it reported when it counts for another
+    # skill (a plugin's skill mapped by staff), a version the registry does not hold (the event
+    # then has no skill_version), and Claude Code's plugin, marketplace, source and trigger.
+    reported_skill = models.CharField(max_length=301, blank=True)
+    reported_version = models.CharField(max_length=64, blank=True)
+    plugin = models.CharField(max_length=200, blank=True)
+    marketplace = models.CharField(max_length=200, blank=True)
+    skill_source = models.CharField(max_length=50, blank=True)
+    invocation_trigger = models.CharField(max_length=50, blank=True)
     occurred_at = models.DateTimeField(default=timezone.now)
     received_at = models.DateTimeField(default=timezone.now)
 

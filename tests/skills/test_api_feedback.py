@@ -72,7 +72,7 @@ def test_the_tag_filter_is_served_by_the_gin_index(user, tagged):
     assert "feedback_tags_gin_idx" in plan
 
 
-def test_feedback_for_an_unknown_skill_registers_it_disabled(user, user_client):
+def test_an_operators_feedback_for_an_unknown_skill_registers_it_disabled(user_registers_skills, user_client):
     response = user_client.post(
         "/api/feedback/", {"skill_id": "brand-new", "rating": 5, "tags": ["first"]}, format="json"
     )
@@ -92,7 +92,7 @@ def test_feedback_for_an_unknown_skill_registers_it_disabled(user, user_client):
         ({"skill_id": "brand new"}, "skill_id", SKILL_ID_INVALID, 400),
     ],
 )
-def test_refused_feedback_registers_no_skill(user_client, payload, field, message, status):
+def test_refused_feedback_registers_no_skill(user_registers_skills, user_client, payload, field, message, status):
     response = user_client.post("/api/feedback/", payload, format="json")
     assert response.status_code == status and field in response.data["errors"]
     assert message is None or response.data["errors"][field] == [message]

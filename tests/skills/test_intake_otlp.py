@@ -25,6 +25,9 @@ from tests.skills.otlp_helpers import SESSION, api_request, other_tool, otlp_jso
 
 URL = "/api/otel/v1/logs"
 
+# Ingestion itself: the events name skills nobody registered, as an operator's may.
+pytestmark = pytest.mark.usefixtures("user_registers_skills")
+
 
 def _exported_batch() -> list:
     """Records made by the official SDK (a Claude Code session's events), captured for export."""

@@ -24,7 +24,7 @@ END;
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("skills", "0002_database_features"),
+        ("skills", "0003_version_file_modes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

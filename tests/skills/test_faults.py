@@ -11,6 +11,9 @@ from skills.models import SkillMetrics, UsageEvent
 from skillsite.api import DATABASE_UNAVAILABLE
 from tests.skills.telemetry_helpers import event_payload
 
+# The events name skills nobody registered, as an operator's may.
+pytestmark = pytest.mark.usefixtures("user_registers_skills")
+
 
 def terminate_backend(pid: int) -> None:
     settings = connection.settings_dict

@@ -24,7 +24,7 @@ END;
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("skills", "0003_version_file_modes"),
+        ("skills", "0004_rollup_columns_declared"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

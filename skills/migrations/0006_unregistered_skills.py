@@ -24,7 +24,7 @@ END;
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("skills", "0004_rollup_columns_declared"),
+        ("skills", "0005_experiments"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -24,7 +24,7 @@ END;
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("skills", "0005_experiments"),
+        ("skills", "0006_skillunlock_grant_permission"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

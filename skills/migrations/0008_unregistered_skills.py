@@ -24,7 +24,7 @@ END;
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("skills", "0006_skillunlock_grant_permission"),
+        ("skills", "0007_skillmetrics_cost_per_success"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

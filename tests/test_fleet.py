@@ -33,7 +33,7 @@ from pathlib import Path
 import pytest
 
 from tests.fleet_hosts import Network
-from tests.fleet_services import HAPROXY, METRICS_TOKEN, ROOT, WEB_PORT, Fleet
+from tests.fleet_services import EXPORTER_PORT, HAPROXY, METRICS_TOKEN, ROOT, WEB_PORT, Fleet
 from tests.pg_cluster import PG_BIN
 from tests.skills.telemetry_helpers import event_payload
 
@@ -167,11 +167,13 @@ def job_progress_across_hosts(fleet: Fleet, admin: Admin) -> str:
     return re.search(rb'<progress[^>]*value="(\d+)"', page).group(1).decode()
 
 
-def metric(fleet: Fleet, web: str, name: str) -> float:
-    url = f"http://{fleet.host(web).address}:{WEB_PORT}/metrics"
+def metric(fleet: Fleet, host: str, name: str, *, port: int = WEB_PORT) -> float:
+    """A sample of a host's metrics, `name` with its labels as Prometheus writes them."""
+    url = f"http://{fleet.host(host).address}:{port}/metrics"
+    assert call(url)[0] == 401  # operators only
     status, _, body = call(url, headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
     assert status == 200
-    return float(re.search(rf"^{name} (\S+)$", body.decode(), re.MULTILINE).group(1))
+    return float(re.search(rf"^{re.escape(name)} (\S+)$", body.decode(), re.MULTILINE).group(1))
 
 
 def interrupt(signum, frame) -> None:
@@ -229,6 +231,9 @@ def test_the_fleet_loses_nothing_when_a_web_host_and_the_fold_host_die():
             fleet.start_web("web1")
             figures["web1_back_after_seconds"] = round(fleet.wait_for_state("web1", "UP"), 2)
             figures["job_progress_done"] = job_progress_across_hosts(fleet, admin)
+            # Counted by the worker's pool process, served by the exporter of its main process.
+            full_mines = 'skillsite_job_runs_total{job="mine_emergence_full",status="succeeded"}'
+            assert metric(fleet, "jobs", full_mines, port=EXPORTER_PORT) == 1
             second_pull = pull(fleet, prepared["pull_key"], folder / "skills")
             web2 = fleet.host("web2").processes[0]  # gunicorn's master
             web2.send_signal(signal.SIGTERM)  # a graceful stop under load: its workers finish what they hold

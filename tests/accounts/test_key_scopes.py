@@ -7,7 +7,7 @@ from rest_framework.views import APIView
 
 from accounts.permissions import NO_SCOPE_RULE, KeyScopeAllows
 from accounts.scopes import SCOPE_COVERS, Scope, operation_scope
-from tests.accounts.schema_operations import schema_operations
+from tests.accounts.schema_operations import schema, schema_operations
 from tests.factories import api_key_of
 
 OPERATIONS = schema_operations()
@@ -39,6 +39,12 @@ def test_only_safe_methods_are_reads(operation):
         assert needed in {Scope.INGEST, Scope.WRITE}, str(operation)
     else:
         assert needed in {Scope.READ, Scope.PULL}, str(operation)
+
+
+@pytest.mark.parametrize("operation", OPERATIONS, ids=str)
+def test_every_operation_documents_the_refusal_of_a_key_without_its_scope(operation):
+    responses = schema()["paths"][operation.path][operation.method]["responses"]
+    assert {"401", "403"} <= set(responses), str(operation)
 
 
 def test_each_scope_covers_what_the_issue_says():

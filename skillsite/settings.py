@@ -213,6 +213,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "skills.context_processors.skills_flag",
                 "accounts.context_processors.signup_open",
+                "skills.context_processors.experiment_breaches",
             ],
         },
     },

@@ -26,6 +26,7 @@ from ..selectors.registry import (
 from ..selectors.skill_health import Health, with_health
 from ..services.registry import skill_id_validate, skill_unlock_grant, skill_unlock_revoke, skill_version_rollback
 from .common import percent, short_sha, short_time, truncated
+from .experiment_history import experiments_history
 from .regressions import RegressionFilter, regression_context
 from .versions import VersionFilesColumn, comparison_rows, files_table
 
@@ -129,8 +130,10 @@ class SkillAdmin(admin.ModelAdmin):
     list_filter = ["enabled", HealthFilter, RegressionFilter, "tier", "category", "trust_level"]
     search_fields = ["skill_id", "display_name", "description"]
     fields = ["skill_id", "display_name", "description", "enabled", "tier", "category", "trust_level", "meta",
-              "metrics_summary", "current_files", "sha", "source_path", "created_at", "updated_at"]  # fmt: skip
-    readonly_fields = ["metrics_summary", "current_files", "sha", "source_path", "created_at", "updated_at"]
+              "metrics_summary", "experiments", "current_files", "sha", "source_path", "created_at",
+              "updated_at"]  # fmt: skip
+    readonly_fields = ["metrics_summary", "experiments", "current_files", "sha", "source_path", "created_at",
+                       "updated_at"]  # fmt: skip
     inlines = [SkillVersionInline]
     change_form_template = "admin/skills/skill/change_form.html"  # the version-regression banner
 
@@ -156,6 +159,10 @@ class SkillAdmin(admin.ModelAdmin):
     @admin.display(description="sha256")
     def sha(self, skill: Skill) -> str:
         return short_sha(skill.sha256)
+
+    @admin.display(description="Experiments")
+    def experiments(self, skill: Skill) -> str:
+        return experiments_history(skill) if skill.pk else "—"
 
     @admin.display(description="Current version's files")
     def current_files(self, skill: Skill) -> str:

@@ -14,6 +14,7 @@ from skills.models import Job
 from skills.progress import Progress
 from skills.services.alerts import alert_staff
 from skills.services.emergence import emergence_mine
+from skills.services.experiments import experiments_snapshot_running
 from skills.services.partitions import month_start, partitions_archive, partitions_ensure
 from skills.services.regressions import regressions_detect
 from skills.services.rollup_check import rollups_check
@@ -69,6 +70,10 @@ def check_rollups(progress: Progress) -> str:
     return report.summary()
 
 
+def snapshot_experiments(progress: Progress) -> str:
+    return f"{experiments_snapshot_running():,} running experiment(s) snapshot"
+
+
 # What a job's progress bar counts (its service's progress.start label), so the bar names its unit:
 # a re-mine reads events and reports sessions, and "1,765/1,765" beside "1,080 sessions" misled.
 PROGRESS_UNITS: dict[str, str] = {
@@ -86,6 +91,7 @@ JOBS: dict[str, Callable[[Progress], str]] = {
     Job.ARCHIVE_PARTITIONS: archive_partitions,
     Job.DETECT_REGRESSIONS: detect_regressions,
     Job.CHECK_ROLLUPS: check_rollups,
+    Job.SNAPSHOT_EXPERIMENTS: snapshot_experiments,
 }
 # Jobs that must not run at the same time share a lock (both mining runs replace MiningSession rows;
 # both partition jobs change the log's partitions).

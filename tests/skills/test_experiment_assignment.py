@@ -5,14 +5,13 @@ import math
 
 import pytest
 from django.contrib.auth import get_user_model
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from skills.models import SHARE_TOTAL, Experiment, ExperimentStatus
 from skills.selectors.experiments import arm_of_bucket, assignment_of, bucket_of, with_arms
 from skills.services.experiments import experiment_promote, experiment_stop
 from tests.clients.conftest import load_client
-from tests.factories import UserFactory, make_experiment
+from tests.factories import UserFactory, api_key_of, make_experiment
 
 pull_client = load_client("skillsite_pull")
 
@@ -159,7 +158,7 @@ def test_the_pull_client_installs_the_version_of_the_users_arm(live_server, tmp_
     experiment = make_experiment()
     for name in ("ann", "bob", "cat", "dan", "eve", "fay"):
         user = get_user_model().objects.create_user(name)
-        token = Token.objects.create(user=user).key
+        token = api_key_of(user, "pull")
         dest = tmp_path / name
         pull_client.pull(base_url=live_server.url, token=token, dest=dest)
         installed = pull_client.load_manifest(dest)[experiment.skill_id]["version"]

@@ -51,7 +51,7 @@ def test_the_confirmation_says_what_the_deletion_takes_back(owner_client, roadma
     html = owner_client.get(f"/practice/{session_of(roadmap).pk}/delete/").content.decode()
     assert "1 rep and 12 minutes come off the milestone: 1 → 0 of 1 reps." in html
     assert "goes from <strong>completed</strong> back to <strong>in progress</strong>" in html
-    assert "1 milestone waiting for it lock again: “Milestone 2.1”." in html
+    assert "1 milestone waiting for it locks again: “Milestone 2.1”." in html
     assert state(roadmap) == before  # the page alone changes nothing
 
 

@@ -361,6 +361,9 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
+    # bandit (the scan before deploy) loads its report formatters through stevedore, which logs an
+    # error for each optional one whose package is not installed (SARIF): we use none of them.
+    "loggers": {"stevedore.extension": {"level": "CRITICAL"}},
 }
 # Celery workers log through the same handler when it is JSON (else Celery's own text format).
 CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT != "json"

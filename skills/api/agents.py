@@ -34,7 +34,7 @@ from ..selectors.experiments import Served, versions_served
 from ..selectors.registry import skills_available_to
 from ..selectors.sessions import agent_sessions_of
 from ..services.bundles import SKILL_MD, file_mode
-from ..services.registry import is_skill_unlocked
+from ..services.registry import HELD_BACK, is_skill_unlocked
 from .common import SkillsAPIMixin
 
 NO_CURRENT_VERSION = "{skill} has no published version."
@@ -161,7 +161,10 @@ class AgentSkillActions:
             raise PermissionDenied(access.reason)
         wanted = request.query_params.get("version")
         if wanted:
-            return get_object_or_404(SkillVersion, skill=skill, version=wanted)
+            version = get_object_or_404(SkillVersion, skill=skill, version=wanted)
+            if version.held and not request.user.is_staff:
+                raise PermissionDenied(HELD_BACK.format(version=version, count=version.high_findings))
+            return version
         served = versions_served([skill], request.user).get(skill.skill_id)
         if served is None:
             raise PermissionDenied(NO_CURRENT_VERSION.format(skill=skill.skill_id))

@@ -18,12 +18,14 @@ from ..selectors.skill_health import Health, context_cost, skills_health, with_h
 from ..services.registry import may_read_content
 from .agents import AgentSkillActions
 from .common import SkillsAPIMixin
+from .versions import VersionActions
 
 
 class SkillVersionSerializer(serializers.ModelSerializer):
     """A version; its `content` only for a caller who may read it (the view decides once, in the
     context's `content_visible`), null otherwise."""
 
+    held = serializers.BooleanField(help_text="High findings not acknowledged: it cannot become current.")
     created_by = serializers.SlugRelatedField(
         slug_field="username", read_only=True, allow_null=True, help_text="Null for versions synced from a folder."
     )
@@ -33,7 +35,8 @@ class SkillVersionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = SkillVersion
-        fields = ["version", "is_current", "sha256", "changelog", "content", "created_at", "created_by"]
+        fields = ["version", "is_current", "held", "high_findings", "sha256", "changelog", "content", "created_at",
+                  "created_by"]  # fmt: skip
 
     def to_representation(self, version: SkillVersion) -> dict:
         data = super().to_representation(version)
@@ -159,10 +162,14 @@ class SkillFilter(django_filters.FilterSet):
         return with_health(queryset).filter(health_status=value)
 
 
-class SkillViewSet(SkillsAPIMixin, AgentSkillActions, viewsets.ReadOnlyModelViewSet):
+class SkillViewSet(SkillsAPIMixin, AgentSkillActions, VersionActions, viewsets.ReadOnlyModelViewSet):
     """The skill registry. Detail includes the current version and the metrics."""
 
-    key_scopes = scope_rules(read=("list", "retrieve", "versions"), pull=("available", "access", "content", "bundle"))
+    key_scopes = scope_rules(
+        read=("list", "retrieve", "versions", "version", "compare"),
+        pull=("available", "access", "content", "bundle"),
+        write=("acknowledge",),
+    )
 
     filterset_class = SkillFilter
     lookup_field = "skill_id"

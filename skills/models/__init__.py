@@ -22,6 +22,7 @@ from .metrics import SessionSkill, SkillDailyUsage, SkillMetrics, SkillUserUsage
 from .registry import SEMVER_RE, Skill, SkillUnlock, SkillVersion, Tier, semver_key, validate_semver
 from .regressions import VersionRegression
 from .rollups import DAILY, MEASURES, METRICS, ROLLUP_KEYS, VERSION, Kind, Measure, effectiveness_score, measures_of
+from .scan import Severity, VersionFinding
 from .telemetry import Feedback, Outcome, UsageEvent, UsageEventKey, UsageEventPending
 from .unregistered import HeldUsageEvent, UnregisteredSkill, UnregisteredStatus
 
@@ -58,6 +59,8 @@ __all__ = [
     "RunStatus",
     "Trigger",
     "VersionRegression",
+    "VersionFinding",
+    "Severity",
     "SkillVersionUsage",
     "MiningRun",
     "MiningSession",

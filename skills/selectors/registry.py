@@ -95,13 +95,13 @@ def versions_with_usage(versions: QuerySet[SkillVersion]) -> QuerySet[SkillVersi
     return versions.annotate(uses=Coalesce(Subquery(counted), 0), successes=Coalesce(Subquery(succeeded), 0))
 
 
-def version_diff(current: SkillVersion, target: SkillVersion) -> list[tuple[str, str]]:
+def version_diff(current: SkillVersion, target: SkillVersion, *, label: str = "current") -> list[tuple[str, str]]:
     """The unified diff (standard library difflib) from the current version's content to the target's,
-    as (kind, line) with kind one of "add", "del", "hunk", "file", "same"."""
+    as (kind, line) with kind one of "add", "del", "hunk", "file", "same"; `label` marks the first."""
     lines = difflib.unified_diff(
         current.content.splitlines(),
         target.content.splitlines(),
-        fromfile=f"{current.skill_id} {current.version} (current)",
+        fromfile=f"{current.skill_id} {current.version}" + (f" ({label})" if label else ""),
         tofile=f"{target.skill_id} {target.version}",
         lineterm="",
     )

@@ -40,7 +40,7 @@ from skills.selectors.experiment_results import experiment_results, recent_uses
 from skills.selectors.experiments import with_arms
 
 from .alerts import alert_staff
-from .registry import skill_version_rollback
+from .registry import HELD_BACK, skill_version_rollback
 
 NO_CURRENT = "{skill} has no current version to be the control."
 NO_TREATMENT = "Choose at least one treatment version."
@@ -175,6 +175,8 @@ def _check_treatments(skill: Skill, control: SkillVersion, treatments: list[tupl
             raise ValidationError({"treatments": TREATMENT_IS_CONTROL.format(version=version.version)})
         if version.pk in seen:
             raise ValidationError({"treatments": TREATMENT_TWICE.format(version=version.version)})
+        if version.held:  # serving it to a share of users is deploying it
+            raise ValidationError({"treatments": HELD_BACK.format(version=version, count=version.high_findings)})
         seen.add(version.pk)
         if share < 1:
             raise ValidationError({"treatments": SHARE_TOO_SMALL})

@@ -168,3 +168,21 @@ def test_a_lock_whose_file_list_does_not_match_its_digests_is_refused(live_serve
     lock.write_text(json.dumps(data))
     done = run(live_server, "", tmp_path, "--verify")
     assert done.returncode == 1 and "do not match the locked bundle_sha256" in done.stderr
+
+
+def test_a_manifest_of_an_older_release_is_taken_over(live_server, token, pdf, tmp_path):
+    """Older releases listed whole folders, not files: every file found in one is taken as written by it."""
+    (tmp_path / "pdf" / "scripts").mkdir(parents=True)
+    (tmp_path / "pdf" / "SKILL.md").write_text("old\n")
+    (tmp_path / "pdf" / "scripts" / "old.py").write_text("print(0)\n")
+    (tmp_path / ".skillsite.json").write_text(
+        json.dumps({"pdf": {"etag": '"x"', "kind": "bundle", "version": "0.9.0"}})
+    )
+
+    done = pull_client.pull(base_url=live_server.url, token=token, dest=tmp_path)
+
+    assert done["downloaded"] == ["pdf"] and done["kept"] == []
+    assert not (tmp_path / "pdf" / "scripts" / "old.py").exists()  # it was the old release's file: removed
+    manifest = json.loads((tmp_path / ".skillsite.json").read_text())
+    assert manifest["format"] == 2
+    assert sorted(manifest["skills"]["pdf"]["files"]) == ["SKILL.md", "notes.md", "scripts/run.py"]

@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("skills", "0007_skillmetrics_cost_per_success"),
+        ("skills", "0008_unregistered_skills"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -10,6 +10,8 @@ from django.http import HttpRequest, HttpResponse
 from skillsite.metrics import HTTP_REQUEST_DURATION, HTTP_REQUESTS
 
 UNMATCHED_ROUTE = "unmatched"  # no URL pattern: one label for them all, whatever the path
+# Any other method is labelled "other": a client cannot add label values by inventing methods.
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
 def route_of(request: HttpRequest) -> str:
@@ -32,6 +34,3 @@ class RequestMetrics:
         HTTP_REQUEST_DURATION.labels(route, method).observe(time.perf_counter() - started)
         HTTP_REQUESTS.labels(route, method, str(response.status_code)).inc()
         return response
-
-
-KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})

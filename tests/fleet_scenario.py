@@ -37,6 +37,7 @@ from skills.services.registry import skill_version_publish  # noqa: E402
 from tests.skills.telemetry_helpers import aggregates_snapshot  # noqa: E402
 
 AGENT, ADMIN, SKILL = "fleet-agent", "fleet-admin", "fleet-basics"
+TELEMETRY_SKILLS = ["skill-0", "skill-1", "skill-2"]  # what tests.skills.telemetry_helpers.event_payload names
 
 
 def prepare() -> dict:
@@ -49,6 +50,8 @@ def prepare() -> dict:
             tier=Tier.FOUNDATIONAL, enabled=True,
         )  # fmt: skip
         skill_version_publish(skill=skill, content=f"---\nname: {SKILL}\ndescription: Pulled.\n---\n# Basics\n")
+        for skill_id in TELEMETRY_SKILLS:  # registered by staff: a learner's events count only for those
+            Skill.objects.create(skill_id=skill_id, display_name=skill_id, description="Used by the fleet's agents.")
     disabled = PeriodicTask.objects.filter(task=f"skills.{Job.FOLD_ROLLUPS}").update(enabled=False)
     _key, ingest_key = api_key_create(user=agent, name="fleet agent's telemetry", scope=Scope.INGEST)
     _key, pull_key = api_key_create(user=agent, name="fleet agent's pull client", scope=Scope.PULL)

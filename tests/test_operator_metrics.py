@@ -93,7 +93,7 @@ def test_metrics_refuse_writes(client, operator):
 
 @pytest.mark.django_db
 def test_event_posts_move_the_request_and_event_counters_by_what_they_did(
-    client, user_client, operator, django_capture_on_commit_callbacks
+    client, user_client, user_registers_skills, operator, django_capture_on_commit_callbacks
 ):
     batch = [event_payload(n) for n in range(3)]
     before = scrape(client)
@@ -127,7 +127,7 @@ def test_an_unknown_path_is_one_label_whatever_it_is(client, operator):
 
 
 @pytest.mark.django_db
-def test_the_fold_queue_and_the_folds_are_counted(client, user_client, operator, settings):
+def test_the_fold_queue_and_the_folds_are_counted(client, user_client, user_registers_skills, operator, settings):
     settings.INGEST_FOLD_INTERVAL_SECONDS = -1  # left to the fold below
     before = scrape(client)
     assert before[("skillsite_fold_queue_events", ())] == 0
@@ -169,7 +169,9 @@ def test_pull_requests_and_their_304s_are_counted(client, user_client, operator)
 
 
 @pytest.mark.django_db
-def test_otlp_records_are_counted_by_kind(client, user_client, operator, django_capture_on_commit_callbacks):
+def test_otlp_records_are_counted_by_kind(
+    client, user_client, user_registers_skills, operator, django_capture_on_commit_callbacks
+):
     unnamed = skill_result("pdf-extract", sequence=4, tool_parameters="{}")  # rejected: no skill name
     records = [skill_result("pdf-extract", sequence=1), other_tool(sequence=2), api_request(sequence=3), unnamed]
     before = scrape(client)
@@ -186,12 +188,14 @@ def test_otlp_records_are_counted_by_kind(client, user_client, operator, django_
 
 
 @pytest.mark.django_db
-def test_events_recorded_in_a_transaction_that_rolls_back_are_not_counted(user, django_capture_on_commit_callbacks):
+def test_events_recorded_in_a_transaction_that_rolls_back_are_not_counted(
+    user_registers_skills, django_capture_on_commit_callbacks
+):
     accepted = {"result": "accepted"}
     before = REGISTRY.get_sample_value("skillsite_usage_events_total", accepted) or 0
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         with pytest.raises(RuntimeError), transaction.atomic():
-            usage_events_record(events=[event_payload(0)], user=user)
+            usage_events_record(events=[event_payload(0)], user=user_registers_skills)
             raise RuntimeError("the caller's transaction fails after recording")
     assert callbacks == []
     assert (REGISTRY.get_sample_value("skillsite_usage_events_total", accepted) or 0) == before

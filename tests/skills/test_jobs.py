@@ -27,7 +27,7 @@ from skills.services.emergence import MINING_LOCK_KEY
 from skills.tasks import TASKS, job_enqueue
 from skillsite.celery import app
 from skillsite.request_id import REQUEST_ID_HEADER, RequestIdFilter
-from tests.factories import UserFactory
+from tests.factories import OperatorFactory
 from tests.skills.telemetry_helpers import aggregates_snapshot, event_payload
 
 BROKER = os.environ.get("TEST_CELERY_BROKER_URL", "redis://127.0.0.1:6379/5")
@@ -88,7 +88,8 @@ def wait_for(run: JobRun, *, timeout: float = 60) -> JobRun:
 
 
 def seed_events(count: int = 60) -> None:
-    usage_events_record(events=[event_payload(n) for n in range(count)], user=UserFactory(username="agent"))
+    # An operator's account: its events may register the skills they name (a learner's are held).
+    usage_events_record(events=[event_payload(n) for n in range(count)], user=OperatorFactory(username="agent"))
 
 
 @pytest.mark.django_db(transaction=True)

@@ -1,11 +1,24 @@
-"""The roll-ups: stored events folded into SkillMetrics, the daily, session and user rows.
+"""The roll-ups: stored events folded into SkillMetrics, the daily, version, session and user rows.
 
-Every stored event is queued (`UsageEventPending`, by the log's trigger). A fold claims the
-oldest queued events (`SKIP LOCKED`: concurrent folds take disjoint events), then locks the
-SkillMetrics rows of their skills in skill order (concurrent folds cannot deadlock, and
-feedback takes the same lock); every roll-up row belongs to one skill, so its read-modify-
-write below is safe. The claimed events leave the queue in the transaction that folds them:
-each event is folded exactly once, and `rebuild_metrics` (which empties the queue) agrees.
+The queue. Every stored event is queued in `UsageEventPending` by the log's trigger
+`skills_usageevent_pending` (migration 0002; on PostgreSQL one statement-level trigger a
+recording's INSERT or COPY, on SQLite a row trigger), in the statement that stores it: recording
+takes no lock shared with other writers, and the queue is consumed here and nowhere else.
+
+Who folds, and when — this is the one place that says it:
+- after a recording commits (`fold_after_commit`, called by `usage_events_record`): at once when
+  the caller had no transaction, after its commit otherwise, never inside it; at most once every
+  INGEST_FOLD_INTERVAL_SECONDS a process (`fold_when_due`), never when that is negative;
+- the scheduled job `fold_rollups` (every few seconds, `skills/jobs/schedules.py`; also
+  `manage.py fold_usage`), and a dedicated worker `manage.py fold_usage --follow`
+  (`usage_rollups_follow`), for deployments whose web processes leave folding to it;
+- `rebuild_metrics` recomputes everything from the log and empties the queue.
+
+A fold claims the oldest queued events (`SKIP LOCKED`: concurrent folds take disjoint events),
+then locks the SkillMetrics rows of their skills in skill order (concurrent folds cannot
+deadlock, and feedback takes the same lock); every roll-up row belongs to one skill, so its
+read-modify-write below is safe. The claimed events leave the queue in the transaction that
+folds them: each event is folded exactly once, and `rebuild_metrics` agrees.
 """
 
 from __future__ import annotations
@@ -15,6 +28,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import date, datetime
+from functools import partial
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections, transaction
@@ -73,6 +87,14 @@ VERSION_FIELDS = [
 
 logger = logging.getLogger("skills.ingestion")
 _last_fold = float("-inf")  # this process's, by time.monotonic()
+
+
+def fold_after_commit(*, using: str = DEFAULT_DB_ALIAS) -> None:
+    """What recording asks for once its events are stored: a fold when due, after the caller's
+    transaction commits (at once when there is none: the insert committed by itself). Never inside
+    it, so a caller — a roadmap's creation, an OTLP post — holds no metrics row locked and pays for
+    no fold before its own commit; a rolled-back caller folds nothing."""
+    transaction.on_commit(partial(fold_when_due, using=using), using=using)
 
 
 def fold_when_due(*, using: str = DEFAULT_DB_ALIAS) -> None:

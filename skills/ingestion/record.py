@@ -2,8 +2,8 @@
 
 The log's triggers (migration 0002) register each event's id for its user and queue the event
 for the roll-ups; nothing here takes a lock shared by other writers, so any number of clients
-can post at once. The roll-ups are folded from that queue (`fold.py`), by this process when a
-fold is due, by the scheduled job, and by `rebuild_metrics`.
+can post at once, and nothing here folds: the roll-ups are folded from that queue after the
+recording commits, or by a worker (`fold.py` says who and when).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from ..models import Outcome, UsageEvent, UsageEventKey
 from .copy import COPY_THRESHOLD, copy_events, uses_copy
 from .errors import EventConflict, EventsForbidden, InvalidEvents
 from .events import ParsedEvent, parse_events
-from .fold import fold_when_due
+from .fold import fold_after_commit
 from .identity import Counted, OwnedEvent, Registers, resolve
 
 EVENT_ID_CONFLICT = "event_id was already received with a different payload"
@@ -68,7 +68,7 @@ def usage_events_record(
     # Asked only when an event names something unknown: the permission check costs queries.
     created, held = _store(unique, now, Registers(user, registers), using)
     if created:
-        fold_when_due(using=using)
+        fold_after_commit(using=using)
     result = RecordResult(received=len(parsed), created=created, duplicates=len(parsed) - created - held, held=held)
     # Counted once stored for good: inside a caller's transaction, at its commit.
     transaction.on_commit(partial(usage_events_counted, created=created, duplicates=result.duplicates), using=using)
@@ -80,7 +80,7 @@ def held_events_store(events: list[OwnedEvent], *, using: str = DEFAULT_DB_ALIAS
     now places them; returns how many entered the log. Registers nothing."""
     created, _held = _store(events, timezone.now(), Registers(None, False), using)
     if created:
-        fold_when_due(using=using)
+        fold_after_commit(using=using)
     return created
 
 

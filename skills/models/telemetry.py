@@ -154,8 +154,9 @@ class UsageEventKey(models.Model):
 
 class UsageEventPending(models.Model):
     """An event stored in the log but not yet folded into the roll-ups (metrics, daily, session
-    and user rows): a row a stored event, written by a database trigger on the log, deleted by
-    the fold (`skills.ingestion.usage_rollups_fold`) in the transaction that folds the event.
+    and user rows): a row a stored event, written by the log's trigger `skills_usageevent_pending`,
+    deleted by the fold (`skills/ingestion/fold.py`, which says who folds and when) in the
+    transaction that folds the event.
 
     Keeping roll-ups out of the insert path lets any number of clients post events for one skill
     at once; the roll-ups say how fresh they are (`metrics_as_of`: the oldest pending receipt).

@@ -20,7 +20,6 @@ FEEDBACK_REGISTERED_DESCRIPTION = "Auto-registered from feedback: feedback named
 SKILL_NOT_REGISTERED = "no registered skill has this id (ask staff to register it)"
 EVENT_UNKNOWN = "no event of yours with this event_id"
 EVENT_OTHER_SKILL = "this event belongs to another skill"
-RATING_RANGE = "must be an integer from 1 to 5, or null"
 
 
 @transaction.atomic

@@ -98,7 +98,7 @@ def test_archive_command_prints_the_proof_of_counts(capsys):
     usage_events_record(events=[event_payload(n, occurred_at="2025-01-05T00:00:00Z") for n in range(5)], user=None)
     call_command("manage_partitions", "--archive-before", "2025-02")
     out = capsys.readouterr().out
-    assert "archived 1 partition(s) (skills_usageevent_2025_01): 5 events" in out
+    assert "archived before 2025-02: 1 partition(s) (skills_usageevent_2025_01), 5 event(s)" in out
     assert "+ archived 5" in out
 
 

@@ -57,10 +57,7 @@ def metrics_rebuild(*, progress: Progress = NO_PROGRESS) -> RebuildReport:
         # Writers wait until the rebuild commits, so it sees a log that does not move.
         with connection.cursor() as cursor:
             cursor.execute("LOCK TABLE skills_usageevent IN SHARE MODE")
-    # First: waits for folds in progress (they hold their queued rows) to commit.
-    UsageEventPending.objects.all().delete()
-    for model in (SkillMetrics, SessionSkill, SkillUserUsage, SkillDailyUsage, SkillVersionUsage):
-        model.objects.all().delete()
+    _empty(UsageEventPending, SkillMetrics, SessionSkill, SkillUserUsage, SkillDailyUsage, SkillVersionUsage)
     progress.advance()
     every_event = ("1 = 1", [])  # the fold's statements, over the whole log
     sessions = write_sessions(every_event, DEFAULT_DB_ALIAS)
@@ -86,6 +83,20 @@ def metrics_rebuild(*, progress: Progress = NO_PROGRESS) -> RebuildReport:
         days=len(per_day),
         versions=len(per_version),
     )
+
+
+def _empty(*models) -> None:
+    """Empties the queue and the roll-ups; first waits for folds in progress (they hold their queued
+    rows) to commit. The queue by TRUNCATE on PostgreSQL: a DELETE of a large queue left every row
+    dead, and `metrics_as_of` (the oldest queued event) scanned them until a vacuum. (The roll-ups
+    are deleted: their foreign keys' checks may be pending in a caller's transaction, which TRUNCATE
+    refuses.)"""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"TRUNCATE {UsageEventPending._meta.db_table}")
+        models = [model for model in models if model is not UsageEventPending]
+    for model in models:
+        model.objects.all().delete()
 
 
 def _events(keys: tuple[str, ...], scope: QuerySet | None = None):

@@ -12,6 +12,8 @@ from rest_framework.decorators import action
 from rest_framework.permissions import IsAdminUser, IsAuthenticated
 from rest_framework.response import Response
 
+from accounts.scopes import scope_rules
+
 from ..models import Experiment, ExperimentArm, Metric, Skill, SkillVersion
 from ..selectors.experiment_results import experiment_results
 from ..selectors.experiments import with_arms
@@ -103,6 +105,8 @@ class ExperimentViewSet(
 ):
     """Experiments on skills. Staff see and drive them all; anyone else reads those of the skills
     they may load (`/results/` too) and nothing else (404)."""
+
+    key_scopes = scope_rules(read=("list", "retrieve", "results"), write=("create", "start", "stop", "promote"))
 
     serializer_class = ExperimentSerializer
     filterset_fields = ["skill", "status"]

@@ -13,9 +13,11 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serial
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied, ValidationError
-from rest_framework.permissions import IsAdminUser
+from rest_framework.permissions import IsAdminUser, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
+
+from accounts.permissions import KeyScopeAllows
 
 from ..models import Skill, SkillVersion, SkillVersionFile, VersionFinding
 from ..selectors.versions import versions_compare, versions_in_full
@@ -99,7 +101,12 @@ class VersionActions:
         return Response(VersionInFullSerializer(found).data)
 
     @extend_schema(request=AcknowledgeSerializer, responses=VersionInFullSerializer)
-    @action(detail=True, methods=["post"], url_path=f"{VERSION_PATH}/acknowledge", permission_classes=[IsAdminUser])
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=f"{VERSION_PATH}/acknowledge",
+        permission_classes=[IsAuthenticated, KeyScopeAllows, IsAdminUser],
+    )
     def acknowledge(self, request, skill_id=None, version=None):
         """Staff accept the version's high findings (who, when, why are kept); it becomes current
         unless make_current is false."""

@@ -178,6 +178,13 @@ PROBES: dict[str, Probe] = {
     "GET /api/deconstructions/{id}/": Probe(DENIED, lambda ids: {"id": ids["deconstruction"]}),
     "GET /api/events/": Probe(OWN),
     "POST /api/events/": Probe(REFUSED, body=event_attributed_to_the_victim),
+    "GET /api/experiments/": Probe(OWN),
+    "POST /api/experiments/": Probe(STAFF, body=lambda ids: {"skill": OPEN_SKILL}),
+    "GET /api/experiments/{id}/": Probe(DENIED, lambda ids: {"id": "1"}),
+    "GET /api/experiments/{id}/results/": Probe(DENIED, lambda ids: {"id": "1"}),
+    "POST /api/experiments/{id}/promote/": Probe(STAFF, lambda ids: {"id": "1"}, lambda ids: {}),
+    "POST /api/experiments/{id}/start/": Probe(STAFF, lambda ids: {"id": "1"}, lambda ids: {}),
+    "POST /api/experiments/{id}/stop/": Probe(STAFF, lambda ids: {"id": "1"}, lambda ids: {}),
     "GET /api/feedback/": Probe(OWN),
     "POST /api/feedback/": Probe(
         REFUSED, body=lambda ids: {"skill_id": OPEN_SKILL, "event_id": ids["event"], "rating": 1, "notes": "x"}
@@ -225,6 +232,13 @@ PROBES: dict[str, Probe] = {
     "GET /api/skills/{skill_id}/bundle/": Probe(DENIED, lambda ids: {"skill_id": LOCKED_SKILL}),
     "GET /api/skills/{skill_id}/content/": Probe(DENIED, lambda ids: {"skill_id": LOCKED_SKILL}),
     "GET /api/skills/{skill_id}/versions/": Probe(OWN, lambda ids: {"skill_id": OPEN_SKILL}),
+    "GET /api/skills/{skill_id}/versions/{version}/": Probe(
+        OWN, lambda ids: {"skill_id": OPEN_SKILL, "version": "1.0.0"}
+    ),
+    "POST /api/skills/{skill_id}/versions/{version}/acknowledge/": Probe(
+        STAFF, lambda ids: {"skill_id": OPEN_SKILL, "version": "1.0.0"}, lambda ids: {"reason": "x"}
+    ),
+    "GET /api/skills/{skill_id}/compare/": Probe(OWN, lambda ids: {"skill_id": OPEN_SKILL}),
     "GET /api/unlocks/": Probe(OWN, check=lambda response: None),
     "GET /api/unlocks/{skill_id}/": Probe(
         OWN, lambda ids: {"skill_id": LOCKED_SKILL}, check=lambda response: victim_unlock_not_shown(response)

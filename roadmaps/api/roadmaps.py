@@ -139,6 +139,10 @@ class RoadmapViewSet(ExportMixin, OwnedQuerysetMixin, viewsets.ModelViewSet):
         roadmap_update(roadmap=roadmap, **given.validated_data)
         return Response(RoadmapDetailSerializer(self.base_queryset().get(pk=roadmap.pk)).data)
 
+    @extend_schema(request=RoadmapUpdateSerializer, responses=RoadmapDetailSerializer)
+    def partial_update(self, request, *args, **kwargs):
+        return super().partial_update(request, *args, **kwargs)  # documented with the fields PATCH takes
+
     def perform_destroy(self, instance):
         roadmap_delete(roadmap=instance)
 

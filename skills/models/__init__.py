@@ -23,7 +23,7 @@ from .registry import SEMVER_RE, Skill, SkillUnlock, SkillVersion, Tier, semver_
 from .regressions import VersionRegression
 from .rollups import DAILY, MEASURES, METRICS, ROLLUP_KEYS, VERSION, Kind, Measure, effectiveness_score, measures_of
 from .scan import Severity, VersionFinding
-from .telemetry import Feedback, Outcome, UsageEvent, UsageEventKey, UsageEventPending
+from .telemetry import FEEDBACK_NOTES_MAX_LENGTH, Feedback, Outcome, UsageEvent, UsageEventKey, UsageEventPending
 from .unregistered import HeldUsageEvent, UnregisteredSkill, UnregisteredStatus
 
 __all__ = [
@@ -48,6 +48,7 @@ __all__ = [
     "ExperimentGuardrail",
     "ExperimentSnapshot",
     "ExperimentStatus",
+    "FEEDBACK_NOTES_MAX_LENGTH",
     "Feedback",
     "Metric",
     "HeldUsageEvent",

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Length
+from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 
 from .registry import Skill, SkillVersion
@@ -102,6 +105,10 @@ class UsageEvent(models.Model):
         return f"{self.skill_id} {self.outcome} at {self.occurred_at:%Y-%m-%d %H:%M}"
 
 
+# A note is a learner's words about one use (issue 24: 9 MB notes were stored and served).
+FEEDBACK_NOTES_MAX_LENGTH = 5_000
+
+
 class Feedback(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="skill_feedback"
@@ -110,7 +117,7 @@ class Feedback(models.Model):
     event = models.ForeignKey(UsageEvent, null=True, blank=True, on_delete=models.SET_NULL, related_name="feedback")
     rating = models.PositiveSmallIntegerField(null=True, blank=True)
     tags = models.JSONField(default=list, blank=True)
-    notes = models.TextField(blank=True)
+    notes = models.TextField(blank=True, validators=[MaxLengthValidator(FEEDBACK_NOTES_MAX_LENGTH)])
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -124,6 +131,9 @@ class Feedback(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(rating__isnull=True) | Q(rating__gte=1, rating__lte=5), name="feedback_rating_1_5"
+            ),
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("notes"), FEEDBACK_NOTES_MAX_LENGTH), name="feedback_notes_length"
             ),
         ]
 

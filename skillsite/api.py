@@ -30,7 +30,12 @@ from skillsite.metrics import (
 router = DefaultRouter()
 
 
-DATABASE_UNAVAILABLE = "The database is unavailable at the moment; nothing was written. Retry shortly."
+# Honest about what is not known: a connection lost as the request's transaction was committed may
+# have committed it. Every write a client retries is recognised (event ids, OTLP records' own ids).
+DATABASE_UNAVAILABLE = (
+    "The database connection failed; what this request wrote may have been stored (if the failure came as it "
+    "was committed): retry with the same ids — retries are recognised."
+)
 EVENTS_INVALID = "Invalid events; nothing was written."
 EVENTS_CONFLICT = "Conflicting event ids; nothing was written."
 EVENTS_FORBIDDEN = "Events attributed to another user need the ingest_for_any_user permission; nothing was written."
@@ -86,7 +91,7 @@ def exception_handler(exc, context):
     """DRF's handler, with every body in the one error shape, plus: the ingestion's refusals
     (400, 409, 413); Django's ValidationError (raised by services) → 400 with field messages; a
     lost database connection → 503, so clients know a retry is safe (the transaction was rolled
-    back)."""
+    back, or, when the commit itself failed, may have been kept: the message says so)."""
     _count_refusal(exc, context)
     if isinstance(exc, EventsForbidden):
         return Response(error_body(EVENTS_FORBIDDEN, exc.errors), status=status.HTTP_403_FORBIDDEN)

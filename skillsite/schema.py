@@ -50,7 +50,8 @@ ERROR_DESCRIPTIONS = {
     413: "The body is larger than DATA_UPLOAD_MAX_MEMORY_SIZE bytes.",
     415: "The body's Content-Type is not one this operation reads.",
     429: "Too many requests: retry after the number of seconds in Retry-After.",
-    503: "The database is unavailable (retry after Retry-After seconds: nothing was written), or the skills "
+    503: "The database connection failed (what the request wrote may have been stored if the commit itself "
+    "failed: retry after Retry-After seconds with the same ids — retries are recognised), or the skills "
     "service is switched off (SKILLS_ENABLED=false).",
 }
 RETRY_AFTER = {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait before retrying."}}

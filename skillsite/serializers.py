@@ -47,6 +47,8 @@ def _field_errors(field: serializers.Field, value) -> list | dict | None:
     if message:
         return [message]
     if isinstance(field, serializers.ListField) and isinstance(value, list):
+        if field.max_length is not None and len(value) > field.max_length:
+            return [field.error_messages["max_length"].format(max_length=field.max_length)]  # before 100,000 items
         items = {k: [item_message] for k, item in enumerate(value) if (item_message := _type_error(field.child, item))}
         return items or None
     return None

@@ -95,8 +95,10 @@ CELERY_TASK_IGNORE_RESULT = True  # runs are recorded in skills.JobRun, no resul
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1  # a long job does not hold short ones queued behind it
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # An admin button answers quickly when the broker is down: its run is recorded as failed.
-CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2}
+# A broker that accepts and never answers (hung) fails the publish too: each socket read waits at most
+# socket_timeout, so the run is failed with the broker's error in a few seconds (no 500, nothing left queued).
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 2}
 # Partitions of the usage log made ahead (PostgreSQL), and months of events kept in the live log:
 # whole older partitions go to the skills_archive schema (0: keep everything). Events older than
 # EVENTS_MAX_AGE_DAYS are refused anyway.

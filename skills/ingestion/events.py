@@ -36,6 +36,10 @@ TIME_OUT_OF_RANGE = "must fall between the years 1 and 9999 once converted to UT
 TIME_IN_FUTURE = "is more than a day in the future"
 TIME_TOO_OLD = "is older than the retention window of {days} days"
 INT32 = 2**31 - 1
+# An event's follow-up actions: a few short names (issue 24: 100,000 of them in one event made every
+# read of the skill 6 MB); more is a 400 naming the field and the cap.
+FOLLOW_UPS_MAX = 20
+FOLLOW_UP_MAX_LENGTH = 200
 SIZE_LIMITED_FIELDS = ("state_snapshot", "artifacts")
 FUTURE_TOLERANCE = timedelta(days=1)
 
@@ -51,7 +55,9 @@ class EventIn(msgspec.Struct, forbid_unknown_fields=True, gc=False):
     latency_ms: Annotated[int, msgspec.Meta(ge=0, le=INT32)] | None = None
     error_type: Annotated[str, msgspec.Meta(max_length=200)] = ""
     workflow_path: Annotated[str, msgspec.Meta(max_length=500)] = ""
-    follow_up_actions: list[Annotated[str, msgspec.Meta(max_length=200)]] = []
+    follow_up_actions: Annotated[
+        list[Annotated[str, msgspec.Meta(max_length=FOLLOW_UP_MAX_LENGTH)]], msgspec.Meta(max_length=FOLLOW_UPS_MAX)
+    ] = []
     input_hash: Annotated[str, msgspec.Meta(max_length=128)] = ""
     tokens_used: Annotated[int, msgspec.Meta(ge=0, le=INT32)] = 0
     tokens_saved: Annotated[int, msgspec.Meta(ge=-INT32, le=INT32)] = 0

@@ -12,8 +12,8 @@ from rest_framework.response import Response
 from accounts.scopes import scope_rules
 
 from ..ingestion.fold import metrics_as_of
-from ..models import METRICS, Skill, SkillMetrics, SkillVersion, Tier, VersionRegression, measures_of
-from ..selectors.registry import skill_detail, skills_with_current_version
+from ..models import METRICS, Kind, Skill, SkillMetrics, SkillVersion, Tier, VersionRegression, measures_of
+from ..selectors.registry import FREE_TEXT_HELP, skill_detail, skills_with_current_version
 from ..selectors.skill_health import Health, context_cost, skills_health, with_health
 from ..services.registry import may_read_content
 from .agents import AgentSkillActions
@@ -45,10 +45,25 @@ class SkillVersionSerializer(serializers.ModelSerializer):
         return data
 
 
+# Counters of what events say in their own words (workflow paths, error types, follow-up actions):
+# one learner's text must not reach another (issue 24), so they are shown to staff only.
+FREE_TEXT_COLUMNS = tuple(m.columns[METRICS] for m in measures_of(METRICS, Kind.COUNTER))
+
+
 class SkillMetricsSerializer(serializers.ModelSerializer):
+    """A skill's metrics; its free-text counters only when the context's `free_text` says the
+    caller is staff."""
+
     class Meta:
         model = SkillMetrics
         exclude = ["skill", *(m.columns[METRICS] for m in measures_of(METRICS) if not m.public)]
+        extra_kwargs = {column: {"help_text": FREE_TEXT_HELP} for column in FREE_TEXT_COLUMNS}
+
+    def to_representation(self, metrics: SkillMetrics) -> dict:
+        data = super().to_representation(metrics)
+        if not self.context.get("free_text", False):
+            data.update(dict.fromkeys(FREE_TEXT_COLUMNS, {}))
+        return data
 
 
 class SkillSerializer(serializers.ModelSerializer):
@@ -145,7 +160,7 @@ class SkillDetailSerializer(SkillSerializer):
             metrics = skill.metrics  # select_related by the selector
         except SkillMetrics.DoesNotExist:
             return None
-        return SkillMetricsSerializer(metrics).data
+        return SkillMetricsSerializer(metrics, context=self.context).data
 
 
 class SkillFilter(django_filters.FilterSet):
@@ -193,6 +208,7 @@ class SkillViewSet(SkillsAPIMixin, AgentSkillActions, VersionActions, viewsets.R
             **self.get_serializer_context(),
             "health": skills_health([skill])[skill.skill_id],
             "content_visible": may_read_content(request.user, skill),
+            "free_text": request.user.is_staff,
         }
         return Response(SkillDetailSerializer(skill, context=context).data)
 

@@ -45,6 +45,7 @@ def skill_detail() -> QuerySet[Skill]:
 
 
 TOP_N = 10
+FREE_TEXT_HELP = "Staff only: empty for other callers (free text sent by users)."
 
 
 def effectiveness_rows() -> QuerySet[SkillMetrics]:
@@ -57,7 +58,7 @@ def effectiveness_rows() -> QuerySet[SkillMetrics]:
     )
 
 
-def metrics_summary() -> dict:
+def metrics_summary(*, free_text: bool = True) -> dict:
     """Seed 001's dashboard summary from the per-skill aggregates: 4 queries whatever the log's size."""
     totals = SkillMetrics.objects.aggregate(
         total_invocations=Sum("total_invocations"),
@@ -67,7 +68,10 @@ def metrics_summary() -> dict:
     )
     most_used = SkillMetrics.objects.filter(total_invocations__gt=0).order_by("-total_invocations", "skill_id").first()
     errors, paths = Counter(), Counter()
-    for error_types, workflow_paths in SkillMetrics.objects.values_list("error_types", "workflow_paths"):
+    # Users' own words (error types, workflow paths): only for staff (free_text), never another learner.
+    for error_types, workflow_paths in (
+        SkillMetrics.objects.values_list("error_types", "workflow_paths") if free_text else ()
+    ):
         errors.update(error_types)
         paths.update(workflow_paths)
     invocations = totals["total_invocations"] or 0

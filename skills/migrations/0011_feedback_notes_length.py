@@ -16,7 +16,7 @@ def truncate_long_notes(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("skills", "0009_snapshot_experiments_job"),
+        ("skills", "0010_scan_findings"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

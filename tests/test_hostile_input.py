@@ -132,8 +132,11 @@ def test_every_writable_operation_a_learner_may_call_has_a_valid_body_to_spoil(a
     open_to_learners = {
         (method, path)
         for method, path, _ in writable_operations(api)
-        if (method, path) in known or send(api, method, url_of(path, objects), {}).status_code != 403
-    }
+        if (method, path) in known
+        or (
+            path.replace("{id}", "").count("{") == 0 and send(api, method, url_of(path, objects), {}).status_code != 403
+        )
+    }  # paths naming other parameters (a skill's version) are attacked by the generic tests only
     assert snapshot() == before
     assert open_to_learners <= known
 

@@ -3,8 +3,9 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from skills.models import Experiment, ExperimentArm, ExperimentStatus, Metric
+from skills.models import CandidateStatus, Experiment, ExperimentArm, ExperimentStatus, Metric
 from skills.services import experiments as services
+from skills.services.emergence import candidate_deploy
 from skills.services.experiments import (
     experiment_create,
     experiment_plan,
@@ -12,7 +13,7 @@ from skills.services.experiments import (
     experiment_stop,
 )
 from skills.services.registry import skill_version_publish
-from tests.factories import SkillFactory, UserFactory, make_experiment
+from tests.factories import EmergenceCandidateFactory, SkillFactory, UserFactory, make_experiment
 
 pytestmark = pytest.mark.django_db
 
@@ -141,3 +142,24 @@ def test_ended_experiments_cannot_be_started_or_stopped_again(admin_user):
 def test_a_draft_can_be_dropped_without_figures(admin_user):
     experiment = experiment_stop(experiment=make_experiment(start=False), decided_by=admin_user, reason="typo")
     assert experiment.status == ExperimentStatus.STOPPED and experiment.decision["figures"] is None
+
+
+def test_a_candidate_deployed_as_an_experiment_reaches_ten_percent_first(admin_user):
+    candidate = EmergenceCandidateFactory(skills=["pdf-extract", "summarize"], status=CandidateStatus.APPROVED)
+
+    candidate_deploy(candidate=candidate, reviewer=admin_user, note="try it", as_experiment=True)
+
+    experiment = Experiment.objects.get()
+    assert experiment.status == ExperimentStatus.RUNNING and experiment.created_by == admin_user
+    control, treatment = experiment.arms.order_by("position")
+    assert (control.share, treatment.share) == (9_000, 1_000)
+    assert "on their own" in control.version.content and control.version.is_current
+    assert "members: pdf-extract, summarize" in treatment.version.content and not treatment.version.is_current
+
+
+def test_the_deploy_page_offers_the_experiment(admin_client):
+    candidate = EmergenceCandidateFactory(skills=["a", "b"], status=CandidateStatus.APPROVED)
+    deploy = f"/admin/skills/emergencecandidate/{candidate.pk}/review/deploy/"
+    assert 'name="as_experiment"' in admin_client.get(deploy).content.decode()
+    admin_client.post(deploy, {"note": "ship to some", "as_experiment": "on"})
+    assert Experiment.objects.get().arms.get(position=1).share == 1_000

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import jsonschema
@@ -75,7 +75,8 @@ def flatmap_path_parameters(context, path_parameters):
 def follow_unstated_rules(case) -> None:
     """Generated bodies made to follow the rules JSON Schema cannot state, where the generated part
     is of the documented type (so a negative case keeps its mutation): an event's `occurred_at`
-    within the retention window and at most a day ahead (EVENTS_MAX_AGE_DAYS), and a plan's
+    within the retention window and at most a day ahead (EVENTS_MAX_AGE_DAYS), a practice session's
+    `practiced_on` within the last year and not ahead (relative to today), and a plan's
     cross-field rules (levels numbered in order, a total that adds up, unique milestone ids).
     Done on the case rather than in a map_body hook, which the coverage phase does not run."""
     body = case.body
@@ -83,6 +84,9 @@ def follow_unstated_rules(case) -> None:
         for event in body if isinstance(body, list) else [body]:
             if isinstance(event, dict) and _is_date_time(event.get("occurred_at")):
                 event["occurred_at"] = (timezone.now() - timedelta(hours=3)).isoformat()
+    if case.operation.path.startswith("/api/practice-activities/") and isinstance(body, dict):
+        if _is_date(body.get("practiced_on")):
+            body["practiced_on"] = timezone.localdate().isoformat()
     if isinstance(body, dict) and isinstance(body.get("deconstruction_data"), dict):
         body["deconstruction_data"] = copy.deepcopy(SEED_PLAN)
 
@@ -91,6 +95,13 @@ def _is_date_time(value) -> bool:
     """RFC 3339 with an offset (jsonschema checks date-time only with an extra package)."""
     try:
         return isinstance(value, str) and "T" in value.upper() and datetime.fromisoformat(value).tzinfo is not None
+    except ValueError:
+        return False
+
+
+def _is_date(value) -> bool:
+    try:
+        return isinstance(value, str) and bool(date.fromisoformat(value))
     except ValueError:
         return False
 

@@ -25,6 +25,7 @@ from ..services.bundles import file_mode
 from ..services.registry import is_skill_unlocked, may_read_content, skill_version_acknowledge
 
 COMPARE_NEEDS_BOTH = "Name both versions: ?from=<version>&to=<version>."
+VERSION_NAME = r"^[0-9A-Za-z.+-]+$"
 VERSION_PATH = r"versions/(?P<version>[0-9A-Za-z.+-]+)"
 
 
@@ -118,7 +119,10 @@ class VersionActions:
         return Response(VersionInFullSerializer(versions_in_full(skill).get(pk=target.pk)).data, status.HTTP_200_OK)
 
     @extend_schema(
-        parameters=[OpenApiParameter("from", str, required=True), OpenApiParameter("to", str, required=True)],
+        parameters=[
+            OpenApiParameter(name, str, required=True, allow_blank=False, pattern=VERSION_NAME)
+            for name in ("from", "to")
+        ],
         responses=COMPARISON,
     )
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)

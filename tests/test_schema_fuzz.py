@@ -75,8 +75,7 @@ def flatmap_path_parameters(context, path_parameters):
 def follow_unstated_rules(case) -> None:
     """Generated bodies made to follow the rules JSON Schema cannot state, where the generated part
     is of the documented type (so a negative case keeps its mutation): an event's `occurred_at`
-    within the retention window and at most a day ahead (EVENTS_MAX_AGE_DAYS), a practice session's
-    `practiced_on` within the last year and not ahead (relative to today), and a plan's
+    within the retention window and at most a day ahead (EVENTS_MAX_AGE_DAYS), and a plan's
     cross-field rules (levels numbered in order, a total that adds up, unique milestone ids).
     Done on the case rather than in a map_body hook, which the coverage phase does not run."""
     body = case.body
@@ -86,22 +85,30 @@ def follow_unstated_rules(case) -> None:
                 event["occurred_at"] = (timezone.now() - timedelta(hours=3)).isoformat()
     if case.operation.path.startswith("/api/practice-activities/") and isinstance(body, dict):
         if _is_date(body.get("practiced_on")):
-            body["practiced_on"] = timezone.localdate().isoformat()
-    if isinstance(body, dict) and isinstance(body.get("deconstruction_data"), dict):
+            body["practiced_on"] = timezone.localdate().isoformat()  # within the last year, not ahead
+    if isinstance(body, dict) and _is_plan(body.get("deconstruction_data")):
         body["deconstruction_data"] = copy.deepcopy(SEED_PLAN)
+
+
+def _is_plan(value) -> bool:
+    """A plan the schema allows (a mutated one is left as generated: the server must refuse it)."""
+    component = schema.raw_schema["components"]["schemas"]["DeconstructionInputRequest"]
+    return isinstance(value, dict) and jsonschema.Draft4Validator(
+        component["properties"]["deconstruction_data"]
+    ).is_valid(value)
+
+
+def _is_date(value) -> bool:
+    try:
+        return isinstance(value, str) and bool(date.fromisoformat(value))
+    except ValueError:
+        return False
 
 
 def _is_date_time(value) -> bool:
     """RFC 3339 with an offset (jsonschema checks date-time only with an extra package)."""
     try:
         return isinstance(value, str) and "T" in value.upper() and datetime.fromisoformat(value).tzinfo is not None
-    except ValueError:
-        return False
-
-
-def _is_date(value) -> bool:
-    try:
-        return isinstance(value, str) and bool(date.fromisoformat(value))
     except ValueError:
         return False
 

@@ -51,7 +51,7 @@ def wait_for_replica() -> None:
 
 
 def record(first: int, count: int, user) -> None:
-    usage_events_record(events=[event_payload(n) for n in range(first, first + count)], user=user)
+    usage_events_record(events=[event_payload(n) for n in range(first, first + count)], user=user, registers=True)
     usage_rollups_fold()
 
 

@@ -1,15 +1,14 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from skills.management.jobs import job_run_by_command
-from skills.models import Job
+from skills.progress import TerminalProgress
+from skills.services.rollup_check import rollups_check
 
 
 class Command(BaseCommand):
     help = (
         "Compares the stored roll-ups of a sample of skills with what rebuild_metrics computes from the log "
-        "(nothing is written); exits 1 and alerts staff when they differ (a run of the job, recorded with "
-        "trigger 'command')."
+        "(nothing is written); exits 1 when they differ."
     )
 
     def add_arguments(self, parser):
@@ -19,6 +18,8 @@ class Command(BaseCommand):
     def handle(self, *args, sample, seed, verbosity, **options):
         if sample < 1:
             raise CommandError("--sample must be 1 or more")
-        report = job_run_by_command(self, Job.CHECK_ROLLUPS, verbosity=verbosity, sample=sample, seed=seed)
+        report = rollups_check(sample=sample, seed=seed, progress=TerminalProgress(self.stderr, verbosity=verbosity))
+        if report.differences:
+            raise CommandError(report.summary())
         if verbosity:
-            self.stdout.write(report)
+            self.stdout.write(report.summary())

@@ -58,6 +58,7 @@ def _log_generation(owner, generated: Generated, deconstruction: SkillDeconstruc
             }
         ],
         user=owner,
+        registers=True,  # the server's own event about its own generator: it may register that skill
     )
 
 

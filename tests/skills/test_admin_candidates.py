@@ -51,7 +51,7 @@ def plant(sessions: int, skills: tuple[str, ...], prefix: str, *, user=None, day
         for step, skill in enumerate(skills)
     ]  # fmt: skip
     for start in range(0, len(events), 500):
-        usage_events_record(events=events[start : start + 500], user=user)
+        usage_events_record(events=events[start : start + 500], user=user, registers=True)
 
 
 def test_the_list_opens_on_the_review_queue_with_a_count_per_status(admin_client):

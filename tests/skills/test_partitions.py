@@ -46,7 +46,7 @@ def test_partitions_are_created_ahead_and_the_command_is_safe_to_rerun(capsys):
 
 def test_an_event_outside_every_partition_lands_in_the_default_one_and_moves_when_its_month_is_created(user):
     event = event_payload(0, occurred_at="2001-03-04T05:06:07Z")
-    usage_events_record(events=[event], user=user)
+    usage_events_record(events=[event], user=user, registers=True)
     assert partition_of(event["event_id"]) == "skills_usageevent_default"
     before = aggregates_snapshot()
     partitions_ensure(today=date(2001, 3, 1), months_ahead=0)

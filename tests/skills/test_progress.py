@@ -24,7 +24,7 @@ class Terminal(io.StringIO):
 
 @pytest.fixture
 def events():
-    usage_events_record(events=[event_payload(n) for n in range(60)], user=UserFactory())
+    usage_events_record(events=[event_payload(n) for n in range(60)], user=UserFactory(), registers=True)
 
 
 def test_off_a_terminal_a_long_command_prints_plain_lines_with_counts_and_an_eta(events, monkeypatch):

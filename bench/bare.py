@@ -1,6 +1,6 @@
 """The single-event API's baseline: a bare DRF view that stores a posted event with one INSERT.
 
-Token auth and the same middleware as the app; no validation beyond what the INSERT checks,
+API-key auth and the same middleware as the app; no validation beyond what the INSERT checks,
 no retry recognition, no roll-ups. It writes into a clone of the log (`bench/ingest.py` makes
 it: partitions, foreign keys, the event-id registry trigger). Mounted only by the benchmark
 (ROOT_URLCONF = "bare"), never by the app.
@@ -13,10 +13,11 @@ import json
 from django.db import connection
 from django.urls import include, path
 from django.utils import timezone
-from rest_framework.authentication import TokenAuthentication
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
+
+from accounts.authentication import APIKeyAuthentication
 
 TABLE = "bench_bare"
 COLUMNS = [
@@ -28,7 +29,7 @@ INSERT = f"INSERT INTO {TABLE} ({', '.join(COLUMNS)}) VALUES ({', '.join(['%s'] 
 
 
 class BareEventView(APIView):
-    authentication_classes = [TokenAuthentication]
+    authentication_classes = [APIKeyAuthentication]
     permission_classes = [IsAuthenticated]
 
     def post(self, request):

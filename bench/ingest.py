@@ -9,13 +9,13 @@ Loads generated events, each way timed from an empty log:
      validation and no roll-ups; for reference, the same COPY into a plain
      `LIKE skills_usageevent INCLUDING ALL` table (no partitions, foreign keys or triggers);
   2. POST /api/events/ with batches through Django's whole request handling (test client:
-     middleware, token auth, DRF, validation), the clock stopping when every event is in the
+     middleware, API-key auth, DRF, validation), the clock stopping when every event is in the
      roll-ups — twice: the requests folding the queue when due (once a second), then the fold
      worker (`manage.py fold_usage --follow`, in a process of its own started before the clock:
      bench/fold_worker.py) folding it meanwhile while the requests never fold, as a deployment's
      web and worker processes split the work;
   3. POST /api/events/ one event a request, the same two ways;
-  4. the single event's floor: a bare DRF view (bench/bare.py: token auth, the same
+  4. the single event's floor: a bare DRF view (bench/bare.py: API-key auth, the same
      middleware) inserting each posted event with one INSERT into a clone of the log;
   5. the single-event API under gunicorn on loopback, with 1, 4 and 16 concurrent clients
      posting events for the same skill (events/s for each: writers share no lock).
@@ -321,16 +321,16 @@ def main() -> None:
     from django.conf import settings
     from django.contrib.auth import get_user_model
     from django.test import Client
-    from rest_framework.authtoken.models import Token
 
+    from accounts.services import api_key_create
     from skills.models import Skill
 
     # As in production (the test settings fold after every record), and the bare view mounted.
     settings.INGEST_FOLD_INTERVAL_SECONDS = 1.0
     settings.ROOT_URLCONF = "bare"
     user, _ = get_user_model().objects.get_or_create(username="bench")
-    token, _ = Token.objects.get_or_create(user=user)
-    client = Client(HTTP_AUTHORIZATION=f"Token {token.key}")
+    key = api_key_create(user=user, name="ingestion benchmark", scope="ingest")[1]
+    client = Client(HTTP_AUTHORIZATION=f"Token {key}")
     events = generate(args.events)
     single = events[: args.single_events]
     inputs = {
@@ -392,7 +392,7 @@ def main() -> None:
         ratio = rates[way] / rates[floor]
         print(f"{label} = {ratio:.1%} (target ≥ 40%): {'met' if ratio >= 0.4 else 'NOT met'}")
 
-    curve = concurrency_curve(url, token.key, args.curve_events)
+    curve = concurrency_curve(url, key, args.curve_events)
     print("\nsingle-event API under gunicorn (4 workers, loopback), one skill:")
     print_table(
         ["clients", "events/s", "vs 1 client"],

@@ -33,19 +33,21 @@ def prepare() -> dict[str, str]:
     """Users, a token and a learner session; returns the environment for locust."""
     from django.contrib.auth import get_user_model
     from django.contrib.sessions.backends.db import SessionStore
-    from rest_framework.authtoken.models import Token
+
+    from accounts.services import api_key_create
 
     truncate_telemetry()
     users = get_user_model().objects
     agent, _ = users.get_or_create(username="load-agent")
     learner, _ = users.get_or_create(username="load-learner")
-    token, _ = Token.objects.get_or_create(user=agent)
+    # The agent posts events and reads the summary: a write key (ingest alone cannot read).
+    key = api_key_create(user=agent, name="load test", scope="write")[1]
     session = SessionStore()
     session["_auth_user_id"] = str(learner.pk)
     session["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
     session["_auth_user_hash"] = learner.get_session_auth_hash()
     session.create()
-    return {"LOAD_TOKEN": token.key, "LOAD_SESSION": session.session_key, "LOAD_LEARNER_PAGES": learner_pages(learner)}
+    return {"LOAD_TOKEN": key, "LOAD_SESSION": session.session_key, "LOAD_LEARNER_PAGES": learner_pages(learner)}
 
 
 def learner_pages(learner) -> str:

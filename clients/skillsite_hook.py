@@ -4,7 +4,7 @@
 Claude Code runs it after a tool call with the call as JSON on standard input (`session_id`,
 `transcript_path`, `cwd`, `hook_event_name`, `tool_name`, `tool_input`, `tool_response`,
 `tool_use_id`). For the Skill tool it posts one usage event to <SKILLSITE_URL>/api/events/ with
-the API token in SKILLSITE_TOKEN. The event id derives from (session, tool_use_id), so a hook
+an `ingest` API key in SKILLSITE_TOKEN. The event id derives from (session, tool_use_id), so a hook
 that fires twice for one call stores it once; the event carries no time of its own (the server
 stamps its receipt, right after the call), so a repeat is the same payload.
 

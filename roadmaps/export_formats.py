@@ -93,6 +93,7 @@ class PracticeExportSerializer(serializers.Serializer):
     """One practice session (a HistoryRow) as a row of the practice CSV."""
 
     id = serializers.UUIDField(source="activity.id")
+    practiced_on = serializers.DateField(source="activity.practiced_on", help_text="The day it happened.")
     created_at = serializers.DateTimeField(source="activity.created_at")
     completed_at = serializers.DateTimeField(source="activity.completed_at", allow_null=True)
     roadmap = serializers.CharField(source="roadmap.title", allow_null=True)

@@ -1,8 +1,7 @@
 """Forms of the learner pages."""
 
 from django import forms
-from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import UserCreationForm
+from django.utils import timezone
 
 from .models import (
     DESCRIPTION_MAX_LENGTH,
@@ -11,15 +10,51 @@ from .models import (
     TITLE_MAX_LENGTH,
     ActivityType,
     SkillType,
+    earliest_practice_day,
+    validate_practice_day,
 )
 
+NOT_A_WHOLE_NUMBER = "Enter a whole number, like 20 (digits only)."
+LIMIT_HINT = "Up to {limit:,} characters."
 
-class SignUpForm(UserCreationForm):
-    email = forms.EmailField(required=False, help_text="Optional; only used to reset your password.")
 
-    class Meta(UserCreationForm.Meta):
-        model = get_user_model()
-        fields = ["username", "email"]
+class LimitsShown:
+    """Each text field's length limit is said beside it, and the browser's maxlength is left
+    off: it would cut a pasted text short without a word; the form refuses a longer text
+    instead, naming the limit and the length."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if getattr(field, "max_length", None) and not field.widget.is_hidden:
+                field.widget.attrs.pop("maxlength", None)
+                hint = LIMIT_HINT.format(limit=field.max_length)
+                field.help_text = f"{field.help_text} {hint}" if field.help_text else hint
+
+
+class WholeNumberField(forms.IntegerField):
+    """A whole number typed as text: a browser sends an invalid type=number input ("1e") as
+    empty, which would save a session with no minutes and no error; as text it reaches the
+    form and is refused with a message."""
+
+    default_error_messages = {"invalid": NOT_A_WHOLE_NUMBER}
+
+    def widget_attrs(self, widget):
+        return {"inputmode": "numeric", "pattern": "[0-9]*", "autocomplete": "off"}
+
+    def __init__(self, **kwargs):
+        super().__init__(widget=forms.TextInput, **kwargs)
+
+
+class PracticeDayInput(forms.DateInput):
+    """A date picker from a year back to today; the bounds are worked out per request."""
+
+    input_type = "date"
+
+    def get_context(self, name, value, attrs):
+        today = timezone.localdate()
+        attrs = {**(attrs or {}), "max": today.isoformat(), "min": earliest_practice_day(today).isoformat()}
+        return super().get_context(name, value, attrs)
 
 
 KIND_HELP = (
@@ -28,7 +63,7 @@ KIND_HELP = (
 )
 
 
-class GoalForm(forms.Form):
+class GoalForm(LimitsShown, forms.Form):
     """A goal for a new roadmap; `catalog_entry` starts a named expert plan, `confirm` a second
     roadmap for a goal the learner already has."""
 
@@ -57,15 +92,22 @@ class _PerMilestone:
             self.auto_id = f"id_{progress_id.hex[:8]}_%s"
 
 
-class PracticeForm(_PerMilestone, forms.Form):
+class PracticeForm(LimitsShown, _PerMilestone, forms.Form):
     """One session: the learner says how many reps it covered (nothing is assumed)."""
 
     activity_type = forms.ChoiceField(label="Type", choices=ActivityType.choices)
     title = forms.CharField(label="What did you do?", max_length=TITLE_MAX_LENGTH)
-    reps = forms.IntegerField(
+    practiced_on = forms.DateField(
+        label="Day practised",
+        widget=PracticeDayInput(format="%Y-%m-%d"),
+        validators=[validate_practice_day],
+        required=False,
+        help_text="Today, or the day it happened (up to a year back).",
+    )
+    reps = WholeNumberField(
         label="Reps covered this session", min_value=0, max_value=REPS_PER_SESSION_MAX, required=False
     )
-    completion_time = forms.IntegerField(label="Minutes practised", min_value=0, max_value=24 * 60, required=False)
+    completion_time = WholeNumberField(label="Minutes practised", min_value=0, max_value=24 * 60, required=False)
     difficulty_rating = forms.TypedChoiceField(
         label="Difficulty",
         choices=[("", "—")]
@@ -80,6 +122,7 @@ class PracticeForm(_PerMilestone, forms.Form):
 
     def __init__(self, *args, milestone=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["practiced_on"].initial = timezone.localdate
         if milestone is not None:
             self.fields["reps"].help_text = (
                 f"{milestone.reps} rep{'s' if milestone.reps != 1 else ''} a set × {milestone.sets} "
@@ -90,8 +133,13 @@ class PracticeForm(_PerMilestone, forms.Form):
     def clean_reps(self) -> int:
         return self.cleaned_data["reps"] or 0
 
+    def clean_practiced_on(self):
+        """Left out: the day the form started on (today, or the edited session's own day)."""
+        field = self.fields["practiced_on"]
+        return self.cleaned_data["practiced_on"] or self.get_initial_for_field(field, "practiced_on")
 
-class RoadmapForm(forms.Form):
+
+class RoadmapForm(LimitsShown, forms.Form):
     title = forms.CharField(label="Title", max_length=TITLE_MAX_LENGTH)
     description = forms.CharField(
         label="Description",
@@ -101,7 +149,7 @@ class RoadmapForm(forms.Form):
     )
 
 
-class MilestoneNotesForm(_PerMilestone, forms.Form):
+class MilestoneNotesForm(LimitsShown, _PerMilestone, forms.Form):
     notes = forms.CharField(
         label="Your notes",
         widget=forms.Textarea(attrs={"rows": 3}),

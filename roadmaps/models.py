@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, MaxValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from .choices import ActivityType, PlanOrigin, SkillType
 from .plan import plan_errors
@@ -26,8 +28,28 @@ TEXT_TOO_LONG = "Ensure this value has at most %(limit_value)d characters (it ha
 REPS_PER_SESSION_MAX = 10_000
 
 
+# A session is logged on the day it happened: today by default, never ahead, at most this far back.
+PRACTICE_DAYS_BACK = 365
+PRACTICE_DAY_AHEAD = "A practice session cannot be in the future (today is {today:%Y-%m-%d})."
+PRACTICE_DAY_TOO_OLD = "A practice session can be logged at most {days} days back (from {first:%Y-%m-%d})."
+
+
 def at_most(limit: int) -> MaxLengthValidator:
     return MaxLengthValidator(limit, message=TEXT_TOO_LONG)
+
+
+def earliest_practice_day(today: date | None = None) -> date:
+    return (today or timezone.localdate()) - timedelta(days=PRACTICE_DAYS_BACK)
+
+
+def validate_practice_day(day: date) -> None:
+    """Today or up to PRACTICE_DAYS_BACK days before it, in the site's time zone."""
+    today = timezone.localdate()
+    if day > today:
+        raise ValidationError(PRACTICE_DAY_AHEAD.format(today=today), code="future")
+    if day < earliest_practice_day(today):
+        first = earliest_practice_day(today)
+        raise ValidationError(PRACTICE_DAY_TOO_OLD.format(days=PRACTICE_DAYS_BACK, first=first), code="too_old")
 
 
 class MilestoneStatus(models.TextChoices):
@@ -260,6 +282,12 @@ class PracticeActivity(models.Model):
         default=True, help_text="Counts toward the milestone's progress; false once the milestone was reset after it."
     )
     completion_time = models.PositiveIntegerField(null=True, blank=True, help_text="Minutes spent.")
+    practiced_on = models.DateField(
+        default=timezone.localdate,
+        validators=[validate_practice_day],
+        help_text="The day the session happened (today by default, up to a year back); streaks, the heat map, "
+        "minutes per week and exports count it on this day.",
+    )
     difficulty_rating = models.PositiveSmallIntegerField(null=True, blank=True, help_text="1 (easy) to 5 (hard).")
     user_notes = models.TextField(blank=True, validators=[at_most(NOTES_MAX_LENGTH)])
     created_at = models.DateTimeField(auto_now_add=True)
@@ -289,6 +317,7 @@ class PracticeActivity(models.Model):
             models.Index(fields=["completed"], name="activity_completed_idx"),
             models.Index(fields=["completed_at"], name="activity_completed_at_idx"),
             models.Index(fields=["milestone_progress", "-created_at"], name="activity_progress_time_idx"),
+            models.Index(fields=["practiced_on"], name="activity_practiced_on_idx"),
         ]
 
     def __str__(self) -> str:

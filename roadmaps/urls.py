@@ -21,5 +21,5 @@ urlpatterns = [
     path("practice/", views.history, name="history"),
     path("practice/<uuid:activity_id>/edit/", views.practice_edit, name="practice-edit"),
     path("practice/<uuid:activity_id>/delete/", views.practice_delete, name="practice-delete"),
-    path("accounts/signup/", views.signup, name="signup"),
+    path("undo/", views.undo, name="undo"),
 ]

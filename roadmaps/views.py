@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import secrets
+from datetime import datetime, timedelta
+
 from django.contrib import messages
-from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from .catalog import catalog
 from .catalog.matching import closest_entries
-from .forms import GoalForm, MilestoneNotesForm, PracticeForm, RoadmapForm, SignUpForm
+from .forms import GoalForm, MilestoneNotesForm, PracticeForm, RoadmapForm
 from .models import MilestoneProgress, PracticeActivity, Roadmap
+from .selectors.deletion import practice_deletion
 from .selectors.history import practice_page
 from .selectors.roadmaps import practice_by_roadmap, roadmap_page, roadmap_view, roadmaps_with_progress
 from .services.milestones import (
@@ -26,12 +31,40 @@ from .services.milestones import (
     milestone_reset,
     milestone_start,
 )
-from .services.practice import practice_activity_delete, practice_activity_log, practice_activity_update
-from .services.roadmaps import GoalAlreadyStarted, roadmap_create_from_goal, roadmap_delete, roadmap_update
+from .services.practice import (
+    practice_activity_delete,
+    practice_activity_log,
+    practice_activity_restore,
+    practice_activity_update,
+)
+from .services.roadmaps import (
+    GoalAlreadyStarted,
+    roadmap_create_from_goal,
+    roadmap_delete,
+    roadmap_restore,
+    roadmap_update,
+)
+from .services.undo import deletion_snapshot
 
 # A message about one milestone carries this tag and its milestone id; the roadmap page shows
 # it beside that milestone (elsewhere it shows at the top like any message).
 MILESTONE_TAG = "milestone:"
+
+# The latest deletion, kept in the learner's session so its message can offer to undo it.
+UNDO_SESSION_KEY = "roadmaps_undo"
+UNDO_TAG = "undo-offer"
+UNDO_MINUTES = 30
+PRACTICE_DELETED = "Practice deleted: {title} ({progress})."
+PRACTICE_RESTORED = "Practice restored ({progress})."
+ROADMAP_DELETED = "Deleted “{title}” with its progress and practice log."
+ROADMAP_RESTORED = "Restored “{title}” with its progress and practice log."
+UNDO_GONE = "Nothing to undo: only the latest deletion can be undone, within {minutes} minutes."
+
+
+class UndoKind(models.TextChoices):
+    PRACTICE = "practice"
+    ROADMAP = "roadmap"
+
 
 MILESTONE_ACTIONS = {
     "start": milestone_start,
@@ -39,18 +72,6 @@ MILESTONE_ACTIONS = {
     "fail": milestone_fail,
     "reset": milestone_reset,
 }
-
-
-def signup(request: HttpRequest) -> HttpResponse:
-    if request.user.is_authenticated:
-        return redirect("roadmaps:list")
-    form = SignUpForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        user = form.save()
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, "Welcome! Start a roadmap from something you want to learn.")
-        return redirect("roadmaps:list")
-    return render(request, "registration/signup.html", {"form": form})
 
 
 def _suggestions(roadmap: Roadmap) -> list:
@@ -185,7 +206,7 @@ def practice_log(request: HttpRequest, roadmap_id, progress_id) -> HttpResponse:
     progress = _own_progress(request, roadmap, progress_id)
     form = PracticeForm(request.POST, progress_id=progress.pk, milestone=milestone_of(progress))
     if not form.is_valid():
-        return roadmap_detail(request, roadmap_id, bound={("practice", progress.pk): form})
+        return roadmap_detail(request, roadmap_id, bound={("practice", progress.pk): form}, status=400)
     try:
         activity = practice_activity_log(progress=progress, **form.cleaned_data)
     except ValidationError as error:
@@ -234,12 +255,12 @@ def roadmap_archive(request: HttpRequest, roadmap_id, archived: bool) -> HttpRes
 @login_required
 @require_http_methods(["GET", "POST"])
 def roadmap_delete_confirm(request: HttpRequest, roadmap_id) -> HttpResponse:
-    """A confirmation page; its POST deletes the roadmap and its practice."""
+    """A confirmation page saying what goes; its POST deletes the roadmap and its practice and
+    offers to undo it."""
     roadmap = _own_roadmap(request, roadmap_id, with_activities=True)
     if request.method == "POST":
         title = roadmap.title
-        roadmap_delete(roadmap=roadmap)
-        messages.success(request, f"Deleted “{title}” and its practice log.")
+        _offer_undo(request, UndoKind.ROADMAP, roadmap_delete(roadmap=roadmap), ROADMAP_DELETED.format(title=title))
         return redirect("roadmaps:list")
     page = roadmap_page(roadmap)
     return render(request, "roadmaps/delete.html", {"roadmap": roadmap, "page": page})
@@ -290,12 +311,59 @@ def practice_edit(request: HttpRequest, activity_id) -> HttpResponse:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def practice_delete(request: HttpRequest, activity_id) -> HttpResponse:
+    """A confirmation page saying what the deletion takes back (reps, a completion, the
+    milestones that would lock); its POST deletes the session and offers to undo it."""
     activity = _own_activity(request, activity_id)
+    if request.method == "GET":
+        context = {"deletion": practice_deletion(activity), "next": _safe_next(request)}
+        return render(request, "roadmaps/practice_delete.html", context)
+    snapshot = deletion_snapshot([activity])
     progress = practice_activity_delete(activity=activity)
-    _notify(request, progress, messages.SUCCESS, f"Practice deleted: {activity.title} ({_progress_line(progress)}).")
+    label = PRACTICE_DELETED.format(title=activity.title, progress=_progress_line(progress))
+    _offer_undo(request, UndoKind.PRACTICE, snapshot, label)
     return _after_edit(request, activity)
+
+
+def _offer_undo(request: HttpRequest, kind: str, snapshot: str, label: str) -> None:
+    """Keeps the latest deletion in the learner's session and says so, with an Undo button."""
+    token = secrets.token_urlsafe(12)
+    request.session[UNDO_SESSION_KEY] = {"token": token, "kind": kind, "snapshot": snapshot,
+                                         "at": timezone.now().isoformat()}  # fmt: skip
+    messages.success(request, label, extra_tags=UNDO_TAG)
+
+
+def _take_undo(request: HttpRequest) -> dict | None:
+    """The deletion offered for undo, when the POST names it and it is recent; taken once."""
+    offer = request.session.get(UNDO_SESSION_KEY)
+    if not offer or not secrets.compare_digest(request.POST.get("token", ""), offer["token"]):
+        return None
+    del request.session[UNDO_SESSION_KEY]
+    age = timezone.now() - datetime.fromisoformat(offer["at"])
+    return offer if age <= timedelta(minutes=UNDO_MINUTES) else None
+
+
+@login_required
+@require_POST
+def undo(request: HttpRequest) -> HttpResponse:
+    """Puts the latest deletion back; an unknown, used or stale token changes nothing."""
+    offer = _take_undo(request)
+    if offer is None:
+        messages.error(request, UNDO_GONE.format(minutes=UNDO_MINUTES))
+        return redirect("roadmaps:list")
+    try:
+        if offer["kind"] == UndoKind.ROADMAP:
+            roadmap = roadmap_restore(owner=request.user, snapshot=offer["snapshot"])
+            messages.success(request, ROADMAP_RESTORED.format(title=roadmap.title))
+            return redirect(roadmap)
+        progress = practice_activity_restore(owner=request.user, snapshot=offer["snapshot"])
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("roadmaps:list")
+    _notify(request, progress, messages.SUCCESS, PRACTICE_RESTORED.format(progress=_progress_line(progress)))
+    roadmap = progress.deconstruction.roadmaps.order_by("created_at").first()
+    return _back_to(roadmap.pk, progress) if roadmap else redirect("roadmaps:history")
 
 
 @login_required

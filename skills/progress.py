@@ -31,11 +31,12 @@ class Progress:
 NO_PROGRESS = Progress()
 
 
-def eta_text(done: int, total: int | None, elapsed: float) -> str:
-    """'1,200/5,000 (24 %), 3.1 s elapsed, ETA 9.8 s' — the ETA from the rate so far."""
+def eta_text(done: int, total: int | None, elapsed: float, unit: str = "") -> str:
+    """'1,200/5,000 events read (24 %), 3.1 s elapsed, ETA 9.8 s' — the ETA from the rate so far."""
+    unit = f" {unit}" if unit else ""
     if not total:
-        return f"{done:,} done, {elapsed:.1f} s elapsed"
-    text = f"{done:,}/{total:,} ({100 * done / total:.0f} %), {elapsed:.1f} s elapsed"
+        return f"{done:,}{unit} done, {elapsed:.1f} s elapsed"
+    text = f"{done:,}/{total:,}{unit} ({100 * done / total:.0f} %), {elapsed:.1f} s elapsed"
     if 0 < done < total:
         text += f", ETA {elapsed * (total - done) / done:.1f} s"
     return text

@@ -18,11 +18,24 @@ from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from skills.ingestion.errors import EventConflict, EventsForbidden, EventsTooLarge, InvalidEvents
+from skillsite.metrics import (
+    REFUSED_CONFLICT,
+    REFUSED_FORBIDDEN,
+    REFUSED_INVALID,
+    REFUSED_THROTTLED,
+    REFUSED_TOO_LARGE,
+    USAGE_EVENT_REFUSALS,
+)
 
 router = DefaultRouter()
 
 
-DATABASE_UNAVAILABLE = "The database is unavailable at the moment; nothing was written. Retry shortly."
+# Honest about what is not known: a connection lost as the request's transaction was committed may
+# have committed it. Every write a client retries is recognised (event ids, OTLP records' own ids).
+DATABASE_UNAVAILABLE = (
+    "The database connection failed; what this request wrote may have been stored (if the failure came as it "
+    "was committed): retry with the same ids — retries are recognised."
+)
 EVENTS_INVALID = "Invalid events; nothing was written."
 EVENTS_CONFLICT = "Conflicting event ids; nothing was written."
 EVENTS_FORBIDDEN = "Events attributed to another user need the ingest_for_any_user permission; nothing was written."
@@ -35,6 +48,13 @@ RETRY_AFTER_SECONDS = "5"
 DOES_NOT_EXIST_CODE = "does_not_exist"
 ILLEGAL_TRANSITION_CODE = "illegal_transition"
 STATUS_BY_CODE = {DOES_NOT_EXIST_CODE: status.HTTP_404_NOT_FOUND, ILLEGAL_TRANSITION_CODE: status.HTTP_409_CONFLICT}
+# The ingestion's refusals, for the operators' metrics (a batch refused whole counts once).
+REFUSAL_REASONS = {
+    InvalidEvents: REFUSED_INVALID,
+    EventConflict: REFUSED_CONFLICT,
+    EventsForbidden: REFUSED_FORBIDDEN,
+    EventsTooLarge: REFUSED_TOO_LARGE,
+}
 
 
 def error_body(detail: str, errors: dict | list | None = None) -> dict:
@@ -71,7 +91,8 @@ def exception_handler(exc, context):
     """DRF's handler, with every body in the one error shape, plus: the ingestion's refusals
     (400, 409, 413); Django's ValidationError (raised by services) → 400 with field messages; a
     lost database connection → 503, so clients know a retry is safe (the transaction was rolled
-    back)."""
+    back, or, when the commit itself failed, may have been kept: the message says so)."""
+    _count_refusal(exc, context)
     if isinstance(exc, EventsForbidden):
         return Response(error_body(EVENTS_FORBIDDEN, exc.errors), status=status.HTTP_403_FORBIDDEN)
     if isinstance(exc, InvalidEvents):
@@ -94,6 +115,15 @@ def exception_handler(exc, context):
             if len(codes) == 1:
                 response.status_code = STATUS_BY_CODE.get(codes.pop(), response.status_code)
     return response
+
+
+def _count_refusal(exc, context) -> None:
+    reason = next((reason for kind, reason in REFUSAL_REASONS.items() if isinstance(exc, kind)), None)
+    if reason is None and isinstance(exc, exceptions.Throttled):
+        if getattr(context.get("view"), "throttle_scope", None) == "ingest":
+            reason = REFUSED_THROTTLED
+    if reason is not None:
+        USAGE_EVENT_REFUSALS.labels(reason).inc()
 
 
 def _leaf_codes(codes) -> set[str]:

@@ -15,13 +15,14 @@ import re
 import msgspec
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
-from django.http import JsonResponse
+from django.http import HttpResponseBadRequest, HttpResponseNotFound, JsonResponse
 from rest_framework import exceptions, parsers
 from rest_framework.parsers import get_encoding
 
 TOO_DEEP = "JSON parse error - the body is nested more than {limit} levels deep."
 TOO_LARGE = "The request body is larger than {limit:,} bytes."
 NUL_IN_QUERY = "Query parameters may not contain NUL (\\u0000) characters."
+NUL_IN_PATH = "Not found: no path contains a NUL (\\u0000) character."
 JSON_ERROR = "JSON parse error - {error}"
 API_PREFIX = "/api/"
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -53,17 +54,27 @@ def _is_json(content_type: str) -> bool:
 
 class JSONBodyGuard:
     """Middleware: refuses an API request's body that is too large (413), JSON too deep (400), and
-    a query parameter holding a NUL character (400: PostgreSQL cannot compare with one)."""
+    on every page a path (404) or a query parameter (400) holding a NUL character: PostgreSQL
+    cannot compare with one, so it would be a 500 wherever it reached a query (an API lookup, an
+    admin filter)."""
 
     def __init__(self, get_response) -> None:
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.path.startswith(API_PREFIX):
-            with_nul = sorted(name for name, values in request.GET.lists() if any("\x00" in v for v in values))
-            if with_nul:
-                errors = {name: [NUL_IN_QUERY] for name in with_nul}
-                return JsonResponse({"detail": f"{with_nul[0]}: {NUL_IN_QUERY}", "errors": errors}, status=400)
+        api = request.path.startswith(API_PREFIX)
+        if "\x00" in request.path:
+            if api:
+                return JsonResponse({"detail": NUL_IN_PATH}, status=404)
+            return HttpResponseNotFound(NUL_IN_PATH, content_type="text/plain; charset=utf-8")
+        with_nul = sorted(name for name, values in request.GET.lists() if any("\x00" in v for v in values))
+        if with_nul:
+            if not api:
+                return HttpResponseBadRequest(
+                    f"{with_nul[0]}: {NUL_IN_QUERY}", content_type="text/plain; charset=utf-8"
+                )
+            errors = {name: [NUL_IN_QUERY] for name in with_nul}
+            return JsonResponse({"detail": f"{with_nul[0]}: {NUL_IN_QUERY}", "errors": errors}, status=400)
         if request.path.startswith(API_PREFIX) and request.method in BODY_METHODS:
             try:
                 # Any type of body: Django refuses more than DATA_UPLOAD_MAX_MEMORY_SIZE, which a

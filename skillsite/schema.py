@@ -42,13 +42,16 @@ ERROR_DESCRIPTIONS = {
     400: "Invalid input; `errors` names each field, query parameter or JSON path (a JSON body nested more "
     "than JSON_MAX_DEPTH levels deep is refused too). Nothing was written.",
     401: "Not signed in: send `Authorization: Token <key>` (or `Bearer <key>`).",
-    403: "Not allowed. Signed in with a session cookie, an unsafe method also needs the CSRF token.",
+    403: "Not allowed: an API key whose scope does not cover this operation (`detail` names the scope it "
+    "needs), a permission the account lacks, or, signed in with a session cookie, an unsafe method without "
+    "the CSRF token.",
     404: "Nothing of yours at this id (or no such page; another learner's objects are not found either).",
     409: "The request conflicts with the current state; nothing was written.",
     413: "The body is larger than DATA_UPLOAD_MAX_MEMORY_SIZE bytes.",
     415: "The body's Content-Type is not one this operation reads.",
     429: "Too many requests: retry after the number of seconds in Retry-After.",
-    503: "The database is unavailable (retry after Retry-After seconds: nothing was written), or the skills "
+    503: "The database connection failed (what the request wrote may have been stored if the commit itself "
+    "failed: retry after Retry-After seconds with the same ids — retries are recognised), or the skills "
     "service is switched off (SKILLS_ENABLED=false).",
 }
 RETRY_AFTER = {"Retry-After": {"schema": {"type": "integer"}, "description": "Seconds to wait before retrying."}}
@@ -106,7 +109,7 @@ def error_statuses(method: str, operation: dict, throttled: bool, restricted: bo
     if any(p["in"] == "path" for p in parameters) or in_query & {"page", "cursor"} or "requestBody" in operation:
         statuses.add(404)  # an id in the path or the body naming nothing of the caller's; a page past the end
     if operation.get("security") and {} not in operation["security"]:
-        statuses.add(401)
+        statuses |= {401, 403}  # no credentials; an API key whose scope does not cover the operation
     if throttled:
         statuses.add(429)
     return statuses

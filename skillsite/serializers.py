@@ -40,15 +40,30 @@ def _type_error(field: serializers.Field, value) -> str | None:
     return None
 
 
+def _field_errors(field: serializers.Field, value) -> list | dict | None:
+    """The field's type error, or for a list of the right type its items' ({index: [message]}, as
+    DRF nests a ListField's errors): `tags: [0]` is refused rather than stored as "0"."""
+    message = _type_error(field, value)
+    if message:
+        return [message]
+    if isinstance(field, serializers.ListField) and isinstance(value, list):
+        if field.max_length is not None and len(value) > field.max_length:
+            return [field.error_messages["max_length"].format(max_length=field.max_length)]  # before 100,000 items
+        items = {k: [item_message] for k, item in enumerate(value) if (item_message := _type_error(field.child, item))}
+        return items or None
+    return None
+
+
 class StrictTypes:
-    """Mixin for input serializers (first base): each writable field's JSON type checked first."""
+    """Mixin for input serializers (first base): each writable field's JSON type checked first,
+    and the items' of a list."""
 
     def to_internal_value(self, data):
         if isinstance(data, dict):
             errors = {
-                field.field_name: [message]
+                field.field_name: found
                 for field in self._writable_fields
-                if field.field_name in data and (message := _type_error(field, data[field.field_name]))
+                if field.field_name in data and (found := _field_errors(field, data[field.field_name]))
             }
             if errors:
                 raise serializers.ValidationError(errors)

@@ -9,6 +9,7 @@ key (`makemigrations --check`, `migrate`): failing here, at import, made Django
 hide the reason behind "Models aren't loaded yet".
 """
 
+import ipaddress
 from datetime import timedelta
 from pathlib import Path
 
@@ -57,6 +58,11 @@ EMERGENCE_WATERMARK_OVERLAP_SECONDS = env.int("EMERGENCE_WATERMARK_OVERLAP_SECON
 
 # Largest batch POST /api/events/ takes; larger ones get 413.
 EVENTS_MAX_BATCH = env.int("EVENTS_MAX_BATCH", default=1000)
+# Reported skill names that count for a registered skill, e.g. a plugin's skill:
+# SKILL_NAME_MAP=document-skills:pdf=pdf,example-skills:xlsx=xlsx (staff can also map them in the admin).
+SKILL_NAME_MAP = env.dict("SKILL_NAME_MAP", default={})
+# A skill use whose signals (OTLP, hook, transcript) stop coming counts with what it has after this.
+SKILL_USE_SETTLE_SECONDS = env.int("SKILL_USE_SETTLE_SECONDS", default=120)
 # An event's state_snapshot and artifacts may each hold at most this many bytes serialized (else
 # 413): the log is append-only, so whatever it takes in stays for good.
 EVENTS_MAX_JSON_FIELD_BYTES = env.int("EVENTS_MAX_JSON_FIELD_BYTES", default=64 * 1024)
@@ -89,8 +95,10 @@ CELERY_TASK_IGNORE_RESULT = True  # runs are recorded in skills.JobRun, no resul
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1  # a long job does not hold short ones queued behind it
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # An admin button answers quickly when the broker is down: its run is recorded as failed.
-CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2}
+# A broker that accepts and never answers (hung) fails the publish too: each socket read waits at most
+# socket_timeout, so the run is failed with the broker's error in a few seconds (no 500, nothing left queued).
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 2}
 # Partitions of the usage log made ahead (PostgreSQL), and months of events kept in the live log:
 # whole older partitions go to the skills_archive schema (0: keep everything). Events older than
 # EVENTS_MAX_AGE_DAYS are refused anyway.
@@ -112,6 +120,18 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="skillsite@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Prometheus metrics (skillsite/metrics.py, docs/metrics.md) are for operators: a bearer token and/or
+# client addresses (comma-separated addresses or networks, e.g. 10.0.0.0/8). Neither: nobody reads them.
+METRICS_BEARER_TOKEN = env.str("METRICS_BEARER_TOKEN", default="")
+METRICS_ALLOWED_ADDRESSES = env.list("METRICS_ALLOWED_ADDRESSES", default=[])
+for _network in METRICS_ALLOWED_ADDRESSES:
+    try:
+        ipaddress.ip_network(_network, strict=False)
+    except ValueError as _error:
+        raise ImproperlyConfigured(f"METRICS_ALLOWED_ADDRESSES: {_error}") from None
+# Processes with no web server (Celery workers, the fold worker) serve their metrics here (0: they do not).
+METRICS_EXPORTER_PORT = env.int("METRICS_EXPORTER_PORT", default=0)
+METRICS_EXPORTER_ADDRESS = env.str("METRICS_EXPORTER_ADDRESS", default="0.0.0.0")
 # Every JSON body is refused (400) when nested deeper than this.
 JSON_MAX_DEPTH = env.int("JSON_MAX_DEPTH", default=64)
 
@@ -125,16 +145,22 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "axes",
     "rest_framework",
-    "rest_framework.authtoken",
+    # Its model is the base of accounts.APIKey (its own table stays empty; its admin is replaced).
+    "rest_framework_api_key",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_celery_beat",
+    "accounts",
     "skills",
     "roadmaps",
 ]
 
 MIDDLEWARE = [
+    # First: it times and counts every answer, the other middleware's included.
+    "skillsite.middleware.RequestMetrics",
+    # Before anything logs: every log line of the request carries its id.
+    "skillsite.request_id.RequestId",
     "django.middleware.security.SecurityMiddleware",
     # Before anything reads a body: every JSON body sent to the API is size- and depth-checked.
     "skillsite.parsers.JSONBodyGuard",
@@ -153,13 +179,22 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-# Login lockout (admin and learner pages): after AXES_FAILURE_LIMIT failures for one
-# username from one address, further attempts are refused for AXES_COOLOFF_MINUTES.
-AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+# Proxies in front of the site: the client address is read from X-Forwarded-For accordingly
+# (accounts/addresses.py), by the login lockout, the sign-up throttle and DRF's throttles alike.
+PROXY_COUNT = env.int("PROXY_COUNT", default=0)
+# Login lockout (admin and learner pages): after AXES_FAILURE_LIMIT failures for one username from
+# one address, or LOGIN_USERNAME_FAILURE_LIMIT for one username from all addresses together, further
+# attempts are refused for AXES_COOLOFF_MINUTES (accounts/login.py).
+LOGIN_FAILURES_PER_ADDRESS = env.int("AXES_FAILURE_LIMIT", default=5)
+LOGIN_FAILURES_PER_USERNAME = env.int("LOGIN_USERNAME_FAILURE_LIMIT", default=20)
+AXES_FAILURE_LIMIT = "accounts.login.failure_limit"
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_IPWARE_PROXY_COUNT = env.int("PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "accounts.addresses.client_address"
+# Sign-up: closable, and throttled per client address (accounts/signup.py).
+SIGNUP_OPEN = env.bool("SIGNUP_OPEN", default=True)
+SIGNUP_THROTTLE_RATE = env.str("SIGNUP_THROTTLE_RATE", default="10/hour")
 
 # Throttle counters live in the cache: use a shared one (CACHE_URL=redis://…) with several processes.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
@@ -179,6 +214,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "skills.context_processors.skills_flag",
+                "accounts.context_processors.signup_open",
+                "skills.context_processors.experiment_breaches",
             ],
         },
     },
@@ -238,6 +275,8 @@ LOGOUT_REDIRECT_URL = "/"
 
 # Security: production values unless DEBUG is on (check --deploy is clean).
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+# A load balancer and Prometheus call these over plain HTTP from inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
@@ -250,12 +289,16 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=10 
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        # Token first: an anonymous request then gets 401 with a WWW-Authenticate
-        # header (session-first would make it 403).
-        "rest_framework.authentication.TokenAuthentication",
+        # API keys first (`Token <key>` or `Bearer <key>`): an anonymous request then gets 401
+        # with a WWW-Authenticate header (session-first would make it 403).
+        "accounts.authentication.APIKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # A view that sets its own permission_classes keeps KeyScopeAllows in them (tests/accounts).
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "accounts.permissions.KeyScopeAllows",
+    ],
     # Query parameters are strict: junk is a 400 naming the parameter (skillsite/filters.py).
     "DEFAULT_PAGINATION_CLASS": "skillsite.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
@@ -272,6 +315,8 @@ REST_FRAMEWORK = {
     # Ingestion endpoints set throttle_scope = "ingest"; per user (or address when anonymous).
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.ScopedRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"ingest": env.str("INGEST_THROTTLE_RATE", default="12000/minute")},
+    # An anonymous caller is counted by the same client address as everywhere else (PROXY_COUNT).
+    "NUM_PROXIES": PROXY_COUNT,
 }
 
 SPECTACULAR_SETTINGS = {
@@ -294,9 +339,33 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "skillsite.schema.postprocess"],
 }
 
+# Console logs: plain text, or one JSON object a line (time, level, logger, message, request_id and
+# the exception when there is one) for a log collector. Every record carries the request id.
+LOG_FORMAT = env.str("LOG_FORMAT", default="text")
+if LOG_FORMAT not in ("text", "json"):
+    raise ImproperlyConfigured(f"LOG_FORMAT: 'text' or 'json', not {LOG_FORMAT!r}")
+JSON_LOG_FORMATTER = {
+    "()": "pythonjsonlogger.json.JsonFormatter",
+    "fmt": "%(levelname)s %(name)s %(message)s %(request_id)s",
+    "rename_fields": {"levelname": "level", "name": "logger"},
+    "timestamp": "time",  # ISO 8601, UTC
+}
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "skillsite.request_id.RequestIdFilter"}},
+    "formatters": {"json": JSON_LOG_FORMATTER},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            **({"formatter": "json"} if LOG_FORMAT == "json" else {}),
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
+    # bandit (the scan before deploy) loads its report formatters through stevedore, which logs an
+    # error for each optional one whose package is not installed (SARIF): we use none of them.
+    "loggers": {"stevedore.extension": {"level": "CRITICAL"}},
 }
+# Celery workers log through the same handler when it is JSON (else Celery's own text format).
+CELERY_WORKER_HIJACK_ROOT_LOGGER = LOG_FORMAT != "json"

@@ -2,7 +2,9 @@
 `admin_client`; learners are `user` and `user_client` (an API client), made by tests/factories.py."""
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.db import connection
+from django.db.backends.base.base import BaseDatabaseWrapper
 from rest_framework.test import APIClient
 
 from tests.factories import UserFactory
@@ -17,6 +19,28 @@ def pytest_collection_modifyitems(config, items):
         for item in items:
             if "postgres" in item.keywords:
                 item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def on_commit_at_the_tests_top_level(monkeypatch):
+    """Code a test calls directly runs, in production, outside any transaction, where
+    `transaction.on_commit` runs its callback at once (recording events folds them after its insert
+    commits); pytest-django runs a test inside a transaction that never commits, where the callback
+    would never run. Here a callback registered while only the test's own atomic blocks are open runs
+    at once, as in production; one registered inside a block the code itself opened still waits for
+    that block's commit (test such code with `django_db(transaction=True)`).
+
+    It reads Django's private mark of a test case's blocks (`_from_testcase`): if Django renames it,
+    no callback runs at the top level and the tests of folding after a recording fail."""
+    deferred = BaseDatabaseWrapper.on_commit
+
+    def on_commit(self, func, robust=False):
+        if self.in_atomic_block and all(getattr(block, "_from_testcase", False) for block in self.atomic_blocks):
+            func()
+            return
+        deferred(self, func, robust)
+
+    monkeypatch.setattr(BaseDatabaseWrapper, "on_commit", on_commit)
 
 
 @pytest.fixture
@@ -34,3 +58,12 @@ def user_client(user):
     client = APIClient()
     client.force_authenticate(user)
     return client
+
+
+@pytest.fixture
+def user_registers_skills(user):
+    """`user` may register skills from telemetry, as an operator's service account: for tests of
+    ingestion itself, whose events name skills nobody registered (tests/skills/test_registry_guard.py
+    says what a learner's telemetry may not do)."""
+    user.user_permissions.add(Permission.objects.get(codename="register_skills", content_type__app_label="skills"))
+    return user

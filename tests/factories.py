@@ -8,12 +8,18 @@ import uuid
 
 import factory
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.utils import timezone
 
+from accounts.models import APIKey
+from accounts.scopes import Scope
+from accounts.services import api_key_create
 from roadmaps.models import MilestoneProgress, PracticeActivity, Roadmap, SkillDeconstruction
 from roadmaps.services.practice import practice_activity_log
 from roadmaps.services.roadmaps import roadmap_create, roadmap_create_from_goal
 from skills.models import Outcome, Skill, SkillUnlock, SkillVersion, Tier, UsageEvent
+from skills.services.experiments import experiment_create, experiment_start
+from skills.services.registry import skill_version_publish
 from tests.roadmaps.plans import plan
 
 
@@ -21,10 +27,45 @@ class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = get_user_model()
         django_get_or_create = ("username",)
+        skip_postgeneration_save = True  # the permissions hook adds rows of its own; the user is saved already
 
     username = factory.Sequence(lambda n: f"learner{n}")
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
     password = factory.django.Password("correct-horse-battery")
+
+    @factory.post_generation
+    def permissions(user, create, codenames, **kwargs):
+        """UserFactory(permissions=["grant_unlock"]): the named permissions, by codename."""
+        if create and codenames:
+            user.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
+
+
+def api_key_of(user, scope: str = Scope.WRITE, name: str = "test key") -> str:
+    """A new API key of `user`, made by the service; returns its secret (shown once)."""
+    return api_key_create(user=user, name=name, scope=scope)[1]
+
+
+def api_key_with_secret(user, secret: str, scope: str = Scope.WRITE) -> APIKey:
+    """A key whose secret (`<prefix>.<rest>`) is fixed in advance, for tools configured ahead of the
+    test (schemathesis's settings file)."""
+    prefix = secret.partition(".")[0]
+    hashed = APIKey.objects.key_generator.hash(secret)
+    return APIKey.objects.create(
+        id=f"{prefix}.{hashed}", prefix=prefix, hashed_key=hashed, user=user, name="fixed", scope=scope
+    )
+
+
+class OperatorFactory(UserFactory):
+    """An operator's service account: its telemetry may register the skills and versions it names."""
+
+    username = factory.Sequence(lambda n: f"operator{n}")
+
+    @factory.post_generation
+    def registers_skills(user, create, extracted, **kwargs):
+        if create:
+            user.user_permissions.add(
+                Permission.objects.get(codename="register_skills", content_type__app_label="skills")
+            )
 
 
 class SkillFactory(factory.django.DjangoModelFactory):
@@ -155,3 +196,17 @@ class PracticeActivityFactory(factory.django.DjangoModelFactory):
     @classmethod
     def _create(cls, model_class, *args, **kwargs):
         return practice_activity_log(**kwargs)
+
+
+def make_experiment(skill=None, *, share: int = 5_000, start: bool = True, **options):
+    """An experiment through the services: the skill's 1.0.0 current (the control) and 2.0.0
+    published aside (the treatment, `share` basis points of the users)."""
+    skill = skill or SkillFactory(tier=Tier.FOUNDATIONAL)
+    body = "---\nname: {}\ndescription: test\n---\n{}\n"
+    skill_version_publish(skill=skill, version="1.0.0", content=body.format(skill.skill_id, "control"))
+    treatment = skill_version_publish(
+        skill=skill, version="2.0.0", content=body.format(skill.skill_id, "treatment"), make_current=False
+    )
+    options.setdefault("min_effect", 0.2)
+    experiment = experiment_create(skill=skill, name="try 2.0.0", treatments=[(treatment, share)], **options)
+    return experiment_start(experiment=experiment) if start else experiment

@@ -3,7 +3,8 @@ DATABASE_REPLICA_URL (its streaming replica) set; prints what it saw as JSON.
 
 `python tests/replica_scenario.py read`: writes events on the primary, waits for the replica, pauses
 its replay, writes more, and reads the analytics through the API (they must come from the replica,
-so without the second writes), then a read inside a transaction (the primary), then resumes.
+so without the second writes), then a read inside a transaction (the primary), /readyz while the
+replica lags (REPLICA_LAG_WARN_SECONDS=0: unready), then resumes (ready).
 `python tests/replica_scenario.py fallback`: the replica is down; the same read is served by the primary.
 """
 
@@ -50,7 +51,7 @@ def wait_for_replica() -> None:
 
 
 def record(first: int, count: int, user) -> None:
-    usage_events_record(events=[event_payload(n) for n in range(first, first + count)], user=user)
+    usage_events_record(events=[event_payload(n) for n in range(first, first + count)], user=user, registers=True)
     usage_rollups_fold()
 
 
@@ -76,18 +77,25 @@ def read() -> dict:
     seen["event_list_size"], seen["event_list_queries_on_replica"] = len(events), len(on_replica)
     with transaction.atomic(), replica_reads():  # in a transaction: the primary's own view
         seen["in_transaction_total"] = SkillMetrics.objects.aggregate(n=Sum("total_invocations"))["n"]
+    seen["readyz_while_paused"] = readyz(client)
     with connections["replica"].cursor() as cursor:
         cursor.execute("SELECT pg_wal_replay_resume()")
     wait_for_replica()
     seen["api_total_after_catching_up"], _ = summary(client)
+    seen["readyz_caught_up"] = readyz(client)
     return seen
+
+
+def readyz(client: APIClient) -> list:
+    response = client.get("/readyz")
+    return [response.status_code, response.json()["checks"].get("replica")]
 
 
 def fallback() -> dict:
     user = get_user_model().objects.get(username="replica-agent")
     client = APIClient()
     client.force_authenticate(user)
-    return {"api_total": client.get("/api/analytics/summary/").json()["total_invocations"]}
+    return {"api_total": client.get("/api/analytics/summary/").json()["total_invocations"], "readyz": readyz(client)}
 
 
 if __name__ == "__main__":

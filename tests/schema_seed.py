@@ -15,7 +15,6 @@ from decimal import Decimal
 from pathlib import Path
 
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
 from roadmaps.models import MilestoneProgress
 from roadmaps.services.milestones import milestone_start
@@ -26,12 +25,12 @@ from skills.models import AgentApiRequest
 from skills.services.metrics import feedback_record
 from skills.services.registry import skill_unlock_grant
 from skills.services.sync.folder import skills_sync_from_folder
-from tests.factories import EmergenceCandidateFactory, UserFactory, make_roadmap
+from tests.factories import EmergenceCandidateFactory, UserFactory, api_key_with_secret, make_roadmap
 
 SKILLS_FOLDER = Path(__file__).parent / "fixtures" / "skills"
 OUTCOMES = ("success", "success", "failure", "error", "abandoned")
-# The seeded user's API token, fixed so that tests/schemathesis.toml can send it as explicit auth.
-TOKEN_KEY = "5c4e6a1f0d2b49e8a7c3f9d1b6e0a2c4f8d7e9b1"
+# The seeded user's API key (scope write), fixed so that tests/schemathesis.toml can send it as explicit auth.
+TOKEN_KEY = "fuzzer00.5c4e6a1f0d2b49e8a7c3f9d1b6e0a2c4"
 
 
 @dataclass
@@ -43,7 +42,8 @@ class Seeded:
 
 def seed_api_data() -> Seeded:
     user = UserFactory(username="fuzzer")
-    token = Token.objects.create(user=user, key=TOKEN_KEY).key
+    token = TOKEN_KEY
+    api_key_with_secret(user, TOKEN_KEY)
     report = skills_sync_from_folder(root=SKILLS_FOLDER)
     assert not report.failures, report.failures
     skill_unlock_grant(user=user, skill_id="csv-report", reason="seeded for the schema tests")

@@ -39,7 +39,7 @@ def test_a_dump_restored_into_an_empty_database_has_identical_counts_and_metrics
         pytest.fail("pg_dump is not installed (Debian package postgresql-client)")
     user = UserFactory()
     for start in range(0, 300, 100):
-        usage_events_record(events=[event_payload(n) for n in range(start, start + 100)], user=user)
+        usage_events_record(events=[event_payload(n) for n in range(start, start + 100)], user=user, registers=True)
     feedback_record(user=user, skill_id="skill-1", rating=5)
 
     settings = connection.settings_dict

@@ -44,7 +44,8 @@ def test_analytics_reads_come_from_the_replica_and_fall_back_to_the_primary():
         env = {
             **os.environ, "DATABASE_URL": primary.url(DATABASE), "DATABASE_REPLICA_URL": replica.url(DATABASE),
             "DJANGO_SETTINGS_MODULE": "skillsite.settings", "SECRET_KEY": "replica-test-secret-0123456789abcdefghij",
-            "SECURE_SSL_REDIRECT": "false", "DEBUG": "false", "LOG_LEVEL": "WARNING",
+            "SECURE_SSL_REDIRECT": "false", "DEBUG": "false", "LOG_LEVEL": "WARNING", "CELERY_BROKER_URL": "",
+            "REPLICA_LAG_WARN_SECONDS": "0",  # any lag at all makes /readyz unready
         }  # fmt: skip
         migrate = run(["manage.py", "migrate", "-v0"], env)
         assert migrate.returncode == 0, migrate.stderr
@@ -57,11 +58,17 @@ def test_analytics_reads_come_from_the_replica_and_fall_back_to_the_primary():
         assert seen["event_list_size"] == 40 and seen["event_list_queries_on_replica"] > 0
         assert seen["in_transaction_total"] == 65
         assert seen["api_total_after_catching_up"] == 65
+        assert seen["readyz_while_paused"] == [503, "lagging"]
+        assert seen["readyz_caught_up"] == [200, "ok"]
         replica.stop()
         started.remove(replica)
         down = run(["tests/replica_scenario.py", "fallback"], env)
         assert down.returncode == 0, down.stderr
-        assert json.loads(down.stdout.splitlines()[-1]) == {"api_total": 65}
+        # An unreachable replica sends reads to the primary: no reason to leave the rotation.
+        assert json.loads(down.stdout.splitlines()[-1]) == {
+            "api_total": 65,
+            "readyz": [200, "unreachable, reads go to the primary"],
+        }
         assert "replica database unreachable, reading from the primary" in down.stderr
     finally:
         for cluster in reversed(started):

@@ -57,9 +57,11 @@ def post(path: str, body, token: str) -> int:
 
 def make_token() -> str:
     script = (
-        "from django.contrib.auth import get_user_model; from rest_framework.authtoken.models import Token; "
+        "from django.contrib.auth import get_user_model; from accounts.services import api_key_create; "
+        "from django.contrib.auth.models import Permission; "
         "u, _ = get_user_model().objects.get_or_create(username='agent'); "
-        "print(Token.objects.get_or_create(user=u)[0].key)"
+        "u.user_permissions.add(Permission.objects.get(content_type__app_label='skills', codename='register_skills')); "
+        "print(api_key_create(user=u, name='restart test', scope='ingest')[1])"
     )
     result = subprocess.run(
         [sys.executable, "manage.py", "shell", "-c", script],

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import jsonschema
@@ -83,8 +83,26 @@ def follow_unstated_rules(case) -> None:
         for event in body if isinstance(body, list) else [body]:
             if isinstance(event, dict) and _is_date_time(event.get("occurred_at")):
                 event["occurred_at"] = (timezone.now() - timedelta(hours=3)).isoformat()
-    if isinstance(body, dict) and isinstance(body.get("deconstruction_data"), dict):
+    if case.operation.path.startswith("/api/practice-activities/") and isinstance(body, dict):
+        if _is_date(body.get("practiced_on")):
+            body["practiced_on"] = timezone.localdate().isoformat()  # within the last year, not ahead
+    if isinstance(body, dict) and _is_plan(body.get("deconstruction_data")):
         body["deconstruction_data"] = copy.deepcopy(SEED_PLAN)
+
+
+def _is_plan(value) -> bool:
+    """A plan the schema allows (a mutated one is left as generated: the server must refuse it)."""
+    component = schema.raw_schema["components"]["schemas"]["DeconstructionInputRequest"]
+    return isinstance(value, dict) and jsonschema.Draft4Validator(
+        component["properties"]["deconstruction_data"]
+    ).is_valid(value)
+
+
+def _is_date(value) -> bool:
+    try:
+        return isinstance(value, str) and bool(date.fromisoformat(value))
+    except ValueError:
+        return False
 
 
 def _is_date_time(value) -> bool:

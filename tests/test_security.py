@@ -43,10 +43,10 @@ def test_login_is_locked_after_repeated_failures(client, settings):
     UserFactory(username="admin-user", password="right-password-123", is_staff=True)
     statuses = [
         client.post("/admin/login/?next=/admin/", {"username": "admin-user", "password": "wrong"}).status_code
-        for _ in range(settings.AXES_FAILURE_LIMIT)
+        for _ in range(settings.LOGIN_FAILURES_PER_ADDRESS)
     ]
     # The attempt that reaches the limit is already refused as locked out.
-    assert statuses == [200] * (settings.AXES_FAILURE_LIMIT - 1) + [429]
+    assert statuses == [200] * (settings.LOGIN_FAILURES_PER_ADDRESS - 1) + [429]
     locked = client.post("/admin/login/?next=/admin/", {"username": "admin-user", "password": "right-password-123"})
     assert locked.status_code == 429
     assert "_auth_user_id" not in client.session

@@ -18,7 +18,7 @@ from functools import cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("skills", "roadmaps", "skillsite")
+APPS = ("accounts", "skills", "roadmaps", "skillsite")
 # Every module that imports the apps' code is held to the one-way-in and private-name rules.
 IMPORTERS = (*APPS, "tests", "bench")
 

@@ -7,10 +7,11 @@ from rest_framework import viewsets
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
+from accounts.scopes import scope_rules
 from skillsite.filters import single_value
 
 from ..catalog import DOMAINS, catalog
-from ..catalog.matching import closest_entries
+from ..catalog.matching import rank_entries
 from ..models import SkillType
 from ..serializers.catalog import CatalogEntryDetailSerializer, CatalogEntrySerializer, CatalogQuerySerializer
 from .common import ERRORS
@@ -19,6 +20,8 @@ from .common import ERRORS
 class PlanCatalogViewSet(viewsets.GenericViewSet):
     """The catalog of expert plans shipped with the app, read from files cached in the process:
     no database query. Any signed-in user may read it."""
+
+    key_scopes = scope_rules(read=("list", "retrieve"))
 
     serializer_class = CatalogEntrySerializer
     filter_backends: list = []
@@ -40,7 +43,7 @@ class PlanCatalogViewSet(viewsets.GenericViewSet):
         query = given.validated_data
         entries = sorted(catalog().values(), key=lambda e: (e.domain, e.title))
         if query.get("q"):
-            entries = [match.entry for match in closest_entries(query["q"], limit=len(entries))]
+            entries = [match.entry for match in rank_entries(query["q"])]
         for field in ("domain", "kind"):
             if field in query:
                 entries = [e for e in entries if getattr(e, field) == query[field]]

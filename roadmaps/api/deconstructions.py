@@ -6,6 +6,8 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 
+from accounts.scopes import scope_rules
+
 from .. import examples
 from ..models import SkillDeconstruction
 from ..serializers.deconstructions import (
@@ -22,6 +24,8 @@ class DeconstructionViewSet(
     viewsets.GenericViewSet,
 ):  # fmt: skip
     """A goal deconstructed into levels, milestones and do-this-now prompts."""
+
+    key_scopes = scope_rules(read=("list", "retrieve"), write=("create",))
 
     queryset = SkillDeconstruction.objects.none()
     serializer_class = DeconstructionSerializer

@@ -8,6 +8,8 @@ from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from accounts.scopes import scope_rules
+
 from .. import examples
 from ..models import MilestoneProgress
 from ..serializers.milestones import MilestoneNotesSerializer, MilestoneProgressLockSerializer
@@ -42,6 +44,8 @@ class MilestoneProgressViewSet(OwnedQuerysetMixin, viewsets.ReadOnlyModelViewSet
     """Progress of one milestone; start / complete / fail / reset follow the legal transitions.
     A milestone not started whose prerequisites are not all completed is `locked` (its
     `waiting_for` names them) and cannot be started. PATCH changes only the learner's notes."""
+
+    key_scopes = scope_rules(read=("list", "retrieve"), write=("partial_update", "start", "complete", "fail", "reset"))
 
     queryset = MilestoneProgress.objects.none()
     serializer_class = MilestoneProgressLockSerializer

@@ -9,6 +9,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from accounts.scopes import scope_rules
 from skillsite.filters import UTCIsoDateTimeFilter
 
 from .. import examples
@@ -27,7 +28,7 @@ class PracticeActivityFilter(django_filters.FilterSet):
     )
     roadmap = django_filters.UUIDFilter(field_name="milestone_progress__deconstruction__roadmaps", distinct=True)
     activity_type = django_filters.ChoiceFilter(choices=ActivityType.choices)
-    date = django_filters.DateFilter(field_name="created_at", lookup_expr="date")
+    date = django_filters.DateFilter(field_name="practiced_on", help_text="Sessions practised on this day.")
     created_after = UTCIsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = UTCIsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
 
@@ -46,13 +47,15 @@ class PracticeActivityViewSet(
     when more practice is logged). PATCH corrects a session and DELETE removes it; either
     recounts the milestone's progress."""
 
+    key_scopes = scope_rules(read=("list", "retrieve", "export"), write=("create", "partial_update", "destroy"))
+
     queryset = PracticeActivity.objects.none()
     serializer_class = PracticeActivitySerializer
     filterset_class = PracticeActivityFilter
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def base_queryset(self):
-        return PracticeActivity.objects.select_related("milestone_progress").order_by("-created_at")
+        return PracticeActivity.objects.select_related("milestone_progress").order_by("-practiced_on", "-created_at")
 
     @extend_schema(
         responses={201: PracticeActivitySerializer, 400: OpenApiResponse(ERRORS, "Field errors.")},

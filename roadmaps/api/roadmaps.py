@@ -10,6 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
+from accounts.scopes import scope_rules
 from skillsite.api import validation_error_body
 
 from .. import examples
@@ -59,6 +60,10 @@ class RoadmapViewSet(ExportMixin, OwnedQuerysetMixin, viewsets.ModelViewSet):
     The list shows active roadmaps (`?archived=true` the archived ones); PATCH renames,
     describes, archives or restores; DELETE removes the roadmap with its progress and practice
     (unless another roadmap of yours follows the same deconstruction)."""
+
+    key_scopes = scope_rules(
+        read=("list", "retrieve", "progress", "export"), write=("create", "update", "partial_update", "destroy")
+    )
 
     queryset = Roadmap.objects.none()
     filterset_class = RoadmapFilter
@@ -133,6 +138,10 @@ class RoadmapViewSet(ExportMixin, OwnedQuerysetMixin, viewsets.ModelViewSet):
         given.is_valid(raise_exception=True)
         roadmap_update(roadmap=roadmap, **given.validated_data)
         return Response(RoadmapDetailSerializer(self.base_queryset().get(pk=roadmap.pk)).data)
+
+    @extend_schema(request=RoadmapUpdateSerializer, responses=RoadmapDetailSerializer)
+    def partial_update(self, request, *args, **kwargs):
+        return super().partial_update(request, *args, **kwargs)  # documented with the fields PATCH takes
 
     def perform_destroy(self, instance):
         roadmap_delete(roadmap=instance)

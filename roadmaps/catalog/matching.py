@@ -19,7 +19,9 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
+from ..goal_targets import without_targets
 from . import CatalogEntry, catalog
+from .domain_words import DOMAIN_WORDS
 
 # Words that say nothing about which skill: lead-ins ("I want to learn how to"), filler and
 # level words. Kept short on purpose: a word that names a skill must never be here.
@@ -27,7 +29,10 @@ STOPWORDS = frozenset(
     "a about an and as at basic basics be become beginner beginners better can course do doing for from "
     "get getting good how i i'd id im i'm in into is it learn learning like main master me more my "
     "of on or please practice practise proper properly really some start started starting teach the "
-    "to up wanna want way well with would you your".split()
+    "to up wanna want way well with would you your "
+    # what a goal says about ambition rather than the skill ("help me understand…", "reach grade 5")
+    "help understand improve overcome fear stop stopping without reach pass hold grade level rating "
+    "every each day daily week".split()
 )
 NUMBERS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
            "eight": "8", "nine": "9", "ten": "10"}  # fmt: skip
@@ -93,11 +98,39 @@ def _index() -> tuple[_Index, ...]:
     return tuple(built)
 
 
+@functools.cache
+def _domain_words() -> dict[str, str]:
+    """Stem → domain for the domain vocabulary (skills the catalog has no plan for)."""
+    return {stem(word): domain for domain, words in DOMAIN_WORDS.items() for word in words.split()}
+
+
+@functools.cache
+def _all_name_words() -> frozenset[str]:
+    return frozenset(w for item in _index() for w in item.name_words)
+
+
+def goal_words(query: str) -> list[str]:
+    """The goal's content words with its targets ("1 km", "by June") removed, and two words
+    joined when together they are one of the catalog's names ("sour dough", "hand stand")."""
+    text = without_targets(query)
+    if not content_words(text):
+        text = query  # the target is the goal itself: "5k"
+    raw = [w.strip("'") for w in _WORD.findall(text.lower())]
+    joined: list[str] = []
+    for word in raw:
+        if joined and stem(joined[-1] + word) in _all_name_words() and stem(word) not in _all_name_words():
+            joined[-1] += word
+        else:
+            joined.append(word)
+    return content_words(" ".join(joined))
+
+
 def _hit(word: str, vocabulary: frozenset[str]) -> float:
-    """Similarity 0–100 of the goal word to its nearest word of the vocabulary; short words must be exact."""
+    """Similarity 0–100 of the goal word to its nearest word of the vocabulary. Short words and
+    words of the domain vocabulary must be exact: "machine" is no typo of "chin"."""
     if word in vocabulary:
         return 100.0
-    if len(word) <= 3 or not vocabulary:
+    if len(word) <= 3 or not vocabulary or word in _domain_words():
         return 0.0
     found = process.extractOne(word, vocabulary, scorer=fuzz.ratio, score_cutoff=WORD_SIMILARITY)
     return found[1] if found else 0.0
@@ -105,13 +138,15 @@ def _hit(word: str, vocabulary: frozenset[str]) -> float:
 
 def _score(words: list[str], item: _Index) -> tuple[float, float, bool]:
     """(score, coverage, whether the entry is named) of one entry for the goal's words. An entry
-    is named by a word of its names, or by two of its keywords with nothing else in the goal
-    ("hiragana and katakana")."""
+    is named by a word of its names or by two of its keywords ("hiragana and katakana"), and
+    never when the goal names a skill of the domain vocabulary the entry does not know."""
     name_hits = [_hit(w, item.name_words) for w in words]
     keyword_hits = [0.0 if n else _hit(w, item.keyword_words) for w, n in zip(words, name_hits, strict=True)]
     weighted = sum(n / 100 if n else KEYWORD_WEIGHT * k / 100 for n, k in zip(name_hits, keyword_hits, strict=True))
     covered = sum(1 for n, k in zip(name_hits, keyword_hits, strict=True) if n or k)
-    named = any(name_hits) or (covered == len(words) >= 2)
+    hits = zip(words, name_hits, keyword_hits, strict=True)
+    other_skill = any(w in _domain_words() and not (n or k) for w, n, k in hits)
+    named = (any(name_hits) or sum(1 for k in keyword_hits if k) >= 2) and not other_skill
     return 100 * weighted / len(words), covered / len(words), named
 
 
@@ -119,9 +154,14 @@ def _phrase(goal: str, item: _Index) -> float:
     return max(fuzz.token_sort_ratio(goal, name) for name in item.names)
 
 
+def _scored_words(query: str) -> list[str]:
+    """A bare number left after the targets are cut ("algebra 1") counts only when a name has it."""
+    return [w for w in goal_words(query) if not w.isdigit() or w in _all_name_words()]
+
+
 def match_goal(query: str) -> Match | None:
     """The catalog entry the goal names, or None when no entry accounts for it."""
-    words = content_words(query)
+    words = _scored_words(query)
     if not words:
         return None
     goal = " ".join(words)
@@ -136,10 +176,31 @@ def match_goal(query: str) -> Match | None:
     return Match(best[2].entry, round(best[0], 1)) if best else None
 
 
-def closest_entries(query: str, limit: int = 3) -> list[Match]:
-    """The entries nearest to a goal, best first, even when none matches: offered in place of a
-    generic plan. Word hits count first, then how close the goal reads to a name or keyword."""
-    words = content_words(query)
+def goal_domain(query: str) -> str | None:
+    """The catalog domain a goal belongs to: the one whose entries' names and keywords, or whose
+    vocabulary, account for most of its words; None when no word is known."""
+    votes: dict[str, float] = {}
+    for word in _scored_words(query):
+        if word.isdigit():
+            continue  # "1" is in "algebra 1" but says nothing about a domain
+        if word in _domain_words():
+            votes[_domain_words()[word]] = votes.get(_domain_words()[word], 0) + 1
+            continue
+        best: dict[str, float] = {}
+        for item in _index():
+            hit = _hit(word, item.name_words) or KEYWORD_WEIGHT * _hit(word, item.keyword_words)
+            best[item.entry.domain] = max(best.get(item.entry.domain, 0), hit / 100)
+        top = max(best.values(), default=0)
+        for domain, hit in best.items():
+            if hit and hit == top:
+                votes[domain] = votes.get(domain, 0) + hit
+    return max(sorted(votes), key=lambda d: votes[d]) if votes else None
+
+
+def rank_entries(query: str) -> list[Match]:
+    """Every entry, nearest to the goal first: word hits count first, then how close the goal
+    reads to a name or keyword."""
+    words = _scored_words(query)
     goal = " ".join(words) or query.lower()
     ranked = []
     for item in _index():
@@ -148,4 +209,13 @@ def closest_entries(query: str, limit: int = 3) -> list[Match]:
         closeness = max(fuzz.WRatio(goal, text) for text in texts)
         ranked.append((score, closeness, item.entry.id, item.entry))
     ranked.sort(key=lambda r: (-r[0], -r[1], r[2]))
-    return [Match(entry, round(max(score, closeness / 2), 1)) for score, closeness, _, entry in ranked[:limit]]
+    return [Match(entry, round(max(score, closeness / 2), 1)) for score, closeness, _, entry in ranked]
+
+
+def closest_entries(query: str, limit: int = 3) -> list[Match]:
+    """The plans offered in place of a generic one: the nearest entries of the goal's domain
+    (a cello goal is offered music plans), none when the goal's domain is unknown."""
+    domain = goal_domain(query)
+    if domain is None:
+        return []
+    return [match for match in rank_entries(query) if match.entry.domain == domain][:limit]

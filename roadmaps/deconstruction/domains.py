@@ -9,7 +9,7 @@ and the mixed kind. The goal itself is not pasted into the plan: the roadmap's t
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
@@ -127,7 +127,6 @@ DOMAINS: tuple[Domain, ...] = (
 )  # fmt: skip
 
 GENERIC = Domain("general", "mixed", frozenset(), Vocabulary())
-VOCABULARY_FIELDS = tuple(f.name for f in fields(Vocabulary))
 
 
 def domain_of(query: str) -> Domain:

@@ -26,12 +26,13 @@ from django.conf import settings
 
 from ..catalog.matching import closest_entries
 from ..choices import PlanOrigin
-from ..plan import PLAN_JSON_SCHEMA, plan_errors
+from ..plan import PLAN_JSON_SCHEMA, plan_errors, unlocks_by_path
 from .base import Generated, ms_since, skill_name_from
 from .offline import offline_plan
 
 LLM_SKILL_ID = "roadmap-deconstructor-llm"
 LLM_NOT_CONFIGURED = "DECONSTRUCTION_LLM_URL and DECONSTRUCTION_LLM_MODEL are not set"
+ENGINE_MAY_NOT_UNLOCK = "an engine's plan may not unlock agent skills"
 LLM_FALLBACK = "The language model's plan could not be used ({reason}); an offline plan was made instead."
 
 # (url, headers, body, timeout in seconds) → (HTTP status, response body). Tests pass a fake.
@@ -58,7 +59,11 @@ def examples_for(query: str) -> list[dict]:
     for match in closest_entries(query, limit=EXAMPLES):
         entry = match.entry
         messages.append({"role": "user", "content": f"Goal: {entry.title}\nSkill type: {entry.kind}"})
-        messages.append({"role": "assistant", "content": json.dumps(entry.plan, ensure_ascii=False)})
+        plan = entry.plan_copy()
+        for level in plan["levels"]:
+            for milestone in level["milestones"]:
+                milestone.pop("unlocks_skills", None)  # the engine's plans may not unlock skills
+        messages.append({"role": "assistant", "content": json.dumps(plan, ensure_ascii=False)})
     return messages
 
 
@@ -112,6 +117,9 @@ class LLMGenerator:
         if errors:
             path, message = next(iter(errors.items()))
             raise GenerationFailed("InvalidPlan", f"{path}: {message}", tokens)
+        unlocking = unlocks_by_path(data)
+        if unlocking:
+            raise GenerationFailed("InvalidPlan", f"{next(iter(unlocking))}: {ENGINE_MAY_NOT_UNLOCK}", tokens)
         return data, tokens
 
     def _ask(self, query: str, skill_type: str) -> tuple[str, int]:

@@ -96,7 +96,7 @@ def roadmap_export(roadmap: Roadmap) -> RoadmapExport:
 def practice_export(activities: QuerySet[PracticeActivity]) -> list[HistoryRow]:
     """Every session of the (filtered, caller's own) queryset, oldest first, with its milestone's
     title and roadmap: three queries whatever the number of sessions."""
-    return history_rows(activities.order_by("created_at", "id"))
+    return history_rows(activities.order_by("practiced_on", "created_at", "id"))
 
 
 def download_name(title: str, extension: str) -> str:

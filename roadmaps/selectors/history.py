@@ -4,10 +4,10 @@ week and per roadmap, the streak of days in a row, and a calendar heat map of th
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
-from django.db.models import Count, Max, Prefetch, QuerySet, Sum
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models import Count, F, Max, Prefetch, QuerySet, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from ..models import PracticeActivity, Roadmap
@@ -29,7 +29,7 @@ class HistoryRow:
 def practice_history(user, limit: int = HISTORY_LIMIT) -> list[HistoryRow]:
     """The learner's latest sessions, each with its milestone's title and its roadmap."""
     activities = PracticeActivity.objects.for_learner(user)
-    return history_rows(activities.order_by("-created_at")[:limit])
+    return history_rows(activities.order_by("-practiced_on", "-created_at")[:limit])
 
 
 def history_rows(activities: QuerySet[PracticeActivity]) -> list[HistoryRow]:
@@ -72,27 +72,25 @@ def heat_map_start(today: date) -> date:
 
 
 def practice_days(user, start: date) -> dict[date, Day]:
-    """Minutes and sessions per local day since `start`, in one query."""
-    since = timezone.make_aware(datetime.combine(start, time.min))
+    """Minutes and sessions per day practised since `start`, in one query."""
     rows = (
         PracticeActivity.objects.for_learner(user)
-        .filter(created_at__gte=since)
-        .annotate(day=TruncDate("created_at"))
-        .values("day")
+        .filter(practiced_on__gte=start)
+        .values(day=F("practiced_on"))
         .annotate(minutes=Coalesce(Sum("completion_time"), 0), sessions=Count("id"))
     )
     return {row["day"]: Day(row["day"], row["minutes"], row["sessions"]) for row in rows}
 
 
 def practice_streak(user, today: date | None = None) -> int:
-    """Consecutive days with practice, ending today (or yesterday, when today has none yet)."""
+    """Consecutive days practised, ending today (or yesterday, when today has none yet)."""
     today = today or timezone.localdate()
     days = list(
         PracticeActivity.objects.for_learner(user)
-        .annotate(day=TruncDate("created_at"))
-        .values_list("day", flat=True)
+        .filter(practiced_on__lte=today)
+        .values_list("practiced_on", flat=True)
         .distinct()
-        .order_by("-day")[:3660]
+        .order_by("-practiced_on")[:3660]
     )
     if not days or days[0] < today - timedelta(days=1):
         return 0
@@ -113,7 +111,7 @@ def minutes_by_roadmap(user) -> list[Roadmap]:
         .annotate(
             minutes=Coalesce(Sum(f"{activities}__completion_time"), 0),
             sessions=Count(f"{activities}__id"),
-            last_practice=Max(f"{activities}__created_at"),
+            last_practice=Max(f"{activities}__practiced_on"),
         )
         .filter(sessions__gt=0)
         .order_by("-last_practice")

@@ -20,6 +20,7 @@ from ..models import (
     SkillType,
 )
 from ..plan import Milestone, milestones_of
+from .targets import GoalTargets, goal_targets
 
 
 def milestone_locks(milestones: Iterable[Milestone], statuses: Mapping[str, str]) -> dict[str, list[Milestone]]:
@@ -179,7 +180,7 @@ def roadmap_progress(roadmap: Roadmap) -> dict:
 
 @dataclass(frozen=True)
 class PracticeTotals:
-    last: object  # datetime of the latest session
+    last: object  # the day of the latest session
     minutes: int
 
 
@@ -188,7 +189,7 @@ def practice_by_roadmap(roadmaps: list[Roadmap]) -> dict:
     rows = (
         PracticeActivity.objects.filter(milestone_progress__deconstruction__roadmaps__in=roadmaps)
         .values("milestone_progress__deconstruction__roadmaps")
-        .annotate(last=Max("created_at"), minutes=Coalesce(Sum("completion_time"), 0))
+        .annotate(last=Max("practiced_on"), minutes=Coalesce(Sum("completion_time"), 0))
     )
     return {
         row["milestone_progress__deconstruction__roadmaps"]: PracticeTotals(row["last"], row["minutes"]) for row in rows
@@ -241,6 +242,12 @@ class RoadmapPage:
     view: RoadmapView
     cards: dict[str, MilestoneCard]
     rename_form: object
+    targets: GoalTargets = field(default_factory=GoalTargets)
+
+    @property
+    def final_milestone_id(self) -> str | None:
+        milestones = self.view.milestones
+        return milestones[-1].milestone.id if milestones else None
 
     def levels(self):
         """(level, its milestone cards) in order, for the template."""
@@ -281,4 +288,6 @@ def roadmap_page(roadmap: Roadmap, bound: dict | None = None, notices: dict | No
     rename_form = bound.get("rename") or RoadmapForm(
         initial={"title": roadmap.title, "description": roadmap.description}
     )
-    return RoadmapPage(view=view, cards=cards, rename_form=rename_form)
+    final = view.milestones[-1].milestone if view.milestones else None
+    targets = goal_targets(roadmap.deconstruction, final)
+    return RoadmapPage(view=view, cards=cards, rename_form=rename_form, targets=targets)

@@ -51,6 +51,7 @@ class PracticeActivitySerializer(StrictTypes, serializers.ModelSerializer):
             "completion_time",
             "difficulty_rating",
             "user_notes",
+            "practiced_on",
             "created_at",
             "completed_at",
             "progress",

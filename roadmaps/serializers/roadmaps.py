@@ -184,7 +184,9 @@ require_one_of(
 
 
 class RoadmapUpdateSerializer(StrictTypes, serializers.Serializer):
-    title = serializers.CharField(max_length=255, required=False)
+    """PUT replaces: the title is required (a bodiless PUT is a 400); PATCH changes what it names."""
+
+    title = serializers.CharField(max_length=255)
     description = serializers.CharField(max_length=DESCRIPTION_MAX_LENGTH, required=False, allow_blank=True)
     archived = serializers.BooleanField(
         required=False, help_text="true archives (hidden from the default list), false restores."

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from skills.ingestion.record import usage_events_record
 
+from ..agent_skills import unlock_refusals
 from ..catalog import CatalogEntry, get_entry
 from ..catalog.matching import closest_entries, match_goal
 from ..deconstruction import Generated, get_generator, kind_of, ms_since
@@ -29,6 +30,7 @@ GENERATION_WORKFLOW = "roadmaps/deconstruct"
 CATALOG_SKILL_ID = "roadmap-catalog"
 UNKNOWN_CATALOG_ENTRY = "No catalog plan has the id {entry!r}."
 NO_CATALOG_MATCH = "No expert plan matches this goal yet, so this is a generic plan. Closest expert plans: {titles}."
+NO_CATALOG_MATCH_NOR_DOMAIN = "No expert plan matches this goal yet, so this is a generic plan."
 
 
 def _log_generation(owner, generated: Generated, deconstruction: SkillDeconstruction) -> None:
@@ -56,6 +58,7 @@ def _log_generation(owner, generated: Generated, deconstruction: SkillDeconstruc
             }
         ],
         user=owner,
+        registers=True,  # the server's own event about its own generator: it may register that skill
     )
 
 
@@ -98,7 +101,8 @@ def _from_engine(user_query: str, skill_type: str) -> Generated:
     generated.skill_type = kind
     generated.closest = closest_entries(user_query)
     titles = ", ".join(match.entry.title for match in generated.closest)
-    generated.warnings = [*generated.warnings, NO_CATALOG_MATCH.format(titles=titles)]
+    warning = NO_CATALOG_MATCH.format(titles=titles) if titles else NO_CATALOG_MATCH_NOR_DOMAIN
+    generated.warnings = [*generated.warnings, warning]
     return generated
 
 
@@ -128,6 +132,10 @@ def deconstruction_save(
         origin, catalog_entry = generated.origin, generated.catalog_entry
         skill_type = generated.skill_type or skill_type
     validate_plan(data)
+    if origin == PlanOrigin.CUSTOM:
+        refused = unlock_refusals(owner, data)
+        if refused:
+            raise ValidationError({path: [message] for path, message in refused.items()})
     deconstruction = SkillDeconstruction(
         owner=owner,
         user_query=user_query.strip(),

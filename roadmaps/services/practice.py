@@ -3,6 +3,8 @@ counters and status recounted from them."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Sum
@@ -11,6 +13,7 @@ from django.utils import timezone
 
 from ..models import RECOUNT_REOPENS, MilestoneProgress, MilestoneStatus, PracticeActivity
 from .milestones import milestone_of, progress_locked, progress_move
+from .undo import deletion_restore
 
 NOT_EDITABLE = "cannot be changed on a logged session"
 
@@ -33,10 +36,12 @@ def practice_activity_log(
     completion_time: int | None = None,
     difficulty_rating: int | None = None,
     user_notes: str = "",
+    practiced_on: date | None = None,
 ) -> PracticeActivity:
     """Logs a session that covered `reps` reps: a not-started (or failed) milestone starts,
     the session is an attempt, its reps are completions, and reaching reps × sets completes
-    the milestone. A completed milestone stays completed: the learner may keep practising."""
+    the milestone. A completed milestone stays completed: the learner may keep practising.
+    `practiced_on` is the day it happened (today when not given)."""
     progress = progress_locked(progress)
     activity = PracticeActivity(
         milestone_progress=progress,
@@ -48,6 +53,7 @@ def practice_activity_log(
         completion_time=completion_time,
         difficulty_rating=difficulty_rating,
         user_notes=user_notes,
+        practiced_on=practiced_on or timezone.localdate(),
         completed_at=timezone.now() if reps > 0 else None,
     )
     activity.full_clean()
@@ -88,7 +94,7 @@ def _locked_activity(activity: PracticeActivity) -> PracticeActivity:
 
 
 EDITABLE_FIELDS = ("activity_type", "title", "description", "reps", "completion_time", "difficulty_rating",
-                   "user_notes")  # fmt: skip
+                   "user_notes", "practiced_on")  # fmt: skip
 
 
 @transaction.atomic
@@ -120,3 +126,12 @@ def practice_activity_delete(*, activity: PracticeActivity) -> MilestoneProgress
     progress, counted = activity.milestone_progress, activity.counted
     activity.delete()
     return _recount(progress) if counted else progress
+
+
+@transaction.atomic
+def practice_activity_restore(*, owner, snapshot: str) -> MilestoneProgress:
+    """Undoes practice_activity_delete: the session back with its id and times (a snapshot from
+    undo.deletion_snapshot), and its milestone recounted (so a completion it had made is back)."""
+    (activity,) = deletion_restore(owner=owner, snapshot=snapshot)
+    progress = progress_locked(activity.milestone_progress)
+    return _recount(progress) if activity.counted else progress

@@ -7,9 +7,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..catalog import CatalogEntry
-from ..models import DESCRIPTION_MAX_LENGTH, MilestoneProgress, Roadmap, SkillDeconstruction
+from ..models import DESCRIPTION_MAX_LENGTH, MilestoneProgress, PracticeActivity, Roadmap, SkillDeconstruction
 from ..plan import milestones_of
 from .goals import catalog_entry_for, deconstruction_save, goal_validate, plan_for_goal
+from .undo import deletion_restore, deletion_snapshot
 
 NOT_YOUR_DECONSTRUCTION = "No deconstruction of yours has this id."
 TITLE_MAX_LENGTH = Roadmap._meta.get_field("title").max_length
@@ -110,11 +111,32 @@ def roadmap_update(
     return roadmap
 
 
+def _deletes_plan(roadmap: Roadmap) -> bool:
+    """Whether deleting the roadmap deletes its plan too: no other roadmap follows it."""
+    others = Roadmap.objects.filter(deconstruction_id=roadmap.deconstruction_id).exclude(pk=roadmap.pk)
+    return roadmap.deconstruction_id is not None and not others.exists()
+
+
 @transaction.atomic
-def roadmap_delete(*, roadmap: Roadmap) -> None:
+def roadmap_delete(*, roadmap: Roadmap) -> str:
     """The roadmap, and its deconstruction with its progress and practice when no other
-    roadmap follows that plan: a deleted roadmap leaves nothing in the learner's history."""
+    roadmap follows that plan: a deleted roadmap leaves nothing in the learner's history.
+    Returns the snapshot roadmap_restore takes to undo it."""
+    rows: list = []
+    if _deletes_plan(roadmap):
+        deconstruction = roadmap.deconstruction
+        progress = list(deconstruction.progress.all())
+        activities = PracticeActivity.objects.filter(milestone_progress__deconstruction=deconstruction)
+        rows = [deconstruction, *progress, *activities.order_by("created_at")]
+    snapshot = deletion_snapshot([*rows[:1], roadmap, *rows[1:]])
     deconstruction_id = roadmap.deconstruction_id
     roadmap.delete()
-    if deconstruction_id is not None and not Roadmap.objects.filter(deconstruction_id=deconstruction_id).exists():
+    if rows:
         SkillDeconstruction.objects.filter(pk=deconstruction_id).delete()
+    return snapshot
+
+
+@transaction.atomic
+def roadmap_restore(*, owner, snapshot: str) -> Roadmap:
+    """Undoes roadmap_delete: the roadmap back with its plan, progress and practice as they were."""
+    return next(row for row in deletion_restore(owner=owner, snapshot=snapshot) if isinstance(row, Roadmap))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.utils import unquote
@@ -61,6 +62,15 @@ REVIEWS = {
         "Deploying publishes a composite skill in the registry and is final.",
     ),
 }  # fmt: skip
+
+
+class DeployForm(NoteForm):
+    as_experiment = forms.BooleanField(
+        required=False,
+        label="Start as a 10 % experiment",
+        help_text="Serve the composite to 10 % of users first; the others are told to use the member skills on "
+        "their own. Promote or stop it from the experiment's page.",
+    )
 
 
 def legal_reviews(candidate: EmergenceCandidate) -> list[tuple[str, Review]]:
@@ -274,10 +284,14 @@ class EmergenceCandidateAdmin(admin.ModelAdmin):
         if refusal:
             self.message_user(request, refusal, messages.ERROR)
             return HttpResponseRedirect(page)
-        form = NoteForm(request.POST if request.method == "POST" else None)
+        deploying = review.target == CandidateStatus.DEPLOYED
+        form = (DeployForm if deploying else NoteForm)(request.POST if request.method == "POST" else None)
         if form.is_valid():
+            options = {"as_experiment": form.cleaned_data["as_experiment"]} if deploying else {}
             try:
-                candidate = review.service(candidate=candidate, reviewer=request.user, note=form.cleaned_data["note"])
+                candidate = review.service(
+                    candidate=candidate, reviewer=request.user, note=form.cleaned_data["note"], **options
+                )
             except ValidationError as error:  # its status changed since the page was shown
                 self.message_user(request, " ".join(error.messages), messages.ERROR)
                 return HttpResponseRedirect(page)

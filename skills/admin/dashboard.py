@@ -16,9 +16,10 @@ from skillsite.routers import replica_reads
 
 RANGE_BACKWARDS = "The start must be on or before the end."
 RANGE_TOO_LONG = "Choose at most 366 days."
-# (label, days, hover text). The roll-up counts whole (UTC) days: "24 h" is yesterday and today.
+# (label, days, hover text). The roll-up counts whole UTC days, so a range is named by its days:
+# a "24 h" button drew yesterday and today, two days, which is not what it said.
 QUICK_RANGES = [
-    ("24 h", 2, "Yesterday and today: the roll-up counts whole days, so this covers the last 24 hours"),
+    ("Today", 1, "Today so far (a UTC day: the roll-up counts whole days)"),
     ("7 d", 7, "The last 7 days, today included"),
     ("30 d", 30, "The last 30 days, today included"),
     ("90 d", 90, "The last 90 days, today included"),
@@ -81,7 +82,7 @@ def quick_ranges(current: DashboardFilter | None, skill_id: str) -> list[dict]:
 
 def event_links(data: dict, filters: DashboardFilter) -> dict:
     """Where a click on a bar leads: the usage-event list filtered to that skill (or error type, or
-    workflow path) and to the range's days."""
+    workflow path) and to the range's days; a usage-per-day bar, to that day's events of its outcome."""
     events = reverse("admin:skills_usageevent_changelist")
     since = datetime.combine(filters.start, time.min, tzinfo=UTC)
     until = datetime.combine(filters.end + timedelta(days=1), time.min, tzinfo=UTC)
@@ -92,7 +93,15 @@ def event_links(data: dict, filters: DashboardFilter) -> dict:
     def link(**lookups) -> str:
         return f"{events}?{urlencode({**window, **lookups})}"
 
+    def day_link(day: date, outcome: str) -> str:
+        since = datetime.combine(day, time.min, tzinfo=UTC)
+        until = since + timedelta(days=1)
+        one_day = {"occurred_at__gte": since.isoformat(" "), "occurred_at__lt": until.isoformat(" ")}
+        return f"{events}?{urlencode({**window, **one_day, 'outcome__exact': outcome})}"
+
+    days = [filters.start + timedelta(days=n) for n in range(filters.length.days)]
     return {
+        "days": {outcome: [day_link(day, outcome) for day in days] for outcome in data["usage"]},
         "skills": [link(skill__skill_id__exact=skill) for skill in data["skills"]],
         "errors": [link(error_type=name) for name, _count in data["errors"]],
         "paths": [link(workflow_path=name) for name, _count in data["paths"]],

@@ -12,6 +12,7 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 from django_celery_beat.models import PeriodicTask
 
+from ..jobs.registry import PROGRESS_UNITS
 from ..jobs.runner import run_progress
 from ..models import Job, JobRun, RunStatus, Trigger
 from ..progress import eta_text
@@ -61,10 +62,15 @@ class JobRunAdmin(ReadOnlyAdmin):
         if run.status == RunStatus.QUEUED:
             return "waiting for a worker"
         elapsed = ((run.finished_at or timezone.now()) - run.started_at).total_seconds() if run.started_at else 0
-        text = eta_text(done, total, elapsed) if run.status == RunStatus.RUNNING else f"{done:,}/{total or done:,}"
+        unit = PROGRESS_UNITS.get(run.job, "steps")
+        if run.status == RunStatus.RUNNING:
+            text = eta_text(done, total, elapsed, unit)
+        else:
+            text = f"{done:,}/{total or done:,} {unit}"
         if not total:
             return text
-        return format_html('<progress max="{}" value="{}"></progress> {}', total, min(done, total), text)
+        bar = '<progress max="{}" value="{}" aria-label="{}"></progress> {}'
+        return format_html(bar, total, min(done, total), unit, text)
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {**(extra_context or {}), "jobs": self._job_rows(request)}

@@ -1,6 +1,9 @@
-"""Skills with versions inline (rollback) and metrics on the page; unlocks granted and revoked in bulk."""
+"""Skills with versions inline (rollback) and metrics on the page; unlocks granted and revoked in bulk.
+The versions' own list and pages are in versions.py."""
 
 from __future__ import annotations
+
+from functools import partial
 
 from django import forms
 from django.contrib import admin, messages
@@ -16,12 +19,27 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from ..models import Skill, SkillMetrics, SkillUnlock, SkillVersion, Tier
-from ..selectors.registry import version_diff, version_files, versions_with_files, versions_with_usage
+from ..selectors.registry import (
+    rollback_comparison,
+    version_diff,
+    version_files,
+    versions_with_files,
+    versions_with_usage,
+)
 from ..selectors.skill_health import Health, with_health
 from ..services.registry import skill_id_validate, skill_unlock_grant, skill_unlock_revoke, skill_version_rollback
-from .common import percent, short_sha, short_time, truncated
+from .common import short_sha, short_time, truncated
+from .experiment_history import experiments_history
 from .regressions import RegressionFilter, regression_context
-from .versions import VersionFilesColumn, files_table
+from .versions import (
+    FindingsColumn,
+    VersionColumns,
+    VersionFilesColumn,
+    acknowledge_view,
+    compare_view,
+    comparison_rows,
+    files_table,
+)
 
 # Messages start with a word, not the skill id: the admin capitalises a message's first letter.
 ROLLED_BACK = "Rolled back {skill}: version {version} is current."
@@ -30,46 +48,13 @@ USERS_PLACEHOLDER = "Search users by name or email"
 SKILLS_PLACEHOLDER = "Search skills"
 
 
-class VersionColumns:
-    """The columns a version shows in the skill's inline and in the versions list."""
-
-    @admin.display(description="sha256")
-    def sha(self, version: SkillVersion) -> str:
-        return short_sha(version.sha256)
-
-    @admin.display(description="Created", ordering="created_at")
-    def created(self, version: SkillVersion) -> str:
-        return short_time(version.created_at, date_only=True)
-
-    @admin.display(description="Author", ordering="created_by__username")
-    def author(self, version: SkillVersion) -> str:
-        return version.created_by.get_username() if version.created_by else "—"
-
-    @admin.display(description="Changelog")
-    def changelog_text(self, version: SkillVersion) -> str:
-        return truncated(version.changelog, 32)
-
-    @admin.display(description="Uses", ordering="uses")
-    def uses(self, version: SkillVersion) -> str:
-        return f"{version.uses:,}"
-
-    @admin.display(description="Success", ordering="successes")
-    def version_success(self, version: SkillVersion) -> str:
-        return percent(version.successes / version.uses) if version.uses else "—"
-
-    @admin.display(description="")
-    def rollback(self, version: SkillVersion) -> str:
-        if version.is_current:
-            return "current"
-        url = reverse("admin:skills_skill_rollback", args=[version.skill_id, version.pk])
-        return format_html('<a class="button" href="{}">Roll back…</a>', url)
-
-
-class SkillVersionInline(VersionColumns, VersionFilesColumn, admin.TabularInline):
+class SkillVersionInline(VersionColumns, VersionFilesColumn, FindingsColumn, admin.TabularInline):
     model = SkillVersion
     extra = 0
-    fields = ["version", "is_current", "sha", "files_summary", "created", "author", "changelog_text", "uses",
-              "version_success", "rollback"]  # fmt: skip
+    # The rollback button right after the version: on a phone the table scrolls sideways, and the
+    # action must be on the first screen.
+    fields = ["version", "rollback", "is_current", "sha", "files_summary", "scan", "created", "author",
+              "changelog_text", "uses", "version_success"]  # fmt: skip
     readonly_fields = fields
     can_delete = False
     ordering = ["-created_at", "-id"]
@@ -121,8 +106,10 @@ class SkillAdmin(admin.ModelAdmin):
     list_filter = ["enabled", HealthFilter, RegressionFilter, "tier", "category", "trust_level"]
     search_fields = ["skill_id", "display_name", "description"]
     fields = ["skill_id", "display_name", "description", "enabled", "tier", "category", "trust_level", "meta",
-              "metrics_summary", "current_files", "sha", "source_path", "created_at", "updated_at"]  # fmt: skip
-    readonly_fields = ["metrics_summary", "current_files", "sha", "source_path", "created_at", "updated_at"]
+              "metrics_summary", "experiments", "current_files", "sha", "source_path", "created_at",
+              "updated_at"]  # fmt: skip
+    readonly_fields = ["metrics_summary", "experiments", "current_files", "sha", "source_path", "created_at",
+                       "updated_at"]  # fmt: skip
     inlines = [SkillVersionInline]
     change_form_template = "admin/skills/skill/change_form.html"  # the version-regression banner
 
@@ -149,6 +136,10 @@ class SkillAdmin(admin.ModelAdmin):
     def sha(self, skill: Skill) -> str:
         return short_sha(skill.sha256)
 
+    @admin.display(description="Experiments")
+    def experiments(self, skill: Skill) -> str:
+        return experiments_history(skill) if skill.pk else "—"
+
     @admin.display(description="Current version's files")
     def current_files(self, skill: Skill) -> str:
         current = skill.versions.filter(is_current=True).first() if skill.pk else None
@@ -156,8 +147,12 @@ class SkillAdmin(admin.ModelAdmin):
 
     def get_urls(self):
         view = self.admin_site.admin_view(self.rollback_view)
+        acknowledge = self.admin_site.admin_view(partial(acknowledge_view, self))
+        compare = self.admin_site.admin_view(partial(compare_view, self))
         return [
             path("<path:skill_id>/rollback/<int:version_id>/", view, name="skills_skill_rollback"),
+            path("<path:skill_id>/acknowledge/<int:version_id>/", acknowledge, name="skills_skill_acknowledge"),
+            path("<path:skill_id>/compare/", compare, name="skills_skill_compare"),
             *super().get_urls(),
         ]
 
@@ -178,6 +173,7 @@ class SkillAdmin(admin.ModelAdmin):
                 self.message_user(request, " ".join(error.messages), messages.ERROR)
             return HttpResponseRedirect(page)
         current = version.skill.versions.filter(is_current=True).first()
+        comparison = rollback_comparison(version)
         context = {
             **self.admin_site.each_context(request),
             "title": f"Roll back {skill_id} to version {version.version}",
@@ -185,36 +181,11 @@ class SkillAdmin(admin.ModelAdmin):
             "skill": version.skill,
             "version": version,
             "current": current,
+            "comparison": comparison,
+            "comparison_rows": comparison_rows(comparison),
             "diff": version_diff(current, version) if current else [],
         }
         return TemplateResponse(request, "admin/skills/skill/rollback.html", context)
-
-
-@admin.register(SkillVersion)
-class SkillVersionAdmin(VersionColumns, admin.ModelAdmin):
-    # sha256 and author are on each version's page: the list keeps what tells versions apart at a glance.
-    list_display = ["skill_name", "version", "current", "created", "changelog_text", "uses", "version_success",
-                    "rollback"]  # fmt: skip
-    list_filter = ["is_current"]
-    search_fields = ["skill__skill_id", "version", "changelog"]
-    list_select_related = ["skill", "created_by"]
-    raw_id_fields = ["skill", "created_by"]
-    readonly_fields = ["sha256", "is_current", "created_at", "folder"]
-
-    def get_queryset(self, request):
-        return versions_with_usage(super().get_queryset(request))
-
-    @admin.display(description="Files")
-    def folder(self, version: SkillVersion) -> str:
-        return files_table(version, version_files(version)) if version.pk else "—"
-
-    @admin.display(description="Skill", ordering="skill_id")
-    def skill_name(self, version: SkillVersion) -> str:
-        return truncated(version.skill_id, 30)
-
-    @admin.display(description="Current", boolean=True, ordering="is_current")
-    def current(self, version: SkillVersion) -> bool:
-        return version.is_current
 
 
 class SearchSelectMultiple(AutocompleteSelectMultiple):

@@ -7,6 +7,7 @@ from skillsite.api import router
 from .agents import AgentSessionViewSet
 from .analytics import EffectivenessView, SummaryView
 from .emergence import CandidateViewSet, CooccurrenceView
+from .experiments import ExperimentViewSet
 from .otel import OtlpLogsView
 from .registry import SkillUnlockViewSet, SkillViewSet
 from .sessions import SessionDetailView
@@ -18,6 +19,7 @@ router.register("events", UsageEventViewSet, basename="event")
 router.register("feedback", FeedbackViewSet, basename="feedback")
 router.register("agent-sessions", AgentSessionViewSet, basename="agent-session")
 router.register("candidates", CandidateViewSet, basename="candidate")
+router.register("experiments", ExperimentViewSet, basename="experiment")
 
 urlpatterns = [
     path("analytics/effectiveness/", EffectivenessView.as_view(), name="analytics-effectiveness"),

@@ -26,11 +26,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
+from accounts.scopes import scope_rules
+from skillsite.metrics import PULL_NOT_MODIFIED, PULL_REQUESTS, PULL_SERVED
+
 from ..models import AgentApiRequest, Skill, SkillVersion
+from ..selectors.experiments import Served, versions_served
 from ..selectors.registry import skills_available_to
 from ..selectors.sessions import agent_sessions_of
 from ..services.bundles import SKILL_MD, file_mode
-from ..services.registry import is_skill_unlocked
+from ..services.registry import HELD_BACK, is_skill_unlocked
 from .common import SkillsAPIMixin
 
 NO_CURRENT_VERSION = "{skill} has no published version."
@@ -78,7 +82,7 @@ class AvailableSkillSerializer(serializers.ModelSerializer):
         fields += ["content_url", "bundle_url"]
 
     def _current(self, skill: Skill) -> SkillVersion:
-        return skill.current_versions[0]  # prefetched; the selector keeps skills that have one
+        return self.context["served"][skill.skill_id].version  # the view asked versions_served for the page
 
     def get_version(self, skill: Skill) -> str:
         return self._current(skill).version
@@ -98,9 +102,25 @@ class AvailableSkillSerializer(serializers.ModelSerializer):
         return reverse("skill-bundle", args=[skill.skill_id], request=self.context["request"])
 
 
+EXPERIMENT_ARM = inline_serializer(
+    "SkillAccessExperiment",
+    {
+        "id": serializers.IntegerField(),
+        "name": serializers.CharField(),
+        "arm": serializers.CharField(help_text="control, or treatment 1, 2…"),
+        "version": serializers.CharField(help_text="The version this arm serves."),
+        "counted": serializers.BooleanField(help_text="False when the caller is excluded (served the control)."),
+    },
+    allow_null=True,
+)
 ACCESS = inline_serializer(
     "SkillAccess",
-    {"skill_id": serializers.CharField(), "unlocked": serializers.BooleanField(), "reason": serializers.CharField()},
+    {
+        "skill_id": serializers.CharField(),
+        "unlocked": serializers.BooleanField(),
+        "reason": serializers.CharField(),
+        "experiment": EXPERIMENT_ARM,
+    },
 )
 VERSION_PARAMETER = OpenApiParameter("version", str, description="A version of the skill (default: the current one).")
 
@@ -141,17 +161,23 @@ class AgentSkillActions:
             raise PermissionDenied(access.reason)
         wanted = request.query_params.get("version")
         if wanted:
-            return get_object_or_404(SkillVersion, skill=skill, version=wanted)
-        if not skill.current_versions:
+            version = get_object_or_404(SkillVersion, skill=skill, version=wanted)
+            if version.held and not request.user.is_staff:
+                raise PermissionDenied(HELD_BACK.format(version=version, count=version.high_findings))
+            return version
+        served = versions_served([skill], request.user).get(skill.skill_id)
+        if served is None:
             raise PermissionDenied(NO_CURRENT_VERSION.format(skill=skill.skill_id))
-        return skill.current_versions[0]
+        return served.version
 
     @extend_schema(responses=AvailableSkillSerializer(many=True))
     @action(detail=False, methods=["get"], filter_backends=[])
     def available(self, request):
         """The skills the caller may load: enabled, and foundational or unlocked for the caller."""
         page = self.paginate_queryset(skills_available_to(request.user))
-        serializer = AvailableSkillSerializer(page, many=True, context=self.get_serializer_context())
+        context = {**self.get_serializer_context(), "served": versions_served(page, request.user)}
+        serializer = AvailableSkillSerializer(page, many=True, context=context)
+        PULL_REQUESTS.labels("available", PULL_SERVED).inc()
         return self.get_paginated_response(serializer.data)
 
     @extend_schema(responses=ACCESS)
@@ -160,7 +186,9 @@ class AgentSkillActions:
         """Whether the caller may load the skill, and why: foundational, unlocked (when, by whom), locked, disabled."""
         skill = self.get_object()
         access = is_skill_unlocked(request.user, skill)
-        return Response({"skill_id": skill.skill_id, "unlocked": access.unlocked, "reason": access.reason})
+        served = versions_served([skill], request.user).get(skill.skill_id) if access else None
+        body = {"skill_id": skill.skill_id, "unlocked": access.unlocked, "reason": access.reason}
+        return Response({**body, "experiment": _experiment_of(served)})
 
     @extend_schema(
         parameters=[VERSION_PARAMETER],
@@ -174,7 +202,9 @@ class AgentSkillActions:
     def content(self, request, skill_id=None):
         """The SKILL.md of the current version (or ?version=), with its sha256 as ETag."""
         version = self._loadable_version(request)
-        return _file_response(request, version.sha256, lambda: version.content, "text/markdown; charset=utf-8")
+        return _file_response(
+            request, version.sha256, lambda: version.content, "text/markdown; charset=utf-8", endpoint="content"
+        )
 
     @extend_schema(
         parameters=[VERSION_PARAMETER],
@@ -189,14 +219,31 @@ class AgentSkillActions:
         """The version's folder as a zip: SKILL.md and its files (scripts/, references/, assets/)."""
         version = self._loadable_version(request)
         response = _file_response(
-            request, version.bundle_sha256 or version.sha256, lambda: _zip(version), "application/zip"
+            request,
+            version.bundle_sha256 or version.sha256,
+            lambda: _zip(version),
+            "application/zip",
+            endpoint="bundle",
         )
         response["Content-Disposition"] = f'attachment; filename="{version.skill_id}-{version.version}.zip"'
         return response
 
 
+def _experiment_of(served: Served | None) -> dict | None:
+    if served is None or served.assignment is None:
+        return None
+    experiment, arm = served.assignment.experiment, served.assignment.arm
+    return {
+        "id": experiment.pk,
+        "name": experiment.name,
+        "arm": arm.label,
+        "version": arm.version.version,
+        "counted": served.assignment.counted,
+    }
+
+
 def _file_response(
-    request: Request, digest: str, body: Callable[[], str | BinaryIO], content_type: str
+    request: Request, digest: str, body: Callable[[], str | BinaryIO], content_type: str, *, endpoint: str
 ) -> HttpResponse:
     """The body (text, or a file streamed in blocks) with the digest as ETag; 304 without building it."""
     etag = quote_etag(digest)
@@ -206,6 +253,7 @@ def _file_response(
         response = HttpResponse(content, content_type=content_type)
     else:
         response = FileResponse(content, content_type=content_type)
+    PULL_REQUESTS.labels(endpoint, PULL_NOT_MODIFIED if response.status_code == 304 else PULL_SERVED).inc()
     response["ETag"] = etag
     return response
 
@@ -224,6 +272,8 @@ class AgentSessionSerializer(serializers.Serializer):
 
 class AgentSessionViewSet(SkillsAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """The caller's agent sessions (from Claude Code's api_request events): requests, tokens and cost."""
+
+    key_scopes = scope_rules(read=("list", "retrieve"))
 
     queryset = AgentApiRequest.objects.none()  # for the schema; get_queryset scopes to the caller
     serializer_class = AgentSessionSerializer

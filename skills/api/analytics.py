@@ -7,10 +7,11 @@ from rest_framework import generics, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.scopes import scope_rules
 from skillsite.routers import replica_reads
 
 from ..ingestion.fold import metrics_as_of
-from ..selectors.registry import effectiveness_rows, metrics_summary
+from ..selectors.registry import FREE_TEXT_HELP, effectiveness_rows, metrics_summary
 from .common import SkillsAPIMixin
 
 
@@ -55,6 +56,8 @@ class EffectivenessSerializer(serializers.ModelSerializer):
 class EffectivenessView(SkillsAPIMixin, generics.ListAPIView):
     """Per-skill effectiveness; sort with ?ordering= (e.g. -effectiveness_score, total_invocations)."""
 
+    key_scopes = scope_rules(read=("get",))
+
     serializer_class = EffectivenessSerializer
     filterset_fields = None
     ordering_fields = [
@@ -87,8 +90,8 @@ SUMMARY = inline_serializer(
         "most_used_skill": serializers.CharField(allow_null=True),
         "most_used_count": serializers.IntegerField(),
         "avg_duration_ms": serializers.FloatField(allow_null=True),
-        "top_error_types": serializers.ListField(child=serializers.DictField()),
-        "top_workflow_paths": serializers.ListField(child=serializers.DictField()),
+        "top_error_types": serializers.ListField(child=serializers.DictField(), help_text=FREE_TEXT_HELP),
+        "top_workflow_paths": serializers.ListField(child=serializers.DictField(), help_text=FREE_TEXT_HELP),
         "metrics_as_of": serializers.DateTimeField(
             help_text="The figures include every event received before this time (events are folded in shortly after)."
         ),
@@ -99,7 +102,9 @@ SUMMARY = inline_serializer(
 class SummaryView(SkillsAPIMixin, APIView):
     """Seed 001's dashboard summary: totals, completion rate, most used skill, top errors and paths."""
 
+    key_scopes = scope_rules(read=("get",))
+
     @extend_schema(responses=SUMMARY)
     def get(self, request):
         with replica_reads():  # the replica when there is one (skillsite/routers.py)
-            return Response({**metrics_summary(), "metrics_as_of": metrics_as_of()})
+            return Response({**metrics_summary(free_text=request.user.is_staff), "metrics_as_of": metrics_as_of()})

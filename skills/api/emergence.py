@@ -6,8 +6,11 @@ from __future__ import annotations
 import django_filters
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import generics, serializers, viewsets
-from rest_framework.permissions import IsAdminUser
+from rest_framework.permissions import IsAdminUser, IsAuthenticated
 from rest_framework.response import Response
+
+from accounts.permissions import KeyScopeAllows
+from accounts.scopes import scope_rules
 
 from ..models import CandidateStatus, EmergenceCandidate
 from ..selectors.candidates import candidate_lifts, cooccurrence_sets
@@ -48,9 +51,11 @@ class CandidateViewSet(SkillsAPIMixin, viewsets.ReadOnlyModelViewSet):
     """Emergence candidates, every status (`?status=`, `?skill=`), most supported first; staff only.
     `avg_success_rate` and `field_coherence` are shares from 0 to 1."""
 
+    key_scopes = scope_rules(read=("list", "retrieve"))
+
     serializer_class = CandidateSerializer
     filterset_class = CandidateFilter
-    permission_classes = [IsAdminUser]
+    permission_classes = [IsAuthenticated, KeyScopeAllows, IsAdminUser]
     ordering_fields = ["support_count", "first_seen", "last_seen", "avg_success_rate"]
     ordering = ["-support_count", "id"]
 
@@ -106,8 +111,10 @@ class CooccurrenceView(SkillsAPIMixin, generics.ListAPIView):
     with their counts, most frequent first (`?skill=` sets holding a skill, `?min_sessions=`); from
     the miner's table, as fresh as the last mining run; staff only."""
 
+    key_scopes = scope_rules(read=("get",))
+
     serializer_class = CooccurrenceSerializer
-    permission_classes = [IsAdminUser]
+    permission_classes = [IsAuthenticated, KeyScopeAllows, IsAdminUser]
     filter_backends: list = []
 
     @extend_schema(

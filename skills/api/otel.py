@@ -2,8 +2,8 @@
 
 Point an exporter at it with OTEL_EXPORTER_OTLP_LOGS_ENDPOINT=<site>/api/otel/v1/logs (or
 OTEL_EXPORTER_OTLP_ENDPOINT=<site>/api/otel) and OTEL_EXPORTER_OTLP_HEADERS="Authorization=Bearer
-<API token>" (or "Token <API token>"). The answer follows OTLP: 200 with the body's own encoding
-(JSON or protobuf), `partialSuccess` naming rejected records.
+<key>", an `ingest` API key (or "Token <key>", as on every endpoint). The answer follows OTLP: 200
+with the body's own encoding (JSON or protobuf), `partialSuccess` naming rejected records.
 """
 
 from __future__ import annotations
@@ -11,43 +11,27 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpResponse
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from google.protobuf import json_format
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceResponse
-from rest_framework import authentication
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.scopes import scope_rules
+from skillsite.metrics import otlp_records_counted
 from skillsite.parsers import TOO_LARGE
 
 from ..intake.otlp import JSON_TYPE, PROTOBUF_TYPE, OtlpBodyError, logs_request_decode, otlp_logs_take_in
 from .common import SkillsAPIMixin
 
 
-class BearerTokenAuthentication(authentication.TokenAuthentication):
-    """The API token as `Authorization: Bearer <key>`, the form OTLP exporters' headers usually take."""
-
-    keyword = "Bearer"
-
-
-class BearerTokenScheme(OpenApiAuthenticationExtension):
-    """The Bearer form in the OpenAPI schema, apart from DRF's `Token` scheme it subclasses."""
-
-    target_class = BearerTokenAuthentication
-    name = "bearerTokenAuth"
-    priority = 1
-
-    def get_security_definition(self, auto_schema):
-        return {"type": "http", "scheme": "bearer", "description": "The API token: `Authorization: Bearer <key>`."}
-
-
 class OtlpLogsView(SkillsAPIMixin, APIView):
     """OTLP/HTTP logs: a Skill tool's `tool_result` becomes a usage event, an `api_request` adds to its
     session's tokens and cost, other records are ignored."""
 
-    authentication_classes = [authentication.TokenAuthentication, BearerTokenAuthentication]
+    key_scopes = scope_rules(ingest=("post",))
+
     throttle_scope = "ingest"
     parser_classes: list = []  # the body is read raw: protobuf, or JSON that may be gzip-compressed
 
@@ -72,6 +56,7 @@ class OtlpLogsView(SkillsAPIMixin, APIView):
         except OtlpBodyError as error:
             return Response({"detail": error.detail}, status=error.status)
         intake = otlp_logs_take_in(message, user=request.user)
+        otlp_records_counted(intake)
         answer = ExportLogsServiceResponse()
         if intake.rejected:
             answer.partial_success.rejected_log_records = len(intake.rejected)

@@ -9,28 +9,61 @@ from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from accounts.scopes import scope_rules
+
 from ..ingestion.fold import metrics_as_of
-from ..models import Skill, SkillMetrics, SkillVersion, Tier, VersionRegression
-from ..selectors.registry import skill_detail, skills_with_current_version
+from ..models import METRICS, Kind, Skill, SkillMetrics, SkillVersion, Tier, VersionRegression, measures_of
+from ..selectors.registry import FREE_TEXT_HELP, skill_detail, skills_with_current_version
 from ..selectors.skill_health import Health, context_cost, skills_health, with_health
+from ..services.registry import may_read_content
 from .agents import AgentSkillActions
 from .common import SkillsAPIMixin
+from .versions import VersionActions
 
 
 class SkillVersionSerializer(serializers.ModelSerializer):
+    """A version; its `content` only for a caller who may read it (the view decides once, in the
+    context's `content_visible`), null otherwise."""
+
+    held = serializers.BooleanField(help_text="High findings not acknowledged: it cannot become current.")
     created_by = serializers.SlugRelatedField(
         slug_field="username", read_only=True, allow_null=True, help_text="Null for versions synced from a folder."
+    )
+    content = serializers.CharField(
+        allow_null=True, help_text="The SKILL.md; null unless you may load the skill (or are staff)."
     )
 
     class Meta:
         model = SkillVersion
-        fields = ["version", "is_current", "sha256", "changelog", "content", "created_at", "created_by"]
+        fields = ["version", "is_current", "held", "high_findings", "sha256", "changelog", "content", "created_at",
+                  "created_by"]  # fmt: skip
+
+    def to_representation(self, version: SkillVersion) -> dict:
+        data = super().to_representation(version)
+        if not self.context.get("content_visible", False):
+            data["content"] = None
+        return data
+
+
+# Counters of what events say in their own words (workflow paths, error types, follow-up actions):
+# one learner's text must not reach another (issue 24), so they are shown to staff only.
+FREE_TEXT_COLUMNS = tuple(m.columns[METRICS] for m in measures_of(METRICS, Kind.COUNTER))
 
 
 class SkillMetricsSerializer(serializers.ModelSerializer):
+    """A skill's metrics; its free-text counters only when the context's `free_text` says the
+    caller is staff."""
+
     class Meta:
         model = SkillMetrics
-        exclude = ["skill", "latency_sketch", "rating_sum"]
+        exclude = ["skill", *(m.columns[METRICS] for m in measures_of(METRICS) if not m.public)]
+        extra_kwargs = {column: {"help_text": FREE_TEXT_HELP} for column in FREE_TEXT_COLUMNS}
+
+    def to_representation(self, metrics: SkillMetrics) -> dict:
+        data = super().to_representation(metrics)
+        if not self.context.get("free_text", False):
+            data.update(dict.fromkeys(FREE_TEXT_COLUMNS, {}))
+        return data
 
 
 class SkillSerializer(serializers.ModelSerializer):
@@ -114,7 +147,7 @@ class SkillDetailSerializer(SkillSerializer):
     @extend_schema_field(SkillVersionSerializer(allow_null=True))
     def get_current_version(self, skill: Skill) -> dict | None:
         current = getattr(skill, "current_versions", [])
-        return SkillVersionSerializer(current[0]).data if current else None
+        return SkillVersionSerializer(current[0], context=self.context).data if current else None
 
     @extend_schema_field(RegressionSerializer(allow_null=True))
     def get_regression(self, skill: Skill) -> dict | None:
@@ -127,7 +160,7 @@ class SkillDetailSerializer(SkillSerializer):
             metrics = skill.metrics  # select_related by the selector
         except SkillMetrics.DoesNotExist:
             return None
-        return SkillMetricsSerializer(metrics).data
+        return SkillMetricsSerializer(metrics, context=self.context).data
 
 
 class SkillFilter(django_filters.FilterSet):
@@ -144,8 +177,14 @@ class SkillFilter(django_filters.FilterSet):
         return with_health(queryset).filter(health_status=value)
 
 
-class SkillViewSet(SkillsAPIMixin, AgentSkillActions, viewsets.ReadOnlyModelViewSet):
+class SkillViewSet(SkillsAPIMixin, AgentSkillActions, VersionActions, viewsets.ReadOnlyModelViewSet):
     """The skill registry. Detail includes the current version and the metrics."""
+
+    key_scopes = scope_rules(
+        read=("list", "retrieve", "versions", "version", "compare"),
+        pull=("available", "access", "content", "bundle"),
+        write=("acknowledge",),
+    )
 
     filterset_class = SkillFilter
     lookup_field = "skill_id"
@@ -165,7 +204,12 @@ class SkillViewSet(SkillsAPIMixin, AgentSkillActions, viewsets.ReadOnlyModelView
 
     def retrieve(self, request, *args, **kwargs):
         skill = self.get_object()
-        context = {**self.get_serializer_context(), "health": skills_health([skill])[skill.skill_id]}
+        context = {
+            **self.get_serializer_context(),
+            "health": skills_health([skill])[skill.skill_id],
+            "content_visible": may_read_content(request.user, skill),
+            "free_text": request.user.is_staff,
+        }
         return Response(SkillDetailSerializer(skill, context=context).data)
 
     def get_serializer_class(self):
@@ -182,7 +226,8 @@ class SkillViewSet(SkillsAPIMixin, AgentSkillActions, viewsets.ReadOnlyModelView
         skill = self.get_object()
         queryset = SkillVersion.objects.filter(skill=skill).select_related("created_by").order_by("-created_at", "-id")
         page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(SkillVersionSerializer(page, many=True).data)
+        context = {**self.get_serializer_context(), "content_visible": may_read_content(request.user, skill)}
+        return self.get_paginated_response(SkillVersionSerializer(page, many=True, context=context).data)
 
 
 class SkillUnlockSerializer(serializers.ModelSerializer):
@@ -209,6 +254,8 @@ class SkillUnlockFilter(django_filters.FilterSet):
 class SkillUnlockViewSet(SkillsAPIMixin, viewsets.ReadOnlyModelViewSet):
     """The caller's unlocks: every skill granted (or revoked) for the caller, and the foundational
     skills, which are unlocked for everyone without a grant."""
+
+    key_scopes = scope_rules(read=("list", "retrieve"))
 
     queryset = Skill.objects.none()  # for the schema; get_queryset scopes to the caller
     serializer_class = SkillUnlockSerializer

@@ -8,6 +8,8 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.scopes import scope_rules
+
 from ..models import Outcome
 from ..selectors.sessions import SESSION_STEPS_SHOWN, session_detail
 from .common import SkillsAPIMixin
@@ -84,6 +86,8 @@ class SessionDetailView(SkillsAPIMixin, APIView):
     """One of the caller's sessions: its skills in the order first used with their outcomes,
     latency, tokens and cost, each event in order, and the agent's model requests. Only the
     caller's own events count; a session where the caller has none is a 404."""
+
+    key_scopes = scope_rules(read=("get",))
 
     @extend_schema(responses=SessionDetailSerializer)
     def get(self, request, session_id: str):

@@ -11,6 +11,7 @@ from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
+from accounts.scopes import scope_rules
 from skillsite.filters import UTCIsoDateTimeFilter
 from skillsite.pagination import CursorPagination
 from skillsite.parsers import JSONParser
@@ -42,6 +43,10 @@ RECORD_RESULT = inline_serializer(
         "received": serializers.IntegerField(),
         "created": serializers.IntegerField(),
         "duplicates": serializers.IntegerField(help_text="Events already received (retries), stored once."),
+        "held": serializers.IntegerField(
+            help_text="Events naming a skill the registry does not hold, kept for staff to register or map "
+            "(only operators' telemetry registers skills); they count once staff do."
+        ),
     },
 )
 
@@ -89,6 +94,8 @@ class UsageEventPagination(CursorPagination):
 
 class UsageEventViewSet(SkillsAPIMixin, mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
     """The usage log. POST one event or a batch; GET lists the caller's own events, newest first."""
+
+    key_scopes = scope_rules(read=("list",), ingest=("create",))
 
     queryset = UsageEvent.objects.none()  # for the schema; get_queryset scopes to the caller
     serializer_class = UsageEventSerializer
@@ -145,12 +152,18 @@ class UsageEventViewSet(SkillsAPIMixin, mixins.ListModelMixin, mixins.CreateMode
     def create(self, request, *args, **kwargs):
         # Refusals (400, 409, 413) are raised by ingestion and answered by the API's exception handler.
         result = usage_events_record(events=request.data, user=request.user, max_batch=settings.EVENTS_MAX_BATCH)
-        body = {"received": result.received, "created": result.created, "duplicates": result.duplicates}
-        return Response(body, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK)
+        body = {
+            "received": result.received,
+            "created": result.created,
+            "duplicates": result.duplicates,
+            "held": result.held,
+        }
+        stored = result.created or result.held
+        return Response(body, status=status.HTTP_201_CREATED if stored else status.HTTP_200_OK)
 
 
 class FeedbackSerializer(StrictTypes, serializers.ModelSerializer):
-    # Feedback for a skill not registered yet registers it (as events do): the id must be one.
+    # Feedback for a skill not registered yet registers it when an operator sends it (as events do).
     skill_id = serializers.RegexField(SKILL_ID_PATTERN, max_length=100, error_messages={"invalid": SKILL_ID_INVALID})
     rating = serializers.IntegerField(min_value=1, max_value=5, allow_null=True, required=False)
     tags = serializers.ListField(child=serializers.CharField(max_length=50), required=False, max_length=20)
@@ -177,7 +190,10 @@ class FeedbackFilter(django_filters.FilterSet):
 
 class FeedbackViewSet(SkillsAPIMixin, mixins.CreateModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     """Feedback on a skill (rating 1–5 or none, tags, notes, optionally about one of your events). A
-    skill the registry has not seen is registered, disabled, as events do."""
+    skill the registry has not seen is refused (400 naming skill_id), unless the caller may register
+    skills (`skills.register_skills`): then it is registered, disabled, as operators' events do."""
+
+    key_scopes = scope_rules(read=("list",), ingest=("create",))
 
     queryset = Feedback.objects.none()
     serializer_class = FeedbackSerializer

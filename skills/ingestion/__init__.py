@@ -4,9 +4,8 @@
 API, the legacy import, the agents' intake and the roadmaps engine all call it. It validates
 the decoded body (`events.parse_events`), recognises retries per user, and stores the events
 (`record.py`; a COPY for batches on PostgreSQL, `copy.py`). The roll-ups are folded from the
-log's queue afterwards (`fold.py`): `usage_rollups_fold` is called when due, by the scheduled
-job and by `rebuild_metrics`, and `usage_rollups_follow` keeps folding in a worker of its own
-(`fold_usage --follow`); `metrics_as_of` says how fresh they are.
+log's queue after the recording commits or by a worker, never inside a caller's transaction
+(`fold.py` says who folds and when); `metrics_as_of` says how fresh they are.
 
 Import each name from its module (`from skills.ingestion.record import usage_events_record`):
 this package re-exports nothing.

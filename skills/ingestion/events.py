@@ -20,6 +20,7 @@ from ..models import SEMVER_RE
 from .errors import EventsTooLarge, InvalidEvents
 
 SKILL_ID_PATTERN = r"^[-a-zA-Z0-9_]{1,100}$"
+PLUGIN_PATTERN = r"^([-a-zA-Z0-9_.@]{1,200})?$"
 NOT_AN_EVENT = "Send one event (a JSON object) or a batch (a JSON list of objects)."
 BATCH_EMPTY = "A batch must contain at least one event."
 BATCH_TOO_LARGE = "A batch may hold at most {limit} events; this one has {size}. Split it into smaller batches."
@@ -35,6 +36,10 @@ TIME_OUT_OF_RANGE = "must fall between the years 1 and 9999 once converted to UT
 TIME_IN_FUTURE = "is more than a day in the future"
 TIME_TOO_OLD = "is older than the retention window of {days} days"
 INT32 = 2**31 - 1
+# An event's follow-up actions: a few short names (issue 24: 100,000 of them in one event made every
+# read of the skill 6 MB); more is a 400 naming the field and the cap.
+FOLLOW_UPS_MAX = 20
+FOLLOW_UP_MAX_LENGTH = 200
 SIZE_LIMITED_FIELDS = ("state_snapshot", "artifacts")
 FUTURE_TOLERANCE = timedelta(days=1)
 
@@ -50,7 +55,9 @@ class EventIn(msgspec.Struct, forbid_unknown_fields=True, gc=False):
     latency_ms: Annotated[int, msgspec.Meta(ge=0, le=INT32)] | None = None
     error_type: Annotated[str, msgspec.Meta(max_length=200)] = ""
     workflow_path: Annotated[str, msgspec.Meta(max_length=500)] = ""
-    follow_up_actions: list[Annotated[str, msgspec.Meta(max_length=200)]] = []
+    follow_up_actions: Annotated[
+        list[Annotated[str, msgspec.Meta(max_length=FOLLOW_UP_MAX_LENGTH)]], msgspec.Meta(max_length=FOLLOW_UPS_MAX)
+    ] = []
     input_hash: Annotated[str, msgspec.Meta(max_length=128)] = ""
     tokens_used: Annotated[int, msgspec.Meta(ge=0, le=INT32)] = 0
     tokens_saved: Annotated[int, msgspec.Meta(ge=-INT32, le=INT32)] = 0
@@ -60,6 +67,18 @@ class EventIn(msgspec.Struct, forbid_unknown_fields=True, gc=False):
     project_path: Annotated[str, msgspec.Meta(max_length=500)] = ""
     schema_version: Annotated[int, msgspec.Meta(ge=1, le=32767)] = 1
     occurred_at: Annotated[datetime, msgspec.Meta(tz=True)] | None = None
+    # Who ran which skill, as the agent says (Claude Code's plugin, marketplace, skill.source and
+    # invocation_trigger). A plugin makes the skill's identity `plugin:skill_id`. Last, so that an
+    # event without them hashes as it did before they existed (see AGENT_FIELDS_UNSET).
+    plugin: Annotated[str, msgspec.Meta(pattern=PLUGIN_PATTERN)] = ""
+    marketplace: Annotated[str, msgspec.Meta(max_length=200)] = ""
+    skill_source: Annotated[str, msgspec.Meta(max_length=50)] = ""
+    invocation_trigger: Annotated[str, msgspec.Meta(max_length=50)] = ""
+
+
+# How msgspec encodes the fields above when all are unset (fields are encoded in order): cut from
+# the payload before hashing, so that a retry of an event stored before they existed is recognised.
+AGENT_FIELDS_UNSET = b',"plugin":"","marketplace":"","skill_source":"","invocation_trigger":""}'
 
 
 class ParsedEvent(msgspec.Struct, gc=False):
@@ -153,6 +172,8 @@ def _checked(event: EventIn, now: datetime, window: _TimeWindow) -> tuple[Parsed
             name for name in event.__struct_fields__ if _ENCODED_NUL.search(msgspec.json.encode(getattr(event, name)))
         )
         return None, {field: [NUL_CHARACTER]}
+    if payload.endswith(AGENT_FIELDS_UNSET):
+        payload = payload[: -len(AGENT_FIELDS_UNSET)] + b"}"
     return ParsedEvent(event, occurred_at, hashlib.sha256(payload).hexdigest()), {}
 
 

@@ -1,11 +1,24 @@
-"""The roll-ups: stored events folded into SkillMetrics, the daily, session and user rows.
+"""The roll-ups: stored events folded into SkillMetrics, the daily, version, session and user rows.
 
-Every stored event is queued (`UsageEventPending`, by the log's trigger). A fold claims the
-oldest queued events (`SKIP LOCKED`: concurrent folds take disjoint events), then locks the
-SkillMetrics rows of their skills in skill order (concurrent folds cannot deadlock, and
-feedback takes the same lock); every roll-up row belongs to one skill, so its read-modify-
-write below is safe. The claimed events leave the queue in the transaction that folds them:
-each event is folded exactly once, and `rebuild_metrics` (which empties the queue) agrees.
+The queue. Every stored event is queued in `UsageEventPending` by the log's trigger
+`skills_usageevent_pending` (migration 0002; on PostgreSQL one statement-level trigger a
+recording's INSERT or COPY, on SQLite a row trigger), in the statement that stores it: recording
+takes no lock shared with other writers, and the queue is consumed here and nowhere else.
+
+Who folds, and when — this is the one place that says it:
+- after a recording commits (`fold_after_commit`, called by `usage_events_record`): at once when
+  the caller had no transaction, after its commit otherwise, never inside it; at most once every
+  INGEST_FOLD_INTERVAL_SECONDS a process (`fold_when_due`), never when that is negative;
+- the scheduled job `fold_rollups` (every few seconds, `skills/jobs/schedules.py`; also
+  `manage.py fold_usage`), and a dedicated worker `manage.py fold_usage --follow`
+  (`usage_rollups_follow`), for deployments whose web processes leave folding to it;
+- `rebuild_metrics` recomputes everything from the log and empties the queue.
+
+A fold claims the oldest queued events (`SKIP LOCKED`: concurrent folds take disjoint events),
+then locks the SkillMetrics rows of their skills in skill order (concurrent folds cannot
+deadlock, and feedback takes the same lock); every roll-up row belongs to one skill, so its
+read-modify-write below is safe. The claimed events leave the queue in the transaction that
+folds them: each event is folded exactly once, and `rebuild_metrics` agrees.
 """
 
 from __future__ import annotations
@@ -15,6 +28,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import date, datetime
+from functools import partial
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connections, transaction
@@ -22,14 +36,13 @@ from django.db.models import Min
 from django.utils import timezone
 
 from skillsite.lookups import one_of_sql
+from skillsite.metrics import fold_counted
 
-from ..aggregates import (
-    Aggregate,
-    merge_into_daily,
-    merge_into_metrics,
-    merge_into_version,
-)
+from ..aggregates import ADDED, Aggregate, merge_into
 from ..models import (
+    DAILY,
+    METRICS,
+    VERSION,
     Outcome,
     SessionSkill,
     SkillDailyUsage,
@@ -45,20 +58,8 @@ FOLD_CHUNK = 2000  # events a transaction
 FOLD_WHEN_DUE = 20_000  # the most a request folds: the rest waits for the next fold
 FOLLOW_IDLE_SECONDS = 0.05  # how long a fold worker waits when nothing is queued
 RECONNECT_SECONDS = 1.0  # how long it waits when the database cannot be reached
-FOLDED_COLUMNS = (  # the session and user rows are counted by the database
-    "skill_id",
-    "skill_version_id",
-    "user_id",
-    "outcome",
-    "latency_ms",
-    "error_type",
-    "workflow_path",
-    "follow_up_actions",
-    "tokens_used",
-    "tokens_saved",
-    "cost_usd",
-    "occurred_at",
-)
+# The columns the measures read (the session and user rows are counted by the database).
+FOLDED_COLUMNS = ("skill_id", "skill_version_id", "user_id", *sorted({m.source for m in ADDED if m.source}))
 METRICS_FIELDS = [f.name for f in SkillMetrics._meta.concrete_fields if f.name != "skill"]
 DAILY_FIELDS = [f.name for f in SkillDailyUsage._meta.concrete_fields if f.name not in {"id", "skill", "day"}]
 # The session and user rows of some events of the log (a condition, `events`), counted by the
@@ -88,6 +89,14 @@ logger = logging.getLogger("skills.ingestion")
 _last_fold = float("-inf")  # this process's, by time.monotonic()
 
 
+def fold_after_commit(*, using: str = DEFAULT_DB_ALIAS) -> None:
+    """What recording asks for once its events are stored: a fold when due, after the caller's
+    transaction commits (at once when there is none: the insert committed by itself). Never inside
+    it, so a caller — a roadmap's creation, an OTLP post — holds no metrics row locked and pays for
+    no fold before its own commit; a rolled-back caller folds nothing."""
+    transaction.on_commit(partial(fold_when_due, using=using), using=using)
+
+
 def fold_when_due(*, using: str = DEFAULT_DB_ALIAS) -> None:
     """Folds the queue if this process has not in the last INGEST_FOLD_INTERVAL_SECONDS: under a
     steady stream of posts one request in many pays for a fold, which takes all queued events.
@@ -103,12 +112,14 @@ def fold_when_due(*, using: str = DEFAULT_DB_ALIAS) -> None:
 def usage_rollups_fold(*, using: str = DEFAULT_DB_ALIAS, max_events: int | None = None) -> int:
     """Folds queued events into the roll-ups, oldest first, until the queue is empty (or about
     `max_events` are folded); returns how many it folded."""
-    folded = 0
+    folded, started = 0, time.perf_counter()
     while max_events is None or folded < max_events:
         count = _fold_chunk(using)
         folded += count
         if count < FOLD_CHUNK:
             break
+    if folded:
+        fold_counted(events=folded, seconds=time.perf_counter() - started)
     return folded
 
 
@@ -161,12 +172,14 @@ def _fold_chunk(using: str) -> int:
 def _fold(events: list[dict], claimed: list[int], using: str) -> None:
     metrics = _locked_metrics(sorted({event["skill_id"] for event in events}), using)
     # Each event added once, to its (skill, version, day); the day, version and skill roll-ups merge those.
-    per_group: dict[tuple[str, int | None, date], Aggregate] = defaultdict(Aggregate)
+    groups: dict[tuple[str, int | None, date], list[dict]] = defaultdict(list)
     for event in events:
-        per_group[(event["skill_id"], event["skill_version_id"], event["occurred_at"].date())].add(event)
+        groups[(event["skill_id"], event["skill_version_id"], event["occurred_at"].date())].append(event)
     per_day: dict[tuple[str, date], Aggregate] = defaultdict(Aggregate)
     per_version: dict[tuple[str, int], Aggregate] = defaultdict(Aggregate)
-    for (skill_id, version_id, day), aggregate in per_group.items():
+    for (skill_id, version_id, day), group in groups.items():
+        aggregate = Aggregate()
+        aggregate.add(group)
         per_day[(skill_id, day)].merge(aggregate)
         if version_id is not None:  # events of a skill without versions carry none
             per_version[(skill_id, version_id)].merge(aggregate)
@@ -180,7 +193,8 @@ def _fold(events: list[dict], claimed: list[int], using: str) -> None:
     for (skill_id, _day), day in per_day.items():
         per_skill[skill_id].merge(day)
     for skill_id, aggregate in per_skill.items():
-        merge_into_metrics(metrics[skill_id], aggregate, new_users[skill_id])
+        metrics[skill_id].unique_users += new_users[skill_id]
+        merge_into(metrics[skill_id], METRICS, aggregate)
     _upsert(SkillMetrics, [metrics[skill_id] for skill_id in sorted(per_skill)], ["skill"], METRICS_FIELDS, using)
 
 
@@ -208,7 +222,7 @@ def _write_daily(per_day: dict[tuple[str, object], Aggregate], using: str) -> No
     rows = {(row.skill_id, row.day): row for row in stored}
     for key, aggregate in sorted(per_day.items()):
         row = rows.setdefault(key, SkillDailyUsage(skill_id=key[0], day=key[1]))
-        merge_into_daily(row, aggregate)
+        merge_into(row, DAILY, aggregate)
     written = [rows[key] for key in sorted(per_day)]
     _upsert(SkillDailyUsage, written, ["skill", "day"], DAILY_FIELDS, using)
 
@@ -221,7 +235,7 @@ def _write_versions(per_version: dict[tuple[str, int], Aggregate], using: str) -
     rows = {row.skill_version_id: row for row in stored}
     for skill_id, version_id in sorted(per_version):
         row = rows.setdefault(version_id, SkillVersionUsage(skill_version_id=version_id, skill_id=skill_id))
-        merge_into_version(row, per_version[(skill_id, version_id)])
+        merge_into(row, VERSION, per_version[(skill_id, version_id)])
     written = [rows[version_id] for version_id in sorted(rows)]
     _upsert(SkillVersionUsage, written, ["skill_version"], VERSION_FIELDS, using)
 

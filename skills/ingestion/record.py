@@ -2,34 +2,34 @@
 
 The log's triggers (migration 0002) register each event's id for its user and queue the event
 for the roll-ups; nothing here takes a lock shared by other writers, so any number of clients
-can post at once. The roll-ups are folded from that queue (`fold.py`), by this process when a
-fold is due, by the scheduled job, and by `rebuild_metrics`.
+can post at once, and nothing here folds: the roll-ups are folded from that queue after the
+recording commits, or by a worker (`fold.py` says who and when).
 """
 
 from __future__ import annotations
 
 from contextlib import nullcontext
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from functools import partial
+from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from skillsite.lookups import one_of_sql
+from skillsite.metrics import usage_events_counted
 
-from ..models import Outcome, Skill, SkillVersion, UsageEvent, UsageEventKey
+from ..models import Outcome, UsageEvent, UsageEventKey
 from .copy import COPY_THRESHOLD, copy_events, uses_copy
 from .errors import EventConflict, EventsForbidden, InvalidEvents
 from .events import ParsedEvent, parse_events
-from .fold import fold_when_due
+from .fold import fold_after_commit
+from .identity import Counted, OwnedEvent, Registers, resolve
 
 EVENT_ID_CONFLICT = "event_id was already received with a different payload"
 USER_NOT_ALLOWED = "you may only post events attributed to yourself (needs the ingest_for_any_user permission)"
 USER_UNKNOWN = "no user with this id"
-AUTO_REGISTERED_DESCRIPTION = "Auto-registered from telemetry: an event named this skill before it was registered."
-AUTO_REGISTERED_VERSION = "Auto-registered from telemetry."
 NO_USER_KEY = 0  # the registry's user_key of events with no user
 STORE_ATTEMPTS = 5
 
@@ -39,10 +39,16 @@ class RecordResult:
     received: int
     created: int
     duplicates: int
+    held: int = 0  # events naming an unregistered skill, kept for staff (skills.ingestion.identity)
 
 
 def usage_events_record(
-    *, events: Any, user=None, max_batch: int | None = None, using: str = DEFAULT_DB_ALIAS
+    *,
+    events: Any,
+    user=None,
+    max_batch: int | None = None,
+    registers: bool | None = None,
+    using: str = DEFAULT_DB_ALIAS,
 ) -> RecordResult:
     """Stores a decoded request body — one event (a dict) or a list of them — all or nothing.
 
@@ -51,22 +57,31 @@ def usage_events_record(
     retry (same id, same payload) is counted as a duplicate and stored once; the same id with
     another payload raises EventConflict. Raises InvalidEvents or EventsTooLarge for bad input
     (the API caps a batch at `max_batch` events; other callers chunk as they see fit).
+    Skills and versions the registry has not seen are registered only when `registers` (by
+    default: when `user` may register); otherwise they are held or kept apart for staff
+    (`skills.ingestion.identity`).
     """
     now = timezone.now()
     parsed = parse_events(events, now=now, max_batch=max_batch)
     owners = _owners(parsed, user, using)
     unique = _first_of_each_id(parsed, owners)
-    created = _store(unique, now, using)
+    # Asked only when an event names something unknown: the permission check costs queries.
+    created, held = _store(unique, now, Registers(user, registers), using)
     if created:
-        fold_when_due(using=using)
-    return RecordResult(received=len(parsed), created=created, duplicates=len(parsed) - created)
+        fold_after_commit(using=using)
+    result = RecordResult(received=len(parsed), created=created, duplicates=len(parsed) - created - held, held=held)
+    # Counted once stored for good: inside a caller's transaction, at its commit.
+    transaction.on_commit(partial(usage_events_counted, created=created, duplicates=result.duplicates), using=using)
+    return result
 
 
-class _Owned(NamedTuple):
-    event: ParsedEvent
-    index: int  # in the batch, for error messages
-    user_id: int | None
-    key: tuple[int, object]  # the event's key in the registry: (user_key, event_id)
+def held_events_store(events: list[OwnedEvent], *, using: str = DEFAULT_DB_ALIAS) -> int:
+    """Stores events held earlier (valid, with their own time and payload hash) where the registry
+    now places them; returns how many entered the log. Registers nothing."""
+    created, _held = _store(events, timezone.now(), Registers(None, False), using)
+    if created:
+        fold_after_commit(using=using)
+    return created
 
 
 def _owners(parsed: list[ParsedEvent], user, using: str) -> list[int | None]:
@@ -86,12 +101,12 @@ def _owners(parsed: list[ParsedEvent], user, using: str) -> list[int | None]:
     return [own_id if event.data.user is None else event.data.user for event in parsed]
 
 
-def _first_of_each_id(parsed: list[ParsedEvent], owners: list[int | None]) -> list[_Owned]:
+def _first_of_each_id(parsed: list[ParsedEvent], owners: list[int | None]) -> list[OwnedEvent]:
     """The batch without events it repeats; 409 naming any repeat with another payload."""
-    first: dict[tuple, _Owned] = {}
+    first: dict[tuple, OwnedEvent] = {}
     conflicts = []
     for index, (event, owner) in enumerate(zip(parsed, owners, strict=True)):
-        owned = _Owned(event, index, owner, (NO_USER_KEY if owner is None else owner, event.data.event_id))
+        owned = OwnedEvent(event, index, owner, (NO_USER_KEY if owner is None else owner, event.data.event_id))
         earlier = first.setdefault(owned.key, owned)
         if earlier.event.payload_sha256 != event.payload_sha256:
             conflicts.append(_conflict(owned))
@@ -100,13 +115,14 @@ def _first_of_each_id(parsed: list[ParsedEvent], owners: list[int | None]) -> li
     return list(first.values())
 
 
-def _conflict(owned: _Owned) -> dict:
+def _conflict(owned: OwnedEvent) -> dict:
     return {"index": owned.index, "event_id": str(owned.event.data.event_id), "detail": EVENT_ID_CONFLICT}
 
 
-def _store(events: list[_Owned], now, using: str) -> int:
-    """Inserts the events not received before; returns how many. The events go in with one
-    statement (an INSERT or a COPY, whose triggers register and queue them), atomic by itself."""
+def _store(events: list[OwnedEvent], now, registers: Registers, using: str) -> tuple[int, int]:
+    """Inserts the events not received before; returns how many went into the log and how many
+    were held. The events go in with one statement (an INSERT or a COPY, whose triggers register
+    and queue them), atomic by itself."""
     # Inserted first: the registry's unique key decides. When it refuses the insert (a retry, or a
     # concurrent post of some of the same ids), the next attempt reads which events were received
     # before and inserts the rest. Reading first would cost every new event a lookup; a refused
@@ -116,9 +132,7 @@ def _store(events: list[_Owned], now, using: str) -> int:
         try:
             with _savepoint_in_a_callers_transaction(using):
                 new = events if attempt == 1 else _not_received_before(events, using)
-                if new:
-                    _insert(new, now, using)
-                return len(new)
+                return _insert(new, now, registers, using) if new else (0, 0)
         except IntegrityError:
             if attempt == STORE_ATTEMPTS:
                 raise
@@ -132,7 +146,7 @@ def _savepoint_in_a_callers_transaction(using: str):
     return transaction.atomic(using=using) if in_a_transaction else nullcontext()
 
 
-def _not_received_before(events: list[_Owned], using: str) -> list[_Owned]:
+def _not_received_before(events: list[OwnedEvent], using: str) -> list[OwnedEvent]:
     """The events whose (user, id) the registry does not hold; 409 naming any it holds with another payload."""
     ids_by_user: dict[int, list] = {}
     for owned in events:
@@ -153,77 +167,32 @@ def _not_received_before(events: list[_Owned], using: str) -> list[_Owned]:
     return [owned for owned in events if owned.key not in stored]
 
 
-def _insert(events: list[_Owned], now, using: str) -> None:
-    versions = _version_ids(events, using)
-    rows = [_row(owned, versions, now) for owned in events]
+def _insert(events: list[OwnedEvent], now, registers: Registers, using: str) -> tuple[int, int]:
+    counted, held = resolve(events, registers=registers, now=now, using=using)
+    rows = [_row(owned, where, now) for owned, where in zip(events, counted, strict=True) if where is not None]
     if uses_copy(using) and len(rows) >= COPY_THRESHOLD:
         copy_events(rows, using)
     elif len(rows) == 1:
         UsageEvent(**rows[0]).save(using=using, force_insert=True)  # unlike bulk_create, no BEGIN / COMMIT
-    else:
+    elif rows:
         UsageEvent.objects.using(using).bulk_create([UsageEvent(**row) for row in rows])
+    return len(rows), held
 
 
-def _version_ids(events: list[_Owned], using: str) -> dict[tuple[str, str | None], int | None]:
-    """(skill_id, version) → SkillVersion id, with (skill_id, None) → the version current now.
-    Skills and named versions the registry has not seen are registered (a skill disabled), so
-    no telemetry is lost and every event is attributed to a version where one is known."""
-    skill_ids = sorted({owned.event.data.skill_id for owned in events})
-    ids = {(skill_id, None): version_id for skill_id, version_id in _current_versions(skill_ids, using)}
-    unknown = [skill_id for skill_id in skill_ids if (skill_id, None) not in ids]
-    if unknown:
-        registered = [
-            Skill(skill_id=skill_id, display_name=skill_id, description=AUTO_REGISTERED_DESCRIPTION, enabled=False)
-            for skill_id in unknown
-        ]
-        Skill.objects.using(using).bulk_create(registered, ignore_conflicts=True)
-    named = {(o.event.data.skill_id, o.event.data.skill_version) for o in events if o.event.data.skill_version}
-    if named:
-        ids.update(_named_version_ids(named, using))
-    return ids
-
-
-def _current_versions(skill_ids: list[str], using: str) -> list[tuple[str, int | None]]:
-    """(skill_id, id of its current version or None) of the registered skills among `skill_ids`.
-    Every request asks it: written as SQL, it costs a third of the ORM's subquery, compiled each time."""
-    connection = connections[using]
-    skills, params = one_of_sql("s.skill_id", Skill._meta.pk, skill_ids, connection)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT s.skill_id, v.id FROM {Skill._meta.db_table} s LEFT JOIN {SkillVersion._meta.db_table} v "
-            f"ON v.skill_id = s.skill_id AND v.is_current WHERE {skills}",  # one current version a skill (a constraint)
-            params,
-        )
-        return cursor.fetchall()
-
-
-def _named_version_ids(named: set[tuple[str, str]], using: str) -> dict[tuple[str, str], int]:
-    def found() -> dict[tuple[str, str], int]:
-        rows = SkillVersion.objects.using(using).filter(
-            skill_id__in={s for s, _ in named}, version__in={v for _, v in named}
-        )
-        return {(s, v): pk for s, v, pk in rows.values_list("skill_id", "version", "id") if (s, v) in named}
-
-    ids = found()
-    missing = named - ids.keys()
-    if missing:
-        # A version the registry has not seen yet is recorded (not current) so the event keeps its attribution.
-        SkillVersion.objects.using(using).bulk_create(
-            [SkillVersion(skill_id=s, version=v, changelog=AUTO_REGISTERED_VERSION) for s, v in sorted(missing)],
-            ignore_conflicts=True,
-        )
-        ids = found()
-    return ids
-
-
-def _row(owned: _Owned, versions: dict, now) -> dict:
+def _row(owned: OwnedEvent, where: Counted, now) -> dict:
     """The log's columns of one event."""
     data = owned.event.data
     return {
         "event_id": data.event_id,
         "payload_sha256": owned.event.payload_sha256,
-        "skill_id": data.skill_id,
-        "skill_version_id": versions.get((data.skill_id, data.skill_version)),
+        "skill_id": where.skill_id,
+        "skill_version_id": where.version_id,
+        "reported_skill": where.reported_skill,
+        "reported_version": where.reported_version,
+        "plugin": data.plugin,
+        "marketplace": data.marketplace,
+        "skill_source": data.skill_source,
+        "invocation_trigger": data.invocation_trigger,
         "user_id": owned.user_id,
         "session_id": data.session_id,
         "outcome": data.outcome,

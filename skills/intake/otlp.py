@@ -15,12 +15,14 @@ rejected and named in the answer's `partial_success`, as OTLP asks; the others a
 from __future__ import annotations
 
 import json
+import math
 import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+import msgspec
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -45,7 +47,13 @@ NOT_OTLP_PROTOBUF = "The body is not an OTLP logs request in protobuf: {error}"
 NO_SKILL_NAME = (
     "a Skill tool result without the skill's name (set OTEL_LOG_TOOL_DETAILS=1 so tool_parameters carries it)"
 )
-BAD_NUMBER = "{name} {value!r} is not a number of zero or more"
+BAD_NUMBER = "{name} {value!r} is not a finite number of zero or more"
+BAD_TIME = "the time {value!r} is outside the years 1–9999 in UTC"
+NUL_IN_TEXT = "{name} contains a NUL (\\u0000) character"
+TOO_DEEP_ATTRIBUTE = "{name} is JSON nested more than {limit} levels deep"
+TOO_MANY_RECORDS = (
+    "At most {limit:,} log records a request (EVENTS_MAX_BATCH); this one has {count:,}: send smaller batches."
+)
 REJECTED = "record {position} ({name}): {reason}"
 MORE_REJECTED = " … and {count} more"
 MAX_NAMED = 20  # rejected records named in the answer's error message
@@ -77,7 +85,8 @@ def _gunzip(body: bytes, limit: int) -> bytes:
 
 def logs_request_decode(body: bytes, *, content_type: str, content_encoding: str = "") -> ExportLogsServiceRequest:
     """An OTLP/HTTP logs body as a request message; OtlpBodyError when it is not one: 415 for a
-    content type or encoding other than OTLP's, 413 when too large, 400 otherwise."""
+    content type or encoding other than OTLP's, 413 when too large or holding more log records than
+    EVENTS_MAX_BATCH (as the events API caps a batch), 400 otherwise."""
     encoding = content_encoding.strip().lower()
     if encoding == "gzip":
         body = _gunzip(body, settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
@@ -91,9 +100,10 @@ def logs_request_decode(body: bytes, *, content_type: str, content_encoding: str
         if not body.lstrip().startswith(b"{"):  # json_format.Parse takes a bare string or number as empty
             raise OtlpBodyError(400, NOT_OTLP_JSON.format(error="the body is not a JSON object"))
         try:
-            # OTLP asks receivers to ignore fields they do not know.
-            json_format.Parse(body, message, ignore_unknown_fields=True)
-        except (json_format.ParseError, UnicodeDecodeError, RecursionError) as error:
+            # Strict JSON first (msgspec: no NaN, Infinity, out-of-range numbers or lone surrogates,
+            # which the standard library would take); OTLP asks receivers to ignore unknown fields.
+            json_format.ParseDict(msgspec.json.decode(body), message, ignore_unknown_fields=True)
+        except (msgspec.DecodeError, json_format.ParseError, UnicodeDecodeError, RecursionError) as error:
             raise OtlpBodyError(400, NOT_OTLP_JSON.format(error=error)) from error
     elif content_type == PROTOBUF_TYPE:
         try:
@@ -102,6 +112,9 @@ def logs_request_decode(body: bytes, *, content_type: str, content_encoding: str
             raise OtlpBodyError(400, NOT_OTLP_PROTOBUF.format(error=error)) from error
     else:
         raise OtlpBodyError(415, UNSUPPORTED_TYPE.format(content_type=content_type))
+    count = sum(len(scope.log_records) for resource in message.resource_logs for scope in resource.scope_logs)
+    if count > settings.EVENTS_MAX_BATCH:
+        raise OtlpBodyError(413, TOO_MANY_RECORDS.format(limit=settings.EVENTS_MAX_BATCH, count=count))
     return message
 
 
@@ -153,21 +166,37 @@ def _number(attributes: dict[str, Any], name: str, *, cap: int = INT32) -> int |
         return None
     try:
         number = float(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise _Rejected(BAD_NUMBER.format(name=name, value=value)) from None
-    if not number >= 0:  # also NaN
+    if not (number >= 0 and math.isfinite(number)):  # NaN, inf and "inf" too
         raise _Rejected(BAD_NUMBER.format(name=name, value=value))
     return min(int(number), cap)
 
 
+def _text(attributes: dict[str, Any], name: str, max_length: int) -> str:
+    """A string attribute as stored (cut to the column); a NUL in it rejects the record (PostgreSQL
+    cannot store one)."""
+    text = str(attributes.get(name) or "")
+    if "\x00" in text:
+        raise _Rejected(NUL_IN_TEXT.format(name=name))
+    return text[:max_length]
+
+
 def _time(record: LogRecord, attributes: dict[str, Any]) -> datetime | None:
+    """The record's time; one that is no time in UTC (year 1 with a positive offset, year 9999
+    with a negative one) rejects the record."""
     nanos = record.time_unix_nano or record.observed_time_unix_nano
     if record.time_unix_nano == 0 and isinstance(attributes.get("event.timestamp"), str):
         try:
             return datetime.fromisoformat(attributes["event.timestamp"]).astimezone(UTC)
         except ValueError:
             pass
-    return datetime.fromtimestamp(nanos / 1e9, tz=UTC) if nanos else None
+        except OverflowError:
+            raise _Rejected(BAD_TIME.format(value=attributes["event.timestamp"])) from None
+    try:
+        return datetime.fromtimestamp(nanos / 1e9, tz=UTC) if nanos else None
+    except (OverflowError, OSError, ValueError):
+        raise _Rejected(BAD_TIME.format(value=nanos)) from None
 
 
 def _record_key(attributes: dict[str, Any], record: LogRecord, *extra: object) -> tuple:
@@ -183,6 +212,8 @@ def _record_key(attributes: dict[str, Any], record: LogRecord, *extra: object) -
 def _skill_name(attributes: dict[str, Any]) -> Any:
     for name, keys in (("tool_parameters", ("skill_name", "skill")), ("tool_input", ("skill", "skill_name"))):
         raw = attributes.get(name)
+        if isinstance(raw, str) and nesting_exceeds(raw.encode(), settings.JSON_MAX_DEPTH):
+            raise _Rejected(TOO_DEEP_ATTRIBUTE.format(name=name, limit=settings.JSON_MAX_DEPTH))
         try:
             parameters = json.loads(raw) if isinstance(raw, str) else raw
         except ValueError:
@@ -214,9 +245,9 @@ def _skill_event(record: LogRecord, attributes: dict[str, Any]) -> dict:
         "event_id": str(event_uuid("otlp", *_record_key(attributes, record, skill_id))),
         "skill_id": skill_id,
         "outcome": "success" if succeeded else "error",
-        "session_id": str(attributes.get("session.id") or "")[:255],
+        "session_id": _text(attributes, "session.id", 255),
         "latency_ms": _number(attributes, "duration_ms"),
-        "error_type": "" if succeeded else str(attributes.get("error") or "tool_error")[:200],
+        "error_type": "" if succeeded else (_text(attributes, "error", 200) or "tool_error"),
         "occurred_at": occurred_at.isoformat() if occurred_at else None,
         "artifacts": {key: value for key, value in artifacts.items() if value not in (None, "")},
     }
@@ -237,8 +268,8 @@ def _api_request(record: LogRecord, attributes: dict[str, Any], user) -> AgentAp
     return AgentApiRequest(
         user=user,
         record_key=event_uuid("otlp-api-request", *_record_key(attributes, record, attributes.get("request_id"))),
-        session_id=str(attributes.get("session.id") or "")[:255],
-        model=str(attributes.get("model") or "")[:200],
+        session_id=_text(attributes, "session.id", 255),
+        model=_text(attributes, "model", 200),
         input_tokens=_number(attributes, "input_tokens") or 0,
         output_tokens=_number(attributes, "output_tokens") or 0,
         cache_read_tokens=_number(attributes, "cache_read_tokens") or 0,

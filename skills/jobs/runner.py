@@ -13,8 +13,10 @@ from django.core.cache import cache
 from django.db import DatabaseError, connection
 from django.utils import timezone
 
+from skillsite.metrics import JOB_RUNS
+
 from ..models import RUN_TRANSITIONS, JobRun, RunStatus, Trigger
-from ..progress import Progress
+from ..progress import NO_PROGRESS, Progress
 from .registry import JOBS, LOCKS
 
 logger = logging.getLogger("skills.jobs")
@@ -30,23 +32,27 @@ RUNS_KEPT = 500
 
 class RunProgress(Progress):
     """Publishes a run's counts in the cache, where the admin reads them: the job's own writes may
-    sit in a transaction the admin cannot see until it commits. At most one write per interval."""
+    sit in a transaction the admin cannot see until it commits. At most one write per interval.
+    A command's run also shows them to `watcher` (its terminal)."""
 
-    def __init__(self, run_id: int, interval: float = 0.5) -> None:
-        self.key, self.interval = PROGRESS_KEY.format(id=run_id), interval
+    def __init__(self, run_id: int, interval: float = 0.5, watcher: Progress = NO_PROGRESS) -> None:
+        self.key, self.interval, self.watcher = PROGRESS_KEY.format(id=run_id), interval, watcher
         self.done, self.total, self.last = 0, None, float("-inf")
 
     def start(self, total: int | None, label: str = "") -> None:
         self.done, self.total = 0, total
         self._publish()
+        self.watcher.start(total, label)
 
     def advance(self, n: int = 1) -> None:
         self.done += n
         if time.monotonic() - self.last >= self.interval:
             self._publish()
+        self.watcher.advance(n)
 
     def finish(self) -> None:
         self._publish()
+        self.watcher.finish()
 
     def _publish(self) -> None:
         self.last = time.monotonic()
@@ -105,6 +111,8 @@ def run_finish(run: JobRun, status: str, message: str, progress: RunProgress | N
         cache.delete(progress.key)
     _move(run, status, **fields)
     _prune(run.job)
+    JOB_RUNS.labels(run.job, status).inc()
+    logger.info("job %s (run %s) %s in %.2f s: %s", run.job, run.pk, status, fields["duration_seconds"], message)
     return run
 
 
@@ -114,8 +122,17 @@ def _prune(job: str) -> None:
         JobRun.objects.filter(job=job, id__lt=oldest_kept[0]).exclude(status=RunStatus.RUNNING).delete()
 
 
-def job_run(job: str, *, run: JobRun | None = None, trigger: str = Trigger.SCHEDULE, task_id: str = "") -> JobRun:
-    """Runs the job now, in this process, and records it (in `run` when one was queued)."""
+def job_run(
+    job: str,
+    *,
+    run: JobRun | None = None,
+    trigger: str = Trigger.SCHEDULE,
+    task_id: str = "",
+    options: dict | None = None,
+    watcher: Progress = NO_PROGRESS,
+) -> JobRun:
+    """Runs the job now, in this process, and records it (in `run` when one was queued). A command
+    passes its `options` (the job's keyword arguments) and its terminal as the `watcher` of progress."""
     if run is None:
         run = JobRun.objects.create(job=job, trigger=trigger, task_id=task_id, queued_at=timezone.now())
     with job_lock(LOCKS.get(job, job)) as acquired:
@@ -123,9 +140,10 @@ def job_run(job: str, *, run: JobRun | None = None, trigger: str = Trigger.SCHED
             return run_finish(run, RunStatus.SKIPPED, ALREADY_RUNNING)
         _fail_runs_of_lost_workers(LOCKS.get(job, job), found_by=run)
         _move(run, RunStatus.RUNNING, started_at=timezone.now())
-        progress = RunProgress(run.pk)
+        logger.info("job %s (run %s) started", job, run.pk)
+        progress = RunProgress(run.pk, watcher=watcher)
         try:
-            message = JOBS[job](progress)
+            message = JOBS[job](progress, **(options or {}))
         except Exception as error:  # recorded on the run: the admin shows why
             logger.exception("job %s (run %s) failed", job, run.pk)
             return run_finish(run, RunStatus.FAILED, f"{type(error).__name__}: {error}", progress)

@@ -14,6 +14,7 @@ DEFAULT_SCHEDULES: list[tuple[str, str, int | dict]] = [
     ("skills: fold queued events into the roll-ups", Job.FOLD_ROLLUPS, 5),
     ("skills: mine new sessions", Job.MINE_EMERGENCE, 600),
     ("skills: detect version regressions", Job.DETECT_REGRESSIONS, 3600),
+    ("skills: snapshot running experiments", Job.SNAPSHOT_EXPERIMENTS, 300),
     ("skills: create the coming months' partitions", Job.ENSURE_PARTITIONS, {"minute": "10", "hour": "2"}),
     ("skills: archive partitions past retention", Job.ARCHIVE_PARTITIONS, {"minute": "40", "hour": "2"}),
     ("skills: check the roll-ups against a rebuild", Job.CHECK_ROLLUPS, {"minute": "30", "hour": "3"}),

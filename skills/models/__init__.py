@@ -7,27 +7,61 @@ from .emergence import (
     MiningRun,
     MiningSession,
 )
+from .experiments import (
+    EXPERIMENT_TRANSITIONS,
+    SHARE_TOTAL,
+    Experiment,
+    ExperimentArm,
+    ExperimentGuardrail,
+    ExperimentSnapshot,
+    ExperimentStatus,
+    Metric,
+)
 from .jobs import RUN_TRANSITIONS, Job, JobRun, RunStatus, Trigger
 from .metrics import SessionSkill, SkillDailyUsage, SkillMetrics, SkillUserUsage, SkillVersionUsage
 from .registry import SEMVER_RE, Skill, SkillUnlock, SkillVersion, Tier, semver_key, validate_semver
 from .regressions import VersionRegression
-from .telemetry import Feedback, Outcome, UsageEvent, UsageEventKey, UsageEventPending
+from .rollups import DAILY, MEASURES, METRICS, ROLLUP_KEYS, VERSION, Kind, Measure, effectiveness_score, measures_of
+from .scan import Severity, VersionFinding
+from .telemetry import FEEDBACK_NOTES_MAX_LENGTH, Feedback, Outcome, UsageEvent, UsageEventKey, UsageEventPending
+from .unregistered import HeldUsageEvent, UnregisteredSkill, UnregisteredStatus
 
 __all__ = [
+    "DAILY",
+    "MEASURES",
+    "METRICS",
+    "ROLLUP_KEYS",
+    "VERSION",
+    "Kind",
+    "Measure",
+    "effectiveness_score",
+    "measures_of",
     "AgentApiRequest",
     "SkillVersionFile",
     "CANDIDATE_TRANSITIONS",
     "CandidateReview",
     "CandidateStatus",
     "EmergenceCandidate",
+    "EXPERIMENT_TRANSITIONS",
+    "Experiment",
+    "ExperimentArm",
+    "ExperimentGuardrail",
+    "ExperimentSnapshot",
+    "ExperimentStatus",
+    "FEEDBACK_NOTES_MAX_LENGTH",
     "Feedback",
+    "Metric",
+    "HeldUsageEvent",
     "Job",
     "JobRun",
     "RUN_TRANSITIONS",
     "SEMVER_RE",
+    "SHARE_TOTAL",
     "RunStatus",
     "Trigger",
     "VersionRegression",
+    "VersionFinding",
+    "Severity",
     "SkillVersionUsage",
     "MiningRun",
     "MiningSession",
@@ -43,6 +77,8 @@ __all__ = [
     "UsageEvent",
     "UsageEventKey",
     "UsageEventPending",
+    "UnregisteredSkill",
+    "UnregisteredStatus",
     "semver_key",
     "validate_semver",
 ]

@@ -30,9 +30,6 @@ CANDIDATE_TRANSITIONS: dict[str, frozenset[str]] = {
 
 
 class EmergenceCandidateQuerySet(models.QuerySet):
-    def pending_review(self) -> EmergenceCandidateQuerySet:
-        return self.filter(status=CandidateStatus.REVIEW)
-
     def with_distinct_users(self) -> EmergenceCandidateQuerySet:
         """Annotates `distinct_users`: the users behind the events of the candidate's sessions.
 

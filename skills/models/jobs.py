@@ -15,6 +15,7 @@ class Job(models.TextChoices):
     ARCHIVE_PARTITIONS = "archive_partitions", "Archive partitions past retention"
     DETECT_REGRESSIONS = "detect_regressions", "Detect version regressions"
     CHECK_ROLLUPS = "check_rollups", "Check the roll-ups against a rebuild (sample)"
+    SNAPSHOT_EXPERIMENTS = "snapshot_experiments", "Snapshot running experiments (guardrails may stop them)"
 
 
 class RunStatus(models.TextChoices):

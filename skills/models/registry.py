@@ -81,6 +81,9 @@ class Skill(models.Model):
             models.CheckConstraint(condition=Q(trust_level__gte=1, trust_level__lte=5), name="skill_trust_level_1_5"),
             models.CheckConstraint(condition=Q(tier__in=Tier.values), name="skill_tier_valid"),
         ]
+        # Telemetry from holders registers the skills and versions it names; from anyone else it is
+        # held or kept apart for staff (skills.models.unregistered).
+        permissions = [("register_skills", "Can register skills and versions by naming them in telemetry")]
 
     def __str__(self) -> str:
         return self.skill_id
@@ -103,6 +106,16 @@ class SkillVersion(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    high_findings = models.PositiveIntegerField(
+        default=0, help_text="High findings of the scan before deploy (skills/services/scan.py)."
+    )
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    acknowledged_at = models.DateTimeField(
+        null=True, blank=True, help_text="When staff acknowledged the high findings, letting it become current."
+    )
+    acknowledge_reason = models.TextField(blank=True)
 
     class Meta:
         ordering = ["skill_id", "-created_at", "-id"]
@@ -110,10 +123,24 @@ class SkillVersion(models.Model):
             models.UniqueConstraint(fields=["skill", "version"], name="skillversion_unique_version"),
             # At most one current version a skill, enforced by the database.
             models.UniqueConstraint(fields=["skill"], condition=Q(is_current=True), name="skillversion_one_current"),
+            # A version with a high finding becomes current only once acknowledged, whatever path writes it.
+            models.CheckConstraint(
+                condition=Q(is_current=False) | Q(high_findings=0) | Q(acknowledged_at__isnull=False),
+                name="skillversion_held_until_acknowledged",
+            ),
+            models.CheckConstraint(
+                condition=Q(acknowledged_at__isnull=True) | ~Q(acknowledge_reason=""),
+                name="skillversion_acknowledged_with_reason",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.skill_id}@{self.version}"
+
+    @property
+    def held(self) -> bool:
+        """Held back from becoming current (or being served): high findings not yet acknowledged."""
+        return self.high_findings > 0 and self.acknowledged_at is None
 
 
 class SkillUnlockQuerySet(models.QuerySet):
@@ -169,6 +196,9 @@ class SkillUnlock(models.Model):
 
     class Meta:
         ordering = ["user_id", "skill_id"]
+        # Held by staff implicitly: a plan its holder posts may unlock agent skills on completion
+        # (roadmaps/agent_skills.py); anyone else's plan may not.
+        permissions = [("grant_unlock", "Can post plans whose milestones unlock agent skills")]
         constraints = [
             models.UniqueConstraint(fields=["user", "skill"], name="skillunlock_unique_user_skill"),
             models.CheckConstraint(condition=~Q(skill_id=""), name="skillunlock_skill_id_not_empty"),

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Length
+from django.db.models.lookups import LessThanOrEqual
 from django.utils import timezone
 
 from .registry import Skill, SkillVersion
@@ -63,6 +66,15 @@ class UsageEvent(models.Model):
     artifacts = models.JSONField(default=dict, blank=True)
     project_path = models.CharField(max_length=500, blank=True)
     schema_version = models.PositiveSmallIntegerField(default=1)
+    # Who ran which skill, as the agent said: the name it reported when it counts for another
+    # skill (a plugin's skill mapped by staff), a version the registry does not hold (the event
+    # then has no skill_version), and Claude Code's plugin, marketplace, source and trigger.
+    reported_skill = models.CharField(max_length=301, blank=True)
+    reported_version = models.CharField(max_length=64, blank=True)
+    plugin = models.CharField(max_length=200, blank=True)
+    marketplace = models.CharField(max_length=200, blank=True)
+    skill_source = models.CharField(max_length=50, blank=True)
+    invocation_trigger = models.CharField(max_length=50, blank=True)
     occurred_at = models.DateTimeField(default=timezone.now)
     received_at = models.DateTimeField(default=timezone.now)
 
@@ -93,6 +105,10 @@ class UsageEvent(models.Model):
         return f"{self.skill_id} {self.outcome} at {self.occurred_at:%Y-%m-%d %H:%M}"
 
 
+# A note is a learner's words about one use (issue 24: 9 MB notes were stored and served).
+FEEDBACK_NOTES_MAX_LENGTH = 5_000
+
+
 class Feedback(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="skill_feedback"
@@ -101,7 +117,7 @@ class Feedback(models.Model):
     event = models.ForeignKey(UsageEvent, null=True, blank=True, on_delete=models.SET_NULL, related_name="feedback")
     rating = models.PositiveSmallIntegerField(null=True, blank=True)
     tags = models.JSONField(default=list, blank=True)
-    notes = models.TextField(blank=True)
+    notes = models.TextField(blank=True, validators=[MaxLengthValidator(FEEDBACK_NOTES_MAX_LENGTH)])
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -115,6 +131,9 @@ class Feedback(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(rating__isnull=True) | Q(rating__gte=1, rating__lte=5), name="feedback_rating_1_5"
+            ),
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("notes"), FEEDBACK_NOTES_MAX_LENGTH), name="feedback_notes_length"
             ),
         ]
 
@@ -145,8 +164,9 @@ class UsageEventKey(models.Model):
 
 class UsageEventPending(models.Model):
     """An event stored in the log but not yet folded into the roll-ups (metrics, daily, session
-    and user rows): a row a stored event, written by a database trigger on the log, deleted by
-    the fold (`skills.ingestion.usage_rollups_fold`) in the transaction that folds the event.
+    and user rows): a row a stored event, written by the log's trigger `skills_usageevent_pending`,
+    deleted by the fold (`skills/ingestion/fold.py`, which says who folds and when) in the
+    transaction that folds the event.
 
     Keeping roll-ups out of the insert path lets any number of clients post events for one skill
     at once; the roll-ups say how fresh they are (`metrics_as_of`: the oldest pending receipt).

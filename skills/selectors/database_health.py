@@ -32,7 +32,6 @@ SQLITE_NOTE = (
     "SQLite: the database is one file. Partitions, autovacuum, index usage, bloat, connections, locks, "
     "slow statements and replication are PostgreSQL's and do not apply here."
 )
-BLOAT_WARN = 0.5  # estimated share of a table's pages that hold no live row
 DEAD_WARN = 0.2  # dead tuples as a share of live ones
 CACHE_WARN = 0.9
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import difflib
 from collections import Counter
+from dataclasses import dataclass
 
 from django.db.models import (
     Count,
     OuterRef,
     Prefetch,
+    Q,
     QuerySet,
     Subquery,
     Sum,
@@ -43,6 +45,7 @@ def skill_detail() -> QuerySet[Skill]:
 
 
 TOP_N = 10
+FREE_TEXT_HELP = "Staff only: empty for other callers (free text sent by users)."
 
 
 def effectiveness_rows() -> QuerySet[SkillMetrics]:
@@ -55,7 +58,7 @@ def effectiveness_rows() -> QuerySet[SkillMetrics]:
     )
 
 
-def metrics_summary() -> dict:
+def metrics_summary(*, free_text: bool = True) -> dict:
     """Seed 001's dashboard summary from the per-skill aggregates: 4 queries whatever the log's size."""
     totals = SkillMetrics.objects.aggregate(
         total_invocations=Sum("total_invocations"),
@@ -65,7 +68,10 @@ def metrics_summary() -> dict:
     )
     most_used = SkillMetrics.objects.filter(total_invocations__gt=0).order_by("-total_invocations", "skill_id").first()
     errors, paths = Counter(), Counter()
-    for error_types, workflow_paths in SkillMetrics.objects.values_list("error_types", "workflow_paths"):
+    # Users' own words (error types, workflow paths): only for staff (free_text), never another learner.
+    for error_types, workflow_paths in (
+        SkillMetrics.objects.values_list("error_types", "workflow_paths") if free_text else ()
+    ):
         errors.update(error_types)
         paths.update(workflow_paths)
     invocations = totals["total_invocations"] or 0
@@ -93,13 +99,13 @@ def versions_with_usage(versions: QuerySet[SkillVersion]) -> QuerySet[SkillVersi
     return versions.annotate(uses=Coalesce(Subquery(counted), 0), successes=Coalesce(Subquery(succeeded), 0))
 
 
-def version_diff(current: SkillVersion, target: SkillVersion) -> list[tuple[str, str]]:
+def version_diff(current: SkillVersion, target: SkillVersion, *, label: str = "current") -> list[tuple[str, str]]:
     """The unified diff (standard library difflib) from the current version's content to the target's,
-    as (kind, line) with kind one of "add", "del", "hunk", "file", "same"."""
+    as (kind, line) with kind one of "add", "del", "hunk", "file", "same"; `label` marks the first."""
     lines = difflib.unified_diff(
         current.content.splitlines(),
         target.content.splitlines(),
-        fromfile=f"{current.skill_id} {current.version} (current)",
+        fromfile=f"{current.skill_id} {current.version}" + (f" ({label})" if label else ""),
         tofile=f"{target.skill_id} {target.version}",
         lineterm="",
     )
@@ -138,3 +144,30 @@ def versions_with_files(versions: QuerySet[SkillVersion]) -> QuerySet[SkillVersi
 def version_files(version: SkillVersion) -> QuerySet[SkillVersionFile]:
     """The version's files without their bytes: one query."""
     return version.files.defer("content").order_by("path")
+
+
+@dataclass(frozen=True)
+class RollbackComparison:
+    """The current version and the one a rollback would make current, each with its uses and
+    successes (events that ran it); `worse` when the target's success rate is lower."""
+
+    current: SkillVersion | None
+    target: SkillVersion
+
+    @staticmethod
+    def rate(version: SkillVersion | None) -> float | None:
+        return version.successes / version.uses if version is not None and version.uses else None
+
+    @property
+    def worse(self) -> bool:
+        current, target = self.rate(self.current), self.rate(self.target)
+        return current is not None and target is not None and target < current
+
+
+def rollback_comparison(target: SkillVersion) -> RollbackComparison:
+    """Both versions' usage in one query (the current version's and the target's)."""
+    versions = versions_with_usage(SkillVersion.objects.filter(skill_id=target.skill_id).filter(
+        Q(pk=target.pk) | Q(is_current=True)))  # fmt: skip
+    by_pk = {version.pk: version for version in versions}
+    current = next((v for v in by_pk.values() if v.is_current), None)
+    return RollbackComparison(current, by_pk[target.pk])

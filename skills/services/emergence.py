@@ -51,12 +51,15 @@ from ..models import (
     UsageEvent,
 )
 from ..progress import NO_PROGRESS, Progress
+from .experiments import experiment_create, experiment_start
 from .registry import skill_version_publish
 
 ILLEGAL_CANDIDATE_TRANSITION = "Candidate {candidate} cannot go from {current} to {target}."
 NOTE_REQUIRED = "Give a note for the review."
 # A deployed composite starts at the lowest trust, for gradual rollout.
 COMPOSITE_TRUST_LEVEL = 1
+EXPERIMENT_SHARE = 1_000  # basis points: a composite deployed as an experiment reaches 10 % of users first
+MEMBERS_ON_THEIR_OWN = "Use the member skills ({}) on their own, as you would without this composite.\n"
 CONTEXT_KEYS = ("tier", "element", "realm")
 # Bounded IN lists: SQLite refuses more than 32,766 parameters in a statement.
 CHUNK = 2000
@@ -315,8 +318,13 @@ def candidate_reject(*, candidate: EmergenceCandidate, reviewer, note: str) -> E
 
 
 @transaction.atomic
-def candidate_deploy(*, candidate: EmergenceCandidate, reviewer, note: str) -> EmergenceCandidate:
-    """Deploying publishes a composite skill: tier composite, trust level 1, its version naming the members."""
+def candidate_deploy(
+    *, candidate: EmergenceCandidate, reviewer, note: str, as_experiment: bool = False
+) -> EmergenceCandidate:
+    """Deploying publishes a composite skill: tier composite, trust level 1, its version naming the
+    members. `as_experiment`: the composite is tried on 10 % of the users first (EXPERIMENT_SHARE);
+    the others are served a control version that tells the agent to use the member skills on their
+    own, as before, and the experiment's figures say whether the composite does better."""
     candidate = _review(candidate, CandidateStatus.DEPLOYED, reviewer=reviewer, note=note)
     skill_id = composite_skill_id(candidate)
     skill, _created = Skill.objects.get_or_create(
@@ -334,9 +342,17 @@ def candidate_deploy(*, candidate: EmergenceCandidate, reviewer, note: str) -> E
     content = "---\nname: {}\ndescription: Composite skill\nmetadata:\n  members: {}\n---\n".format(
         skill_id, ", ".join(candidate.skills)
     )
-    skill_version_publish(
-        skill=skill, content=content, changelog=f"Deployed from candidate: {note}", created_by=reviewer
+    changelog = f"Deployed from candidate: {note}"
+    if as_experiment and not skill.versions.filter(is_current=True).exists():
+        skill_version_publish(skill=skill, content=content + MEMBERS_ON_THEIR_OWN.format(", ".join(candidate.skills)),
+                              changelog=f"Control of the experiment: {note}", created_by=reviewer)  # fmt: skip
+    published = skill_version_publish(
+        skill=skill, content=content, changelog=changelog, created_by=reviewer, make_current=not as_experiment
     )
+    if as_experiment:
+        experiment = experiment_create(skill=skill, name=f"Deploy of candidate {candidate.pk}", created_by=reviewer,
+                                       treatments=[(published, EXPERIMENT_SHARE)], min_effect=0.1)  # fmt: skip
+        experiment_start(experiment=experiment, started_by=reviewer)
     candidate.deployed_skill = skill
     candidate.save(update_fields=["deployed_skill"])
     return candidate

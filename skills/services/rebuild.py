@@ -9,18 +9,22 @@ adding each event.
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db import DEFAULT_DB_ALIAS, connection, transaction
-from django.db.models import Count, Max, Min, Q, QuerySet, Sum
+from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import TruncDate
 
-from skills.aggregates import Aggregate, merge_into_daily, merge_into_metrics, merge_into_version
+from skills.aggregates import ADDED, Aggregate, merge_into
 from skills.ingestion.fold import write_sessions, write_users
 from skills.models import (
+    DAILY,
+    METRICS,
+    ROLLUP_KEYS,
+    VERSION,
     Feedback,
-    Outcome,
+    Measure,
     SessionSkill,
     SkillDailyUsage,
     SkillMetrics,
@@ -53,21 +57,18 @@ def metrics_rebuild(*, progress: Progress = NO_PROGRESS) -> RebuildReport:
         # Writers wait until the rebuild commits, so it sees a log that does not move.
         with connection.cursor() as cursor:
             cursor.execute("LOCK TABLE skills_usageevent IN SHARE MODE")
-    # First: waits for folds in progress (they hold their queued rows) to commit.
-    UsageEventPending.objects.all().delete()
-    for model in (SkillMetrics, SessionSkill, SkillUserUsage, SkillDailyUsage, SkillVersionUsage):
-        model.objects.all().delete()
+    _empty(UsageEventPending, SkillMetrics, SessionSkill, SkillUserUsage, SkillDailyUsage, SkillVersionUsage)
     progress.advance()
     every_event = ("1 = 1", [])  # the fold's statements, over the whole log
     sessions = write_sessions(every_event, DEFAULT_DB_ALIAS)
     progress.advance()
     write_users(every_event, DEFAULT_DB_ALIAS)
     progress.advance()
-    per_skill = log_aggregates(["skill_id"])
+    per_skill = log_aggregates(METRICS)
     progress.advance()
-    per_day = log_aggregates(["skill_id", "day"])
+    per_day = log_aggregates(DAILY)
     progress.advance()
-    per_version = version_aggregates(UsageEvent.objects.all())
+    per_version = log_aggregates(VERSION)
     progress.advance()
     _write_metrics(per_skill)
     _write_daily(per_day)
@@ -84,88 +85,62 @@ def metrics_rebuild(*, progress: Progress = NO_PROGRESS) -> RebuildReport:
     )
 
 
-def _events(keys: list[str], scope: QuerySet | None = None):
+def _empty(*models) -> None:
+    """Empties the queue and the roll-ups; first waits for folds in progress (they hold their queued
+    rows) to commit. The queue by TRUNCATE on PostgreSQL: a DELETE of a large queue left every row
+    dead, and `metrics_as_of` (the oldest queued event) scanned them until a vacuum. (The roll-ups
+    are deleted: their foreign keys' checks may be pending in a caller's transaction, which TRUNCATE
+    refuses.)"""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"TRUNCATE {UsageEventPending._meta.db_table}")
+        models = [model for model in models if model is not UsageEventPending]
+    for model in models:
+        model.objects.all().delete()
+
+
+def _events(keys: tuple[str, ...], scope: QuerySet | None = None):
     events = (UsageEvent.objects.all() if scope is None else scope).order_by()
     if "skill_version_id" in keys:
         events = events.filter(skill_version__isnull=False)
     return events.annotate(day=TruncDate("occurred_at")) if "day" in keys else events
 
 
-def log_aggregates(keys: list[str], scope: QuerySet | None = None) -> dict[tuple, Aggregate]:
-    """One Aggregate per group of `keys` (skill_id, and day or version for the roll-ups), over the
-    events of `scope` (the whole log when None)."""
+def log_aggregates(rollup: str, scope: QuerySet | None = None) -> dict[tuple, Aggregate]:
+    """One Aggregate per group of the roll-up's keys (skill_id, and day or version), with the
+    measures `rollup` keeps, over the events of `scope` (the whole log when None)."""
+    keys = ROLLUP_KEYS[rollup]
+    kept = [m for m in ADDED if rollup in m.columns]
     aggs: dict[tuple, Aggregate] = defaultdict(Aggregate)
-    outcome_counts = {o: Count("id", filter=Q(outcome=o)) for o in Outcome.values}
-    for row in (
-        _events(keys, scope)
-        .values(*keys)
-        .annotate(
-            total=Count("id"),
-            duration_count=Count("latency_ms"),
-            duration_sum=Sum("latency_ms"),
-            duration_min=Min("latency_ms"),
-            duration_max=Max("latency_ms"),
-            tokens_used=Sum("tokens_used"),
-            tokens_saved=Sum("tokens_saved"),
-            cost=Sum("cost_usd"),
-            first=Min("occurred_at"),
-            last=Max("occurred_at"),
-            **outcome_counts,
-        )
-    ):
+    in_sql = [m for m in kept if m.rebuilt is not None]
+    for row in _events(keys, scope).values(*keys).annotate(**{m.name: m.rebuilt() for m in in_sql}):
         agg = aggs[tuple(row[k] for k in keys)]
-        agg.total = row["total"]
-        agg.outcomes = Counter({o: row[o] for o in Outcome.values if row[o]})
-        agg.duration_count, agg.duration_sum = row["duration_count"], row["duration_sum"] or 0
-        agg.duration_min, agg.duration_max = row["duration_min"], row["duration_max"]
-        agg.tokens_used, agg.tokens_saved, agg.cost = row["tokens_used"], row["tokens_saved"], row["cost"]
-        agg.first, agg.last = row["first"], row["last"]
-    _add_latencies(aggs, keys, scope)
-    if "skill_version_id" not in keys:  # the version roll-up keeps no counters
-        _add_counters(aggs, keys, "workflow_path", "workflow_paths", scope)
-        _add_counters(aggs, keys, "error_type", "error_types", scope)
-    if keys == ["skill_id"]:
-        _add_follow_ups(aggs, scope)
+        for measure in in_sql:
+            if row[measure.name] is not None:  # SUM over no value is NULL
+                setattr(agg, measure.name, row[measure.name])
+    for measure in kept:
+        if measure.rebuilt is None:
+            _add_grouped(aggs, keys, measure, scope)
     return aggs
 
 
-def version_aggregates(scope: QuerySet) -> dict[tuple, Aggregate]:
-    """Per (skill, version) of the events of `scope`, with the sum of squared costs."""
-    aggs = log_aggregates(["skill_id", "skill_version_id"], scope)
-    rows = (
-        _events(["skill_version_id"], scope).values("skill_id", "skill_version_id", "cost_usd").annotate(n=Count("id"))
-    )
+def _add_grouped(aggs: dict, keys: tuple[str, ...], measure: Measure, scope: QuerySet | None) -> None:
+    """A measure with no SQL aggregate (a sketch, counters, squares), from the log grouped by its
+    column: each distinct value's contribution added with its count as the weight."""
+    rows = _events(keys, scope).values(*keys, measure.source).annotate(n=Count("id"))
     for row in rows.iterator(chunk_size=10_000):
-        aggs[(row["skill_id"], row["skill_version_id"])].cost_squares += row["cost_usd"] * row["cost_usd"] * row["n"]
-    return aggs
+        value = measure.value({measure.source: row[measure.source]})
+        if value is not None:
+            aggs[tuple(row[k] for k in keys)].add_weighted(measure, value, row["n"])
 
 
 def version_rows(per_version: dict[tuple, Aggregate]) -> list[SkillVersionUsage]:
     rows = []
     for (skill_id, version_id), agg in sorted(per_version.items()):
         row = SkillVersionUsage(skill_id=skill_id, skill_version_id=version_id)
-        merge_into_version(row, agg)
+        merge_into(row, VERSION, agg)
         rows.append(row)
     return rows
-
-
-def _add_latencies(aggs: dict, keys: list[str], scope: QuerySet | None) -> None:
-    rows = _events(keys, scope).filter(latency_ms__isnull=False).values(*keys, "latency_ms").annotate(n=Count("id"))
-    for row in rows.iterator(chunk_size=10_000):
-        aggs[tuple(row[k] for k in keys)].sketch.add(row["latency_ms"], row["n"])
-
-
-def _add_counters(aggs: dict, keys: list[str], column: str, counter: str, scope: QuerySet | None) -> None:
-    rows = _events(keys, scope).exclude(**{column: ""}).values(*keys, column).annotate(n=Count("id"))
-    for row in rows.iterator(chunk_size=10_000):
-        getattr(aggs[tuple(row[k] for k in keys)], counter)[row[column]] = row["n"]
-
-
-def _add_follow_ups(aggs: dict, scope: QuerySet | None) -> None:
-    # Few events carry follow-up actions; their lists are unpacked here, portably.
-    rows = _events([], scope).exclude(follow_up_actions=[]).values_list("skill_id", "follow_up_actions")
-    for skill_id, actions in rows.iterator(chunk_size=10_000):
-        aggs[(skill_id,)].follow_ups.update(str(action) for action in actions)
 
 
 def _write_metrics(per_skill: dict[tuple, Aggregate]) -> None:
@@ -181,7 +156,8 @@ def _write_metrics(per_skill: dict[tuple, Aggregate]) -> None:
         metrics = SkillMetrics(skill_id=skill_id)
         if skill_id in ratings:
             metrics.rating_count, metrics.rating_sum = ratings[skill_id]["count"], ratings[skill_id]["total"]
-        merge_into_metrics(metrics, per_skill.get((skill_id,), Aggregate()), users.get(skill_id, 0))
+        metrics.unique_users = users.get(skill_id, 0)
+        merge_into(metrics, METRICS, per_skill.get((skill_id,), Aggregate()))
         rows.append(metrics)
     SkillMetrics.objects.bulk_create(rows, batch_size=500)
 
@@ -190,6 +166,6 @@ def _write_daily(per_day: dict[tuple, Aggregate]) -> None:
     rows = []
     for (skill_id, day), agg in per_day.items():
         daily = SkillDailyUsage(skill_id=skill_id, day=day)
-        merge_into_daily(daily, agg)
+        merge_into(daily, DAILY, agg)
         rows.append(daily)
     SkillDailyUsage.objects.bulk_create(rows, batch_size=500)

@@ -6,17 +6,36 @@ import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_slug
 from django.db import transaction
 from django.utils import timezone
 
-from ..models import Skill, SkillUnlock, SkillVersion, SkillVersionFile, Tier, semver_key, validate_semver
+from ..models import (
+    Severity,
+    Skill,
+    SkillUnlock,
+    SkillVersion,
+    SkillVersionFile,
+    Tier,
+    VersionFinding,
+    semver_key,
+    validate_semver,
+)
 from .bundles import BundleFile, bundle_digest, bundle_files
 from .regressions import REPLACED, ROLLED_BACK, regressions_clear
+from .scan import Finding, scan_version
 
 VERSION_EXISTS = "Version %(version)s of %(skill)s already exists."
 FILE_CHANGED = "{path} changed while it was being published; publish again"
+HELD_BACK = (
+    "{version} has {count} high finding(s) from the scan before deploy; staff must acknowledge them before it "
+    "becomes current"
+)
+ACKNOWLEDGE_STAFF_ONLY = "Only staff may acknowledge a version's findings."
+ACKNOWLEDGE_NEEDS_REASON = "Say why the findings are acceptable."
+NOTHING_TO_ACKNOWLEDGE = "{version} has no high finding to acknowledge."
+FINDING_FIELDS = ("path", "line", "rule", "tool", "severity", "message", "excerpt")
 VERSION_UNKNOWN = "%(skill)s has no version %(version)s."
 ACCESS_FOUNDATIONAL = "foundational: unlocked for everyone"
 ACCESS_UNLOCKED = "unlocked at {at} by {by}"
@@ -49,10 +68,14 @@ def skill_version_publish(
     changelog: str = "",
     created_by=None,
     files: Iterable[BundleFile] | Mapping[str, bytes] | None = None,
+    make_current: bool = True,
 ) -> SkillVersion:
-    """Adds a version and makes it the skill's only current one. `files` are the folder's other
-    files (or, for plain files, relative path → bytes), kept with their modes and served in its
-    bundle; they are read one at a time, so a large folder is never in memory whole."""
+    """Adds a version, scans it, and makes it the skill's only current one unless the scan found
+    something high: then it is kept but held back (`held`) until staff acknowledge the findings
+    (`skill_version_acknowledge`). `files` are the folder's other files (or, for plain files,
+    relative path → bytes), kept with their modes and served in its bundle; they are read one at a
+    time, so a large folder is never in memory whole. With `make_current=False` the version is
+    stored but not served (a treatment of an experiment)."""
     # Lock the skill row so two publishers cannot both pick the same next version.
     skill = Skill.objects.select_for_update().get(pk=skill.pk)
     files = bundle_files(files)
@@ -63,15 +86,12 @@ def skill_version_publish(
         raise ValidationError({"version": error.messages}) from error
     if skill.versions.filter(version=version).exists():
         raise ValidationError({"version": VERSION_EXISTS % {"version": version, "skill": skill.skill_id}})
-    skill.versions.filter(is_current=True).update(is_current=False)
     new_version = SkillVersion(
         skill=skill,
         version=version,
         content=content,
         sha256=sha256_text(content),
         bundle_sha256=bundle_digest(content, files),
-        is_current=True,
-        current_since=timezone.now(),
         changelog=changelog,
         created_by=created_by,
     )
@@ -89,8 +109,51 @@ def skill_version_publish(
             sha256=file.sha256,
             executable=file.executable,
         )
-    regressions_clear(skill=skill, reason=REPLACED)
+    findings_store(version=new_version, findings=scan_version(content=content, files=files))
+    if make_current and not new_version.held:
+        _make_current(skill, new_version)
+        regressions_clear(skill=skill, reason=REPLACED)
     return new_version
+
+
+def _make_current(skill: Skill, version: SkillVersion) -> None:
+    skill.versions.filter(is_current=True).update(is_current=False)
+    version.is_current, version.current_since = True, timezone.now()
+    version.save(update_fields=["is_current", "current_since"])
+
+
+def findings_store(*, version: SkillVersion, findings: list[Finding]) -> None:
+    """The scan's findings of a new version, and its count of high ones (what holds it back)."""
+    VersionFinding.objects.bulk_create(
+        VersionFinding(version=version, **{field: getattr(finding, field) for field in FINDING_FIELDS})
+        for finding in findings
+    )
+    version.high_findings = sum(finding.severity == Severity.HIGH for finding in findings)
+    version.save(update_fields=["high_findings"])
+
+
+@transaction.atomic
+def skill_version_acknowledge(
+    *, version: SkillVersion, acknowledged_by, reason: str, make_current: bool = True
+) -> SkillVersion:
+    """Staff accept a version's high findings (who, when, why are kept), so it may become current;
+    with `make_current` it does at once."""
+    version = SkillVersion.objects.select_for_update().select_related("skill").get(pk=version.pk)
+    if not getattr(acknowledged_by, "is_staff", False):
+        raise PermissionDenied(ACKNOWLEDGE_STAFF_ONLY)
+    if not reason.strip():
+        raise ValidationError({"reason": ACKNOWLEDGE_NEEDS_REASON})
+    if not version.high_findings:
+        raise ValidationError({"version": NOTHING_TO_ACKNOWLEDGE.format(version=version)})
+    if version.acknowledged_at is None:
+        version.acknowledged_by, version.acknowledged_at = acknowledged_by, timezone.now()
+        version.acknowledge_reason = reason.strip()
+        version.save(update_fields=["acknowledged_by", "acknowledged_at", "acknowledge_reason"])
+    if make_current and not version.is_current:
+        skill = Skill.objects.select_for_update().get(pk=version.skill_id)
+        _make_current(skill, version)
+        regressions_clear(skill=skill, reason=REPLACED)
+    return version
 
 
 @transaction.atomic
@@ -100,10 +163,10 @@ def skill_version_rollback(*, skill: Skill, version: str) -> SkillVersion:
     target = skill.versions.filter(version=version).first()
     if target is None:
         raise ValidationError({"version": VERSION_UNKNOWN % {"version": version, "skill": skill.skill_id}})
+    if target.held:
+        raise ValidationError({"version": HELD_BACK.format(version=target, count=target.high_findings)})
     if not target.is_current:
-        skill.versions.filter(is_current=True).update(is_current=False)
-        target.is_current, target.current_since = True, timezone.now()
-        target.save(update_fields=["is_current", "current_since"])
+        _make_current(skill, target)
         regressions_clear(skill=skill, reason=ROLLED_BACK.format(version=target.version))
     return target
 
@@ -160,6 +223,12 @@ class Access:
 
     def __bool__(self) -> bool:
         return self.unlocked
+
+
+def may_read_content(user, skill: Skill) -> bool:
+    """Whether the user may read the skill's SKILL.md and files wherever they appear (detail,
+    versions, content, bundle): staff always; anyone else only when they may load it."""
+    return bool(user is not None and user.is_staff) or is_skill_unlocked(user, skill).unlocked
 
 
 def is_skill_unlocked(user, skill: Skill) -> Access:

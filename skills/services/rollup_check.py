@@ -16,17 +16,23 @@ from decimal import Decimal
 from django.db import connection, transaction
 from django.db.models import Count, DecimalField
 
-from ..aggregates import Aggregate, merge_into_daily, merge_into_metrics
-from ..models import SkillDailyUsage, SkillMetrics, SkillVersionUsage, UsageEvent, UsageEventPending
+from ..aggregates import Aggregate, merge_into
+from ..models import (
+    DAILY,
+    METRICS,
+    VERSION,
+    SkillDailyUsage,
+    SkillMetrics,
+    SkillVersionUsage,
+    UsageEvent,
+    UsageEventPending,
+    measures_of,
+)
 from ..progress import NO_PROGRESS, Progress
-from .rebuild import log_aggregates, version_aggregates, version_rows
+from .rebuild import log_aggregates, version_rows
 
-METRICS_COMPARED = [
-    "total_invocations", "completed_count", "failed_count", "error_count", "abandoned_count", "duration_count",
-    "duration_sum_ms", "duration_min_ms", "duration_max_ms", "p50_ms", "p95_ms", "p99_ms", "latency_sketch",
-    "workflow_paths", "error_types", "follow_up_actions", "tokens_used_sum", "tokens_saved_sum", "cost_usd_sum",
-    "first_invoked", "last_invoked", "unique_users",
-]  # fmt: skip
+# Every metrics column the log decides (the ratings, and the score that uses them, come from feedback).
+METRICS_COMPARED = [m.columns[METRICS] for m in measures_of(METRICS) if not m.from_feedback]
 DAILY_COMPARED = [f.name for f in SkillDailyUsage._meta.concrete_fields if f.name not in {"id"}]
 VERSION_COMPARED = [f.name for f in SkillVersionUsage._meta.concrete_fields if f.name not in {"id"}]
 MAX_LISTED = 20
@@ -96,28 +102,29 @@ def _short(value) -> str:
 
 
 def _compare_metrics(scope, skills: list[str], report: RollupCheckReport) -> None:
-    per_skill = log_aggregates(["skill_id"], scope)
+    per_skill = log_aggregates(METRICS, scope)
     users = dict(
         scope.order_by().values("skill_id").annotate(n=Count("user_id", distinct=True)).values_list("skill_id", "n")
     )
     for stored in SkillMetrics.objects.filter(skill_id__in=skills):
         expected = SkillMetrics(skill_id=stored.skill_id)
-        merge_into_metrics(expected, per_skill.get((stored.skill_id,), Aggregate()), users.get(stored.skill_id, 0))
+        expected.unique_users = users.get(stored.skill_id, 0)
+        merge_into(expected, METRICS, per_skill.get((stored.skill_id,), Aggregate()))
         _compare("metrics", stored.skill_id, stored, expected, METRICS_COMPARED, report)
 
 
 def _compare_daily(scope, skills: list[str], report: RollupCheckReport) -> None:
     stored = {(row.skill_id, row.day): row for row in SkillDailyUsage.objects.filter(skill_id__in=skills)}
     expected = {}
-    for (skill_id, day), agg in log_aggregates(["skill_id", "day"], scope).items():
+    for (skill_id, day), agg in log_aggregates(DAILY, scope).items():
         expected[(skill_id, day)] = row = SkillDailyUsage(skill_id=skill_id, day=day)
-        merge_into_daily(row, agg)
+        merge_into(row, DAILY, agg)
     for key in sorted(stored.keys() | expected.keys()):
         _compare("daily", f"{key[0]} {key[1]}", stored.get(key), expected.get(key), DAILY_COMPARED, report)
 
 
 def _compare_versions(scope, skills: list[str], report: RollupCheckReport) -> None:
     stored = {row.skill_version_id: row for row in SkillVersionUsage.objects.filter(skill_id__in=skills)}
-    expected = {row.skill_version_id: row for row in version_rows(version_aggregates(scope))}
+    expected = {row.skill_version_id: row for row in version_rows(log_aggregates(VERSION, scope))}
     for key in sorted(stored.keys() | expected.keys()):
         _compare("version", key, stored.get(key), expected.get(key), VERSION_COMPARED, report)

@@ -7,11 +7,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from rest_framework.authtoken.models import Token
 
 from skills.intake.common import INTAKE_NAMESPACE, event_uuid
 from skills.models import SkillMetrics, UsageEvent
 from tests.clients.conftest import CLIENTS, load_client
+from tests.factories import SkillFactory, api_key_of
 
 PAYLOAD = Path(__file__).parent / "post_tool_use_skill.json"
 hook = load_client("skillsite_hook")
@@ -35,8 +35,8 @@ def test_the_hook_shares_the_servers_id_name_space():
 
 @pytest.mark.django_db(transaction=True)
 def test_a_recorded_payload_is_posted_once_as_a_usage_event(live_server, user):
-    token = Token.objects.create(user=user)
-    env = {"SKILLSITE_URL": live_server.url, "SKILLSITE_TOKEN": token.key}
+    SkillFactory(skill_id="pdf-extract")  # a learner's telemetry counts for registered skills only
+    env = {"SKILLSITE_URL": live_server.url, "SKILLSITE_TOKEN": api_key_of(user, "ingest")}
 
     first = run_hook(PAYLOAD.read_text(), env)
     second = run_hook(PAYLOAD.read_text(), env)  # the hook fired twice for one call

@@ -5,7 +5,6 @@ import subprocess
 import sys
 
 import pytest
-from rest_framework.authtoken.models import Token
 
 from skills.models import Tier
 from skills.services.bundles import BundleFile
@@ -13,7 +12,7 @@ from skills.services.registry import skill_unlock_grant, skill_unlock_revoke, sk
 from skills.services.sync.folder import skills_sync_from_folder
 from skills.services.sync.skill_file import FOLDER_TOO_LARGE
 from tests.clients.conftest import CLIENTS, load_client
-from tests.factories import SkillFactory
+from tests.factories import SkillFactory, api_key_of
 
 pull_client = load_client("skillsite_pull")
 
@@ -28,7 +27,7 @@ def publish(skill, version, body, files=None):
 
 
 def test_pull_downloads_only_what_changed_and_removes_what_was_revoked(live_server, user, tmp_path):
-    token = Token.objects.create(user=user).key
+    token = api_key_of(user, "pull")
     basics = SkillFactory(skill_id="basics", tier=Tier.FOUNDATIONAL)
     publish(basics, "1.0.0", "Basics v1")
     pdf = SkillFactory(skill_id="pdf")
@@ -64,7 +63,7 @@ def test_pull_downloads_only_what_changed_and_removes_what_was_revoked(live_serv
 
 
 def test_the_command_line(live_server, user, tmp_path):
-    token = Token.objects.create(user=user).key
+    token = api_key_of(user, "pull")
     publish(SkillFactory(skill_id="basics", tier=Tier.FOUNDATIONAL), "1.0.0", "Basics")
     command = [sys.executable, str(CLIENTS / "skillsite_pull.py"), "--url", live_server.url, "--dest", str(tmp_path)]
     done = subprocess.run(command, env={"SKILLSITE_TOKEN": token}, capture_output=True, text=True, timeout=60)
@@ -96,7 +95,7 @@ def test_modes_and_bytes_survive_sync_bundle_and_pull_and_an_oversized_folder_is
     assert [(f.path.parent.name, f.message) for f in report.failures] == [
         ("fonts", FOLDER_TOO_LARGE.format(size=len(files["fonts/SKILL.md"]) + 5000, limit=4096))
     ]
-    pulled = pull_client.pull(base_url=live_server.url, token=Token.objects.create(user=user).key, dest=dest)
+    pulled = pull_client.pull(base_url=live_server.url, token=api_key_of(user, "pull"), dest=dest)
     assert pulled["downloaded"] == ["gif"]
     for path, data in files.items():
         if path.startswith("gif/"):

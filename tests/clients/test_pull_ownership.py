@@ -6,13 +6,12 @@ import subprocess
 import sys
 
 import pytest
-from rest_framework.authtoken.models import Token
 
 from skills.models import Tier
 from skills.services.bundles import BundleFile
 from skills.services.registry import skill_unlock_grant, skill_unlock_revoke, skill_version_publish
 from tests.clients.conftest import CLIENTS, load_client
-from tests.factories import SkillFactory
+from tests.factories import SkillFactory, api_key_of
 
 pull_client = load_client("skillsite_pull")
 
@@ -27,7 +26,7 @@ def publish(skill, version: str, script: bytes, notes: bytes = b"# Notes\n"):
 
 @pytest.fixture
 def token(user) -> str:
-    return Token.objects.create(user=user).key
+    return api_key_of(user, "pull")
 
 
 @pytest.fixture
@@ -169,3 +168,21 @@ def test_a_lock_whose_file_list_does_not_match_its_digests_is_refused(live_serve
     lock.write_text(json.dumps(data))
     done = run(live_server, "", tmp_path, "--verify")
     assert done.returncode == 1 and "do not match the locked bundle_sha256" in done.stderr
+
+
+def test_a_manifest_of_an_older_release_is_taken_over(live_server, token, pdf, tmp_path):
+    """Older releases listed whole folders, not files: every file found in one is taken as written by it."""
+    (tmp_path / "pdf" / "scripts").mkdir(parents=True)
+    (tmp_path / "pdf" / "SKILL.md").write_text("old\n")
+    (tmp_path / "pdf" / "scripts" / "old.py").write_text("print(0)\n")
+    (tmp_path / ".skillsite.json").write_text(
+        json.dumps({"pdf": {"etag": '"x"', "kind": "bundle", "version": "0.9.0"}})
+    )
+
+    done = pull_client.pull(base_url=live_server.url, token=token, dest=tmp_path)
+
+    assert done["downloaded"] == ["pdf"] and done["kept"] == []
+    assert not (tmp_path / "pdf" / "scripts" / "old.py").exists()  # it was the old release's file: removed
+    manifest = json.loads((tmp_path / ".skillsite.json").read_text())
+    assert manifest["format"] == 2
+    assert sorted(manifest["skills"]["pdf"]["files"]) == ["SKILL.md", "notes.md", "scripts/run.py"]

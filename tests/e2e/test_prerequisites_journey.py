@@ -8,6 +8,7 @@ import re
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 
 from roadmaps.models import MilestoneProgress
 from roadmaps.services.goals import deconstruction_create
@@ -33,6 +34,7 @@ def gated_juggling(username: str):
     first["unlocks_skills"] = [SKILL]
     second["prerequisites"] = [FIRST]
     learner = get_user_model().objects.get(username=username)
+    learner.user_permissions.add(Permission.objects.get(codename="grant_unlock"))  # plans that unlock skills
     deconstruction, _ = deconstruction_create(owner=learner, user_query="learn to juggle", data=data)
     return roadmap_create(owner=learner, title="Juggling, in order", deconstruction=deconstruction)
 

@@ -3,14 +3,13 @@
 import uuid
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from roadmaps.models import MilestoneProgress, PracticeActivity, Roadmap, SkillDeconstruction
 from roadmaps.plan import BAD_DIFFICULTY, DUPLICATE_ID, LEVELS_OUT_OF_ORDER, MUST_BE_COUNT, MUST_BE_OBJECT, MUST_BE_TEXT
 from roadmaps.serializers.practice import COMPLETED_IS_DERIVED
 from skills.models import UsageEvent
-from tests.factories import PracticeActivityFactory, RoadmapFactory, UserFactory, progress_of
+from tests.factories import PracticeActivityFactory, RoadmapFactory, UserFactory, api_key_of, progress_of
 from tests.roadmaps.plans import broken
 
 pytestmark = pytest.mark.django_db
@@ -128,11 +127,11 @@ def test_a_roadmap_from_a_deconstruction_that_does_not_exist_gets_404():
 
 def test_a_token_authenticates_and_no_credentials_get_401_with_a_challenge():
     roadmap = RoadmapFactory()
-    token = Token.objects.create(user=roadmap.owner)
+    key = api_key_of(roadmap.owner, "read")
     client = APIClient()
     refused = client.get("/api/roadmaps/")
     assert refused.status_code == 401 and refused["WWW-Authenticate"] == "Token"
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     assert client.get("/api/roadmaps/").data["count"] == 1
 
 

@@ -18,8 +18,8 @@ from roadmaps.deconstruction import (
     kind_of,
     offline_plan,
 )
-from roadmaps.plan import PLAN_JSON_SCHEMA, milestones_of, plan_errors
-from tests.roadmaps.plans import plan
+from roadmaps.plan import PLAN_JSON_SCHEMA, milestones_of, plan_errors, unlocks_by_path
+from tests.roadmaps.plans import gated_plan, plan
 from tests.roadmaps.test_catalog import agrees
 
 # (goal, skill type given or "" for none, the kind used, a word only its domain's plan uses)
@@ -144,6 +144,12 @@ def test_an_answer_in_a_code_fence_is_read(llm_settings):
         (200, {**plan(), "totalEstimatedTime": 1}, "InvalidPlan", "totalEstimatedTime: must equal the sum"),
         (200, "this is not json", "InvalidPlan", "not JSON: Expecting value"),
         (500, plan(), "HTTPError", "the endpoint answered HTTP 500"),
+        (
+            200,
+            gated_plan(("security-audit",)),
+            "InvalidPlan",
+            "levels[1].milestones[0].unlocks_skills: an engine's plan may not unlock agent skills",
+        ),
     ],
 )
 def test_an_invalid_answer_falls_back_to_the_offline_plan_with_a_clear_warning(
@@ -155,6 +161,15 @@ def test_an_invalid_answer_falls_back_to_the_offline_plan_with_a_clear_warning(
     assert generated.warnings[0].startswith(LLM_FALLBACK.split("(")[0])
     assert reason in generated.warnings[0]
     assert generated.tokens_used == (1200 if status == 200 else 0)  # tokens spent on a bad answer still count
+
+
+def test_the_catalog_plans_shown_to_the_model_unlock_nothing(llm_settings):
+    goal = "learn sql databases"
+    assert any(unlocks_by_path(match.entry.plan) for match in closest_entries(goal, limit=2))  # as shipped
+    seen = []
+    LLMGenerator(transport=fake_transport(200, plan(), seen=seen)).generate(goal, "abstract")
+    examples = [json.loads(m["content"]) for m in seen[0][2]["messages"] if m["role"] == "assistant"]
+    assert examples and not any(unlocks_by_path(example) for example in examples)
 
 
 def test_an_answer_that_is_not_a_chat_completion_falls_back(llm_settings):

@@ -26,6 +26,12 @@ NOTES = 'Left hand "lazy", right fine,\nthen: =SUM(A1) happened'
 
 
 @pytest.fixture
+def owner():
+    """May unlock agent skills with their own plans, so the export carries an unlock to round-trip."""
+    return UserFactory(permissions=["grant_unlock"])
+
+
+@pytest.fixture
 def roadmap(owner):
     """A gated plan: m1-1 completed by practice (with notes), m1-2 underway, m2-1 locked on m1-2."""
     data = gated_plan(unlocks_skills=("sql-optimize",))

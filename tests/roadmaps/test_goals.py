@@ -7,7 +7,7 @@ from rest_framework.test import APIClient
 from roadmaps.catalog import catalog
 from roadmaps.forms import KIND_HELP
 from roadmaps.models import Roadmap, SkillDeconstruction
-from roadmaps.services.goals import NO_CATALOG_MATCH, UNKNOWN_CATALOG_ENTRY
+from roadmaps.services.goals import NO_CATALOG_MATCH, NO_CATALOG_MATCH_NOR_DOMAIN, UNKNOWN_CATALOG_ENTRY
 from roadmaps.services.roadmaps import GOAL_ALREADY_STARTED, GoalAlreadyStarted, roadmap_create_from_goal
 from tests.factories import UserFactory
 
@@ -86,14 +86,22 @@ def test_the_api_answers_409_until_confirmed(api):
     assert confirmed.status_code == 201 and Roadmap.objects.count() == 2
 
 
-def test_the_api_labels_generic_plans_and_offers_the_closest_entries(api):
-    response = api.post("/api/roadmaps/", {"user_query": "quantum gravity research"}, format="json")
+def test_the_api_labels_generic_plans_and_offers_the_closest_entries_of_the_goals_domain(api):
+    response = api.post("/api/roadmaps/", {"user_query": "learn the cello"}, format="json")
     assert response.status_code == 201
     assert (response.data["origin"], response.data["catalog_entry"]) == ("generic", "")
     assert response.data["warnings"][-1].startswith(NO_CATALOG_MATCH.split("{")[0])
-    assert len(response.data["closest_catalog_entries"]) == 3
+    closest = response.data["closest_catalog_entries"]
+    assert len(closest) == 3 and all(catalog()[entry["id"]].domain == "music" for entry in closest)
     listed = api.get("/api/roadmaps/").data["results"][0]
     assert (listed["origin"], listed["catalog_entry"]) == ("generic", "")
+
+
+def test_a_goal_of_no_known_domain_is_offered_no_expert_plan(api):
+    response = api.post("/api/roadmaps/", {"user_query": "quantum gravity research"}, format="json")
+    assert response.status_code == 201 and response.data["origin"] == "generic"
+    assert response.data["warnings"][-1] == NO_CATALOG_MATCH_NOR_DOMAIN
+    assert response.data["closest_catalog_entries"] == []
 
 
 def test_the_goal_form_explains_that_the_kind_is_optional(page):
@@ -112,7 +120,7 @@ def test_a_catalog_goal_on_the_page_gets_the_expert_plan(page, learner):
 
 
 def test_a_generic_goal_on_the_page_is_labelled_and_offers_expert_plans(page, learner):
-    response = page.post("/roadmaps/new/", {"user_query": "asdf qwer"}, follow=True)
+    response = page.post("/roadmaps/new/", {"user_query": "learn the cello"}, follow=True)
     html = response.content.decode()
     assert "No expert plan matches this goal yet" in html
     listing = page.get("/").content.decode()
@@ -148,7 +156,7 @@ def test_the_admin_lists_deconstructions_by_origin(client, learner):
 @pytest.mark.parametrize("goals", [1, 4])
 def test_my_roadmaps_offers_suggestions_without_a_query_per_roadmap(page, learner, goals, django_assert_num_queries):
     for n in range(goals):
-        roadmap_create_from_goal(owner=learner, user_query=f"asdf qwer {n}")
+        roadmap_create_from_goal(owner=learner, user_query=f"learn the cello, piece {n}")
     roadmap_create_from_goal(owner=learner, user_query="learn to juggle")
     # session, user, the roadmaps joined with their deconstructions, their progress rows, the practice per
     # roadmap, the count of archived roadmaps

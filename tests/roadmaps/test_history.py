@@ -18,13 +18,10 @@ pytestmark = pytest.mark.django_db
 
 
 def practise(progress, *, days_ago: int = 0, minutes: int | None = 10, reps: int = 0, **fields) -> PracticeActivity:
-    activity = practice_activity_log(
+    return practice_activity_log(
         progress=progress, activity_type="drill", title=fields.pop("title", "cascade"), reps=reps,
-        completion_time=minutes, **fields,
+        completion_time=minutes, practiced_on=timezone.localdate() - timedelta(days=days_ago), **fields,
     )  # fmt: skip
-    if days_ago:
-        PracticeActivity.objects.filter(pk=activity.pk).update(created_at=timezone.now() - timedelta(days=days_ago))
-    return activity
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ generic engine with the closest entries offered."""
 import pytest
 
 from roadmaps.catalog import catalog
-from roadmaps.catalog.matching import closest_entries, content_words, match_goal
+from roadmaps.catalog.matching import closest_entries, content_words, goal_domain, match_goal, rank_entries
 
 # At least three phrasings for each of these entries: aliases, typos, word order, lead-ins.
 PHRASINGS = {
@@ -62,18 +62,27 @@ def test_every_entry_is_matched_by_its_own_title_and_aliases(entry):
         assert found is not None and found.entry.id == entry, name
 
 
-@pytest.mark.parametrize(
-    "goal", ["asdf qwer", "quantum gravity research", "play the harmonica", "speak italian", "", "learn to"]
-)
-def test_unrelated_goals_match_nothing_but_get_the_closest_entries(goal):
+@pytest.mark.parametrize("goal", ["play the harmonica", "speak italian", "learn the cello", "make sushi"])
+def test_a_goal_beside_the_catalog_matches_nothing_but_gets_plans_of_its_own_domain(goal):
     assert match_goal(goal) is None
     closest = closest_entries(goal)
     assert len(closest) == 3 and len({m.entry.id for m in closest}) == 3
+    assert len({m.entry.domain for m in closest}) == 1
+
+
+@pytest.mark.parametrize("goal", ["asdf qwer", "quantum gravity research", "", "learn to"])
+def test_a_goal_of_no_known_domain_is_offered_nothing(goal):
+    assert match_goal(goal) is None and goal_domain(goal) is None and closest_entries(goal) == []
 
 
 def test_the_closest_entries_lean_towards_the_goal():
-    assert closest_entries("speak italian")[0].entry.domain in {"languages", "cooking"}
+    assert [m.entry.domain for m in closest_entries("speak italian")] == ["languages"] * 3
+    assert [m.entry.domain for m in closest_entries("learn the cello")] == ["music"] * 3
     assert [m.entry.id for m in closest_entries("learn to juggle", limit=1)] == ["juggling"]
+
+
+def test_the_api_ranking_keeps_every_entry():
+    assert len(rank_entries("learn the cello")) == len(catalog())
 
 
 def test_lead_ins_and_numbers_are_normalised():

@@ -6,11 +6,24 @@ from django.core.exceptions import ValidationError
 from roadmaps.plan import (
     BAD_SKILL_ID,
     DUPLICATE_ID,
+    LEVEL_MAX_MILESTONES,
+    MILESTONE_MAX_PREREQUISITES,
+    MILESTONE_MAX_SKILLS,
+    MINUTES_MAX,
     MUST_BE_COUNT,
     MUST_BE_ID_LIST,
     MUST_BE_SKILL_LIST,
+    PLAN_MAX_BYTES,
+    PLAN_MAX_LEVELS,
     PREREQUISITE_CYCLE,
+    REPS_MAX,
     SELF_PREREQUISITE,
+    SETS_MAX,
+    TOO_BIG,
+    TOO_LARGE,
+    TOO_LONG,
+    TOO_MANY,
+    TOTAL_MINUTES_MAX,
     TOTAL_MISMATCH,
     UNKNOWN_PREREQUISITE,
     milestones_of,
@@ -103,9 +116,9 @@ def test_a_prerequisite_cycle_is_refused_at_the_edge_that_closes_it():
     }
 
 
-def test_a_long_chain_of_prerequisites_is_checked_without_recursion():
-    data = plan(milestones_per_level=3000, levels=1)
-    chain = data["levels"][0]["milestones"]
+def test_the_largest_plan_allowed_chains_its_prerequisites_without_recursion():
+    data = plan(milestones_per_level=LEVEL_MAX_MILESTONES, levels=PLAN_MAX_LEVELS)
+    chain = [m for level in data["levels"] for m in level["milestones"]]
     for before, after in zip(chain, chain[1:], strict=False):
         after["prerequisites"] = [before["id"]]
     assert plan_errors(data) == {}
@@ -121,3 +134,63 @@ def test_prerequisite_errors_are_reported_with_the_others():
         "levels[0].milestones[0].doThisNow.reps",
         "levels[1].milestones[0].prerequisites[0]",
     }
+
+
+def first(data: dict) -> dict:
+    return data["levels"][0]["milestones"][0]
+
+
+def many_levels(data: dict) -> None:
+    data["levels"] = [{**data["levels"][0], "level": n + 1} for n in range(PLAN_MAX_LEVELS + 1)]
+
+
+@pytest.mark.parametrize(
+    "mutate, path, message",
+    [
+        (lambda d: first(d)["doThisNow"].update(reps=2**80), "levels[0].milestones[0].doThisNow.reps",
+         TOO_LARGE.format(limit=REPS_MAX)),
+        (lambda d: first(d)["doThisNow"].update(sets=SETS_MAX + 1), "levels[0].milestones[0].doThisNow.sets",
+         TOO_LARGE.format(limit=SETS_MAX)),
+        (lambda d: first(d).update(estimatedTime=MINUTES_MAX + 1), "levels[0].milestones[0].estimatedTime",
+         TOO_LARGE.format(limit=MINUTES_MAX)),
+        (lambda d: d.update(totalEstimatedTime=10**30), "totalEstimatedTime",
+         TOO_LARGE.format(limit=TOTAL_MINUTES_MAX)),
+        (lambda d: first(d).update(title="t" * 201), "levels[0].milestones[0].title",
+         TOO_LONG.format(limit=200, length=201)),
+        (lambda d: first(d)["doThisNow"].update(prompt="p" * 2001), "levels[0].milestones[0].doThisNow.prompt",
+         TOO_LONG.format(limit=2000, length=2001)),
+        (lambda d: first(d)["doThisNow"].update(successCriteria="s" * 1001),
+         "levels[0].milestones[0].doThisNow.successCriteria", TOO_LONG.format(limit=1000, length=1001)),
+        (lambda d: first(d).update(icon="i" * 51), "levels[0].milestones[0].icon",
+         TOO_LONG.format(limit=50, length=51)),
+        (lambda d: d["levels"][1].update(description="d" * 2001), "levels[1].description",
+         TOO_LONG.format(limit=2000, length=2001)),
+        (lambda d: first(d).update(id="i" * 101), "levels[0].milestones[0].id", TOO_LONG.format(limit=100, length=101)),
+        (many_levels, "levels", TOO_MANY.format(limit=PLAN_MAX_LEVELS, count=PLAN_MAX_LEVELS + 1)),
+        (lambda d: d["levels"][0].update(milestones=[first(d)] * 21), "levels[0].milestones",
+         TOO_MANY.format(limit=LEVEL_MAX_MILESTONES, count=21)),
+        (lambda d: first(d).update(prerequisites=["m2-1"] * 21), "levels[0].milestones[0].prerequisites",
+         TOO_MANY.format(limit=MILESTONE_MAX_PREREQUISITES, count=21)),
+        (lambda d: first(d).update(unlocks_skills=["s"] * 11), "levels[0].milestones[0].unlocks_skills",
+         TOO_MANY.format(limit=MILESTONE_MAX_SKILLS, count=11)),
+        (lambda d: first(d).update(notes="x"), "levels[0].milestones[0].notes", "is not a key of a plan here"),
+        (lambda d: first(d)["doThisNow"].update(video="x"), "levels[0].milestones[0].doThisNow.video",
+         "is not a key of a plan here"),
+        (lambda d: d.update(author="x"), "author", "is not a key of a plan here"),
+        (lambda d: d["levels"][0].update(extra=1), "levels[0].extra", "is not a key of a plan here"),
+        (lambda d: d["levels"][0].update(padding="x" * PLAN_MAX_BYTES), "deconstruction_data",
+         TOO_BIG.format(limit=PLAN_MAX_BYTES, size="")),
+    ],
+)  # fmt: skip
+def test_every_part_of_a_plan_is_bounded_and_the_error_names_its_path(mutate, path, message):
+    errors = plan_errors(broken(mutate))
+    assert errors[path].startswith(message.split("(")[0].rstrip() if "(" in message else message)
+
+
+def test_the_largest_catalog_like_plan_is_within_every_bound():
+    data = plan(milestones_per_level=LEVEL_MAX_MILESTONES, levels=PLAN_MAX_LEVELS, reps=REPS_MAX, sets=SETS_MAX)
+    for level in data["levels"]:
+        for milestone in level["milestones"]:
+            milestone.update(estimatedTime=MINUTES_MAX)
+    data["totalEstimatedTime"] = TOTAL_MINUTES_MAX
+    assert plan_errors(data) == {}

@@ -21,6 +21,13 @@ REASON = SKILL_UNLOCK_REASON.format(milestone="Milestone 2.1", roadmap="SQL for 
 
 
 @pytest.fixture
+def owner():
+    """A learner whose own plans may unlock agent skills (tests/roadmaps/test_unlock_authority.py
+    covers everyone else)."""
+    return UserFactory(permissions=["grant_unlock"])
+
+
+@pytest.fixture
 def sql_optimize():
     skill = SkillFactory(skill_id="sql-optimize")
     skill_version_publish(skill=skill, version="1.0.0", content="---\nname: sql-optimize\n---\nbody\n")

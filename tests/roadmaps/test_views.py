@@ -195,8 +195,12 @@ def test_the_streak_counts_consecutive_days_ending_today_or_yesterday(owner, roa
     progress = first_progress(roadmap)
     today = timezone.localdate()
     for days_ago in [1, 2, 3, 5]:
-        activity = practice_activity_log(progress=progress, activity_type="reading", title=f"{days_ago}")
-        PracticeActivity.objects.filter(pk=activity.pk).update(created_at=timezone.now() - timedelta(days=days_ago))
+        practice_activity_log(
+            progress=progress,
+            activity_type="reading",
+            title=f"{days_ago}",
+            practiced_on=today - timedelta(days=days_ago),
+        )
     assert practice_streak(owner, today=today) == 3
     assert practice_streak(owner, today=today + timedelta(days=2)) == 0
 

@@ -94,6 +94,25 @@ def test_rollback_goes_through_a_confirmation_page_with_the_diff(admin_client, p
     assert pdf.versions.get(is_current=True).version == "1.0.0"
 
 
+def test_the_rollback_page_compares_both_versions_uses_and_success_rates(admin_client, pdf):
+    old = pdf.versions.get(version="1.0.0")
+    confirm = admin_client.get(f"/admin/skills/skill/pdf/rollback/{old.pk}/").content.decode()
+    table = confirm.split('class="rollback-comparison"')[1].split("</table>")[0]
+    assert re.search(r"2\.0\.0 <span[^>]*>\(current\)</span></th><td>2</td><td>50\.0 %</td>", table)
+    assert re.search(r"1\.0\.0 <span[^>]*>\(after the rollback\)</span></th><td>4</td><td>75\.0 %</td>", table)
+    assert "goes to the worse version" not in confirm
+
+
+def test_the_rollback_page_warns_when_going_to_the_worse_version(admin_client, pdf):
+    failures = [event_payload(100 + n, skill_id="pdf", skill_version="1.0.0", outcome="failure") for n in range(6)]
+    usage_events_record(events=failures, user=None)  # 1.0.0: 3 of 10 now
+    old = pdf.versions.get(version="1.0.0")
+    confirm = admin_client.get(f"/admin/skills/skill/pdf/rollback/{old.pk}/").content.decode()
+    assert "Rolling back goes to the worse version: 1.0.0 succeeded less often (30.0 %) than the current 2.0.0 " \
+           "(50.0 %)." in confirm  # fmt: skip
+    assert pdf.versions.get(is_current=True).version == "2.0.0"
+
+
 def test_rolling_back_to_the_current_version_changes_nothing(admin_client, pdf):
     current = pdf.versions.get(is_current=True)
     response = admin_client.get(f"/admin/skills/skill/pdf/rollback/{current.pk}/", follow=True)
@@ -117,8 +136,8 @@ def test_the_skill_page_runs_a_fixed_number_of_queries(admin_client, pdf, django
     ContentType.objects.get_for_model(Skill)  # cached per process: warm, whichever test ran first
     # session, user, the skill's active regression (the banner), the skill with its metrics, the versions
     # with their authors, uses / successes and file counts / sizes (subqueries), the current version and its
-    # files (the files table)
-    with django_assert_num_queries(7):
+    # files (the files table), its experiments (the history; none, so no arms to prefetch)
+    with django_assert_num_queries(8):
         admin_client.get(SKILL_PAGE)
 
 

@@ -72,8 +72,8 @@ def test_available_costs_the_same_queries_for_many_skills(user, user_client, dja
     for n in range(12):
         skill = published(f"skill-{n:02}", files={"scripts/run.sh": b"echo hi\n"} if n % 2 else None)
         skill_unlock_grant(user=user, skill_id=skill.skill_id)
-    # count, the page of skills, the prefetch of their current versions
-    with django_assert_num_queries(3):
+    # count, the page of skills, the prefetch of their current versions, their running experiments (none)
+    with django_assert_num_queries(4):
         response = user_client.get("/api/skills/available/")
     assert response.data["count"] == 12
     assert sum(row["bundle_url"] is not None for row in response.data["results"]) == 6
@@ -92,11 +92,21 @@ def test_access_says_why(user, user_client, admin_user):
     def access(skill_id):
         return user_client.get(f"/api/skills/{skill_id}/access/").data
 
-    assert access("basics") == {"skill_id": "basics", "unlocked": True, "reason": ACCESS_FOUNDATIONAL}
+    assert access("basics") == {
+        "skill_id": "basics",
+        "unlocked": True,
+        "reason": ACCESS_FOUNDATIONAL,
+        "experiment": None,  # no experiment running on it
+    }
     granted_access = access("granted")
     assert granted_access["unlocked"] is True
     assert f"by {admin_user.username}: passed the quiz" in granted_access["reason"]
-    assert access("locked") == {"skill_id": "locked", "unlocked": False, "reason": ACCESS_LOCKED.format(skill="locked")}
+    assert access("locked") == {
+        "skill_id": "locked",
+        "unlocked": False,
+        "reason": ACCESS_LOCKED.format(skill="locked"),
+        "experiment": None,
+    }
     assert access("revoked")["reason"] == ACCESS_REVOKED.format(skill="revoked")
     assert access("off")["reason"] == ACCESS_DISABLED.format(skill="off")
 

@@ -1,9 +1,9 @@
 """Feedback: filtered by tag in the API and the admin; feedback for an unknown skill registers it."""
 
 import pytest
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 
-from skills.models import Feedback, Skill, SkillMetrics
+from skills.models import FEEDBACK_NOTES_MAX_LENGTH, Feedback, Skill, SkillMetrics
 from skills.services.metrics import EVENT_UNKNOWN, FEEDBACK_REGISTERED_DESCRIPTION, feedback_record
 from skills.services.registry import SKILL_ID_INVALID
 from skillsite.lookups import NOT_A_STRING
@@ -72,7 +72,7 @@ def test_the_tag_filter_is_served_by_the_gin_index(user, tagged):
     assert "feedback_tags_gin_idx" in plan
 
 
-def test_feedback_for_an_unknown_skill_registers_it_disabled(user, user_client):
+def test_an_operators_feedback_for_an_unknown_skill_registers_it_disabled(user_registers_skills, user_client):
     response = user_client.post(
         "/api/feedback/", {"skill_id": "brand-new", "rating": 5, "tags": ["first"]}, format="json"
     )
@@ -92,7 +92,7 @@ def test_feedback_for_an_unknown_skill_registers_it_disabled(user, user_client):
         ({"skill_id": "brand new"}, "skill_id", SKILL_ID_INVALID, 400),
     ],
 )
-def test_refused_feedback_registers_no_skill(user_client, payload, field, message, status):
+def test_refused_feedback_registers_no_skill(user_registers_skills, user_client, payload, field, message, status):
     response = user_client.post("/api/feedback/", payload, format="json")
     assert response.status_code == status and field in response.data["errors"]
     assert message is None or response.data["errors"][field] == [message]
@@ -112,3 +112,33 @@ def test_the_admin_filters_feedback_by_tag_and_links_each_tag(admin_client, tagg
 def test_has_element_compares_strings_only():
     with pytest.raises(TypeError, match=NOT_A_STRING.format(type="int")):
         list(Feedback.objects.filter(tags__has_element=3))
+
+
+@pytest.mark.parametrize(
+    "payload, errors",
+    [
+        ({"skill_id": "pdf", "tags": [0]}, {"tags": {"0": ["Must be a string, not a number."]}}),
+        ({"skill_id": "pdf", "tags": ["ok", {"a": 1}]}, {"tags": {"1": ["Must be a string, not an object."]}}),
+        ({"skill_id": "pdf", "tags": ["t"] * 21}, {"tags": ["Ensure this field has no more than 20 elements."]}),
+        ({"skill_id": "pdf", "notes": "n" * (FEEDBACK_NOTES_MAX_LENGTH + 1)},
+         {"notes": [f"Ensure this value has at most {FEEDBACK_NOTES_MAX_LENGTH} characters (it has 5001)."]}),
+    ],
+)  # fmt: skip
+def test_tags_are_strings_only_and_notes_are_capped(user_client, payload, errors):
+    SkillFactory(skill_id="pdf")
+    response = user_client.post("/api/feedback/", payload, format="json")
+    assert response.status_code == 400
+    assert {field: response.json()["errors"][field] for field in errors} == errors
+    assert not Feedback.objects.exists()
+
+
+def test_the_database_refuses_notes_over_the_cap_too(user):
+    skill = SkillFactory(skill_id="pdf")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Feedback.objects.create(user=user, skill=skill, notes="n" * (FEEDBACK_NOTES_MAX_LENGTH + 1))
+
+
+def test_the_schema_states_the_tags_and_notes_bounds(user_client):
+    component = user_client.get("/api/schema/?format=json").json()["components"]["schemas"]["FeedbackRequest"]
+    tags, notes = component["properties"]["tags"], component["properties"]["notes"]
+    assert (tags["items"]["type"], tags["maxItems"], notes["maxLength"]) == ("string", 20, FEEDBACK_NOTES_MAX_LENGTH)

@@ -42,7 +42,7 @@ def event(skill: str, session: str, minute: int, outcome: str = "success", **fie
 def plant(count: int, skills: tuple[str, ...], prefix: str, user=None) -> None:
     """`count` sessions in which every skill of the set succeeds."""
     events = [event(skill, f"{prefix}-{n}", k) for n in range(count) for k, skill in enumerate(skills)]
-    usage_events_record(events=events, user=user)
+    usage_events_record(events=events, user=user, registers=True)
 
 
 # --- /api/candidates/ ---------------------------------------------------------------------------------------
@@ -158,12 +158,14 @@ def record_session(user) -> None:
         event("summarize", "s-1", 3, latency_ms=300, tokens_used=700, cost_usd="0.007000"),
         event("pdf", "other-session", 4),
     ]  # fmt: skip
-    usage_events_record(events=events, user=user)
+    usage_events_record(events=events, user=user, registers=True)
 
 
 def test_a_session_lists_its_skills_in_order_with_outcomes_latency_tokens_and_cost(user, user_client):
     record_session(user)
-    usage_events_record(events=[event("translate", "s-1", 5)], user=UserFactory())  # same id, another learner
+    usage_events_record(
+        events=[event("translate", "s-1", 5)], user=UserFactory(), registers=True
+    )  # same id, another learner
 
     body = user_client.get("/api/sessions/s-1/").data
 
@@ -200,7 +202,7 @@ def test_a_session_includes_the_agents_model_requests(user, user_client):
 
 
 def test_another_learners_session_is_a_404(user, user_client):
-    usage_events_record(events=[event("pdf", "theirs", 0)], user=UserFactory())
+    usage_events_record(events=[event("pdf", "theirs", 0)], user=UserFactory(), registers=True)
     response = user_client.get("/api/sessions/theirs/")
     assert response.status_code == 404 and response.data["detail"] == SESSION_NOT_FOUND
     assert user_client.get("/api/sessions/never-seen/").status_code == 404
@@ -209,7 +211,7 @@ def test_another_learners_session_is_a_404(user, user_client):
 
 @pytest.mark.parametrize("events", [3, 40])
 def test_a_session_costs_three_queries_whatever_its_length(user, user_client, django_assert_num_queries, events):
-    usage_events_record(events=[event(f"skill-{n % 5}", "long", n) for n in range(events)], user=user)
+    usage_events_record(events=[event(f"skill-{n % 5}", "long", n) for n in range(events)], user=user, registers=True)
     # the skills grouped, the model requests summed, the steps with their versions
     with django_assert_num_queries(3):
         body = user_client.get("/api/sessions/long/").data
@@ -218,7 +220,7 @@ def test_a_session_costs_three_queries_whatever_its_length(user, user_client, dj
 
 def test_a_long_session_shows_its_first_steps_and_counts_the_rest(user, user_client, monkeypatch):
     monkeypatch.setattr("skills.selectors.sessions.SESSION_STEPS_SHOWN", 3)
-    usage_events_record(events=[event("pdf", "long", n) for n in range(5)], user=user)
+    usage_events_record(events=[event("pdf", "long", n) for n in range(5)], user=user, registers=True)
     body = user_client.get("/api/sessions/long/").data
     assert (len(body["steps"]), body["steps_omitted"], body["events"]) == (3, 2, 5)
 

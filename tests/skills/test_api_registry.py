@@ -9,7 +9,7 @@ from drf_spectacular.validation import validate_schema
 from skills.api.common import SKILLS_DISABLED
 from skills.models import Tier
 from skills.services.registry import skill_unlock_grant, skill_version_publish
-from tests.factories import SkillFactory, UserFactory
+from tests.factories import SkillFactory, UserFactory, api_key_of
 
 pytestmark = pytest.mark.django_db
 
@@ -40,9 +40,10 @@ def test_skills_list_filters_by_tier_category_and_enabled(user_client):
     assert ids("enabled=false") == ["off"]
 
 
-def test_skill_detail_has_the_current_version_and_metrics(user_client):
+def test_skill_detail_has_the_current_version_and_metrics(user, user_client):
     skill = SkillFactory(skill_id="pdf-extract")
     skill_version_publish(skill=skill, version="1.0.0", content="hello", changelog="first")
+    skill_unlock_grant(user=user, skill_id="pdf-extract", reason="the content is shown to those who may load it")
     response = user_client.get("/api/skills/pdf-extract/")
     assert response.status_code == 200
     assert response.data["current_version"]["version"] == "1.0.0"
@@ -80,10 +81,7 @@ def test_anonymous_requests_get_401(api_client):
 
 
 def test_token_authentication_works(api_client, user):
-    from rest_framework.authtoken.models import Token
-
-    token = Token.objects.create(user=user)
-    response = api_client.get("/api/skills/", HTTP_AUTHORIZATION=f"Token {token.key}")
+    response = api_client.get("/api/skills/", HTTP_AUTHORIZATION=f"Token {api_key_of(user, 'read')}")
     assert response.status_code == 200
 
 

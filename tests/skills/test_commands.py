@@ -1,5 +1,6 @@
 """Management commands of the skills app."""
 
+import io
 import os
 import signal
 import threading
@@ -13,7 +14,18 @@ from roadmaps.models import Roadmap
 from skills.ingestion import fold
 from skills.ingestion.fold import usage_rollups_follow
 from skills.ingestion.record import usage_events_record
-from skills.models import Skill, SkillMetrics, SkillUnlock, SkillVersion, UsageEvent, UsageEventPending
+from skills.models import (
+    Job,
+    JobRun,
+    RunStatus,
+    Skill,
+    SkillMetrics,
+    SkillUnlock,
+    SkillVersion,
+    Trigger,
+    UsageEvent,
+    UsageEventPending,
+)
 from tests.skills.telemetry_helpers import event_payload
 
 pytestmark = pytest.mark.django_db
@@ -67,7 +79,7 @@ def test_fold_usage_folds_the_queued_events(settings, capsys):
     settings.INGEST_FOLD_INTERVAL_SECONDS = -1  # no fold after a post
     usage_events_record(events=[event_payload(n) for n in range(4)], user=None)
     call_command("fold_usage")
-    assert capsys.readouterr().out.startswith("folded 4 event(s); roll-ups as of ")
+    assert capsys.readouterr().out.startswith("4 event(s) folded; roll-ups as of ")
     assert sum(SkillMetrics.objects.values_list("total_invocations", flat=True)) == 4
 
 
@@ -129,3 +141,32 @@ def test_a_fold_worker_survives_a_lost_database_connection(settings, monkeypatch
 def test_fold_usage_refuses_an_idle_time_that_is_not_positive(idle):
     with pytest.raises(CommandError, match="--idle-seconds must be a positive number"):
         call_command("fold_usage", "--follow", "--idle-seconds", idle)
+
+
+@pytest.mark.parametrize(
+    ("command", "job"),
+    [
+        (["mine_emergence"], Job.MINE_EMERGENCE),
+        (["mine_emergence", "--full"], Job.MINE_EMERGENCE_FULL),
+        (["detect_regressions"], Job.DETECT_REGRESSIONS),
+        (["check_rollups", "--sample", "3"], Job.CHECK_ROLLUPS),
+        (["fold_usage"], Job.FOLD_ROLLUPS),
+        (["manage_partitions"], Job.ENSURE_PARTITIONS),
+    ],
+)
+def test_a_command_doing_a_jobs_work_runs_it_through_the_runner_and_records_the_run(command, job):
+    call_command(*command, verbosity=0, stdout=io.StringIO())
+    run = JobRun.objects.get()
+    assert (run.job, run.trigger, run.status) == (job, Trigger.COMMAND, RunStatus.SUCCEEDED)
+    assert run.finished_at is not None and run.message
+
+
+def test_a_command_whose_run_fails_exits_with_the_runs_message(settings):
+    settings.INGEST_FOLD_INTERVAL_SECONDS = -1
+    usage_events_record(events=[event_payload(0)])
+    call_command("fold_usage", stdout=io.StringIO())
+    SkillMetrics.objects.update(total_invocations=7)  # a roll-up that no longer matches the log
+    with pytest.raises(CommandError, match="total_invocations: stored 7, rebuilt 1"):
+        call_command("check_rollups", "--sample", "1", stdout=io.StringIO())
+    failed = JobRun.objects.get(job=Job.CHECK_ROLLUPS)
+    assert (failed.trigger, failed.status) == (Trigger.COMMAND, RunStatus.FAILED)

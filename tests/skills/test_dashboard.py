@@ -2,10 +2,11 @@
 
 import re
 import uuid
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.utils import timezone
 
 from skills.admin.dashboard import RANGE_BACKWARDS, RANGE_TOO_LONG
 from skills.ingestion.record import usage_events_record
@@ -139,13 +140,31 @@ def test_a_bar_leads_to_the_events_of_its_skill_in_the_range(admin_client):
     assert [(e.skill_id, e.error_type) for e in errors] == [("pdf", "Timeout")]
 
 
+def test_a_usage_per_day_bar_leads_to_that_days_events_of_its_outcome(admin_client):
+    usage_events_record(
+        events=[event("pdf", "2026-11-02"), event("pdf", "2026-11-02", "error", error_type="Timeout"),
+                event("ocr", "2026-11-02"), event("pdf", "2026-11-03")],
+        user=None,
+    )  # fmt: skip
+    data = admin_client.get(f"{DASHBOARD}?start=2026-11-01&end=2026-11-05&skill=").context["data"]
+    second = data["days"].index("2026-11-02")
+    successes = admin_client.get(data["links"]["days"]["success"][second]).context["cl"].result_list
+    assert sorted((e.skill_id, e.occurred_at.date().isoformat()) for e in successes) == [
+        ("ocr", "2026-11-02"), ("pdf", "2026-11-02")]  # fmt: skip
+    errors = admin_client.get(data["links"]["days"]["error"][second]).context["cl"].result_list
+    assert [(e.skill_id, e.outcome) for e in errors] == [("pdf", "error")]
+    assert len(data["links"]["days"]["success"]) == len(data["days"]) == 5
+
+
 def test_quick_ranges_sit_beside_the_dates(admin_client):
     response = admin_client.get(DASHBOARD)
     ranges = {r["label"]: r for r in response.context["quick_ranges"]}
-    assert list(ranges) == ["24 h", "7 d", "30 d", "90 d"]
+    assert list(ranges) == ["Today", "7 d", "30 d", "90 d"]
     assert ranges["30 d"]["selected"] and not ranges["7 d"]["selected"]  # the default range is 30 days
     week = admin_client.get(f"{DASHBOARD}?{ranges['7 d']['query']}").context["filters"]
     assert (week.end - week.start).days == 6
+    today = admin_client.get(f"{DASHBOARD}?{ranges['Today']['query']}").context["filters"]
+    assert today.start == today.end == timezone.now().astimezone(UTC).date()  # one day, as its label says
 
 
 def test_the_dashboard_is_for_staff_only(client):

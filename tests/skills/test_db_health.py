@@ -61,7 +61,7 @@ def test_a_planted_unused_index_is_flagged_and_unique_ones_are_not():
 def test_events_in_the_default_partition_are_counted_and_warned_about():
     assert database_health()["default_partition_rows"] == 0
     # The helper's events are 940 days old: no monthly partition holds them.
-    usage_events_record(events=[event_payload(n) for n in range(7)], user=UserFactory())
+    usage_events_record(events=[event_payload(n) for n in range(7)], user=UserFactory(), registers=True)
     report = database_health()
     assert report["default_partition_rows"] == 7
     assert "7 event(s) in the DEFAULT partition: run manage_partitions" in report["warnings"]
@@ -76,7 +76,7 @@ def test_the_report_takes_a_fixed_number_of_queries(django_assert_num_queries):
             # sizes; vacuum statistics and row widths; indexes; cache; connections; long transactions;
             # waiting locks; DEFAULT partition; pg_stat_statements loaded?; standbys (pg_stat_replication)
             database_health()
-        usage_events_record(events=[event_payload(n) for n in range(30)], user=UserFactory())
+        usage_events_record(events=[event_payload(n) for n in range(30)], user=UserFactory(), registers=True)
 
 
 def test_the_page_is_for_staff_and_shows_the_report(admin_client, client):
@@ -96,7 +96,7 @@ def test_the_page_is_for_staff_and_shows_the_report(admin_client, client):
 
 def test_the_page_takes_a_fixed_number_of_queries(admin_client, django_assert_num_queries):
     admin_client.get(URL)
-    usage_events_record(events=[event_payload(n) for n in range(30)], user=UserFactory())
+    usage_events_record(events=[event_payload(n) for n in range(30)], user=UserFactory(), registers=True)
     with django_assert_num_queries(12 if connection.vendor == "postgresql" else 4):
         # the session and the user; the report: 10 on PostgreSQL (see above), 2 on SQLite (pages; dbstat)
         admin_client.get(URL)

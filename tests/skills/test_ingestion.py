@@ -18,10 +18,17 @@ from skills.ingestion.fold import usage_rollups_fold
 from skills.ingestion.record import usage_events_record
 from skills.models import Skill, SkillMetrics, SkillVersion, UsageEvent, UsageEventPending
 from skillsite.parsers import TOO_DEEP, TOO_LARGE
-from tests.factories import PracticeActivityFactory, RoadmapFactory, SkillFactory, UserFactory, progress_of
+from tests.factories import (
+    OperatorFactory,
+    PracticeActivityFactory,
+    RoadmapFactory,
+    SkillFactory,
+    progress_of,
+)
 from tests.skills.telemetry_helpers import event_payload
 
-pytestmark = pytest.mark.django_db
+# Ingestion itself: the events name skills nobody registered, as an operator's may.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("user_registers_skills")]
 
 
 # --- hostile bodies: a clear 400 or 413, never a 500, nothing stored -------------------------
@@ -118,7 +125,7 @@ def test_an_event_a_few_hours_ahead_is_accepted_as_clock_skew(user_client):
 
 
 def test_the_same_event_id_from_two_users_is_two_events_and_tells_neither_about_the_other():
-    alice, bob = UserFactory(), UserFactory()
+    alice, bob = OperatorFactory(), OperatorFactory()
     shared_id = str(uuid.uuid4())
 
     def post(user, payload):
@@ -130,7 +137,7 @@ def test_the_same_event_id_from_two_users_is_two_events_and_tells_neither_about_
     fresh = post(bob, event_payload(1))
     reused = post(bob, event_payload(1, event_id=shared_id))  # another payload under Alice's id
     assert first.status_code == fresh.status_code == reused.status_code == 201
-    assert reused.data == fresh.data == {"received": 1, "created": 1, "duplicates": 0}
+    assert reused.data == fresh.data == {"received": 1, "created": 1, "duplicates": 0, "held": 0}
     assert UsageEvent.objects.filter(event_id=shared_id).count() == 2
 
     retry = post(alice, event_payload(0, event_id=shared_id))
@@ -144,7 +151,7 @@ def test_the_same_event_id_from_two_users_is_two_events_and_tells_neither_about_
 
 @pytest.mark.django_db(transaction=True)
 def test_recording_inside_a_callers_transaction_leaves_it_as_it_was():
-    user = UserFactory()
+    user = OperatorFactory()
     with transaction.atomic():
         # A deferred foreign key left pending by the caller: had ingestion switched constraints to
         # IMMEDIATE, it would be checked (and fail) during the record.
@@ -181,7 +188,7 @@ def test_a_single_event_is_recorded_in_queries_django_sees(user, settings):
 @pytest.mark.django_db(transaction=True)
 def test_outside_a_transaction_a_single_event_is_two_statements_and_no_begin_or_commit(settings):
     settings.INGEST_FOLD_INTERVAL_SECONDS = -1
-    user = UserFactory()
+    user = OperatorFactory()
     SkillFactory(skill_id="pdf")
     with CaptureQueriesContext(connection) as queries:
         usage_events_record(events=[event_payload(0, skill_id="pdf")], user=user)
@@ -203,7 +210,7 @@ def test_a_copied_batch_is_in_the_query_log_too(user, settings):
 @pytest.mark.django_db(transaction=True)
 def test_a_new_batch_is_copied_without_reading_the_registry_and_a_retried_one_reads_it_once(settings):
     settings.INGEST_FOLD_INTERVAL_SECONDS = -1
-    user = UserFactory()
+    user = OperatorFactory()
     first = [event_payload(n) for n in range(40)]
     with CaptureQueriesContext(connection) as queries:
         usage_events_record(events=first, user=user)
@@ -241,7 +248,7 @@ def test_events_wait_in_the_queue_until_a_fold_and_reads_say_how_fresh_they_are(
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("size", [1, 30], ids=["one event", "a copied batch"])
 def test_two_concurrent_posts_of_one_new_event_store_it_once_and_the_loser_answers_as_a_retry(size):
-    agent = UserFactory()
+    agent = OperatorFactory()
     event = event_payload(0) if size == 1 else [event_payload(n) for n in range(size)]
     barrier = threading.Barrier(6)
     answers = []

@@ -9,7 +9,6 @@ from opentelemetry.exporter.otlp.proto.http._log_exporter import OTLPLogExporter
 from opentelemetry.sdk._logs import LoggerProvider
 from opentelemetry.sdk._logs.export import InMemoryLogRecordExporter, LogRecordExportResult, SimpleLogRecordProcessor
 from opentelemetry.sdk.resources import Resource
-from rest_framework.authtoken.models import Token
 
 from skills.intake.otlp import (
     NO_SKILL_NAME,
@@ -21,9 +20,13 @@ from skills.intake.otlp import (
 )
 from skills.models import AgentApiRequest, SkillMetrics, UsageEvent
 from skillsite.parsers import TOO_DEEP, TOO_LARGE
+from tests.factories import api_key_of
 from tests.skills.otlp_helpers import SESSION, api_request, other_tool, otlp_json, skill_result
 
 URL = "/api/otel/v1/logs"
+
+# Ingestion itself: the events name skills nobody registered, as an operator's may.
+pytestmark = pytest.mark.usefixtures("user_registers_skills")
 
 
 def _exported_batch() -> list:
@@ -51,10 +54,10 @@ def _exported_batch() -> list:
 
 @pytest.mark.django_db(transaction=True)
 def test_the_official_exporter_sends_protobuf_to_a_live_server(live_server, user):
-    token = Token.objects.create(user=user)
+    key = api_key_of(user, "ingest")
     exporter = OTLPLogExporter(
         endpoint=f"{live_server.url}{URL}",
-        headers={"Authorization": f"Bearer {token.key}"},
+        headers={"Authorization": f"Bearer {key}"},
         compression=Compression.Gzip,
         timeout=10,
     )
@@ -194,9 +197,9 @@ def test_protobuf_gets_a_protobuf_answer_naming_rejections(user, api_client):
         ExportLogsServiceRequest(),
         ignore_unknown_fields=True,
     )
-    token = Token.objects.create(user=user)
+    key = api_key_of(user, "ingest")
     response = api_client.post(
-        URL, message.SerializeToString(), content_type="application/x-protobuf", HTTP_AUTHORIZATION=f"Token {token.key}"
+        URL, message.SerializeToString(), content_type="application/x-protobuf", HTTP_AUTHORIZATION=f"Token {key}"
     )
     assert response.status_code == 200
     assert response["Content-Type"] == "application/x-protobuf"

@@ -10,11 +10,12 @@ from skills.intake.transcripts import NOT_JSON, claude_transcripts_import
 from skills.management.commands.import_claude_transcripts import SOME_FAILED
 from skills.models import SessionSkill, SkillMetrics, UsageEvent
 
-pytestmark = pytest.mark.django_db
-
 FOLDER = Path(__file__).parent / "transcripts"
 SESSION_A = "7c0e2a4e-3b1f-4c59-9d1e-5a6b7c8d9e01"
 SESSION_B = "9f1d3c2b-6a5e-4d7c-8b9a-0e1f2a3b4c5d"
+
+# The transcripts name skills nobody registered, as an operator's may.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("user_registers_skills")]
 
 
 def run(*args) -> tuple[str, str, CommandError | None]:

@@ -5,6 +5,7 @@ broker is TEST_CELERY_BROKER_URL (default redis://127.0.0.1:6379/5). The worker'
 their own database connections, so these tests commit (transactional_db).
 """
 
+import logging
 import os
 import threading
 import time
@@ -25,7 +26,8 @@ from skills.models import Job, JobRun, RunStatus, SkillMetrics, Trigger, UsageEv
 from skills.services.emergence import MINING_LOCK_KEY
 from skills.tasks import TASKS, job_enqueue
 from skillsite.celery import app
-from tests.factories import UserFactory
+from skillsite.request_id import REQUEST_ID_HEADER, RequestIdFilter
+from tests.factories import OperatorFactory
 from tests.skills.telemetry_helpers import aggregates_snapshot, event_payload
 
 BROKER = os.environ.get("TEST_CELERY_BROKER_URL", "redis://127.0.0.1:6379/5")
@@ -86,7 +88,8 @@ def wait_for(run: JobRun, *, timeout: float = 60) -> JobRun:
 
 
 def seed_events(count: int = 60) -> None:
-    usage_events_record(events=[event_payload(n) for n in range(count)], user=UserFactory(username="agent"))
+    # An operator's account: its events may register the skills they name (a learner's are held).
+    usage_events_record(events=[event_payload(n) for n in range(count)], user=OperatorFactory(username="agent"))
 
 
 @pytest.mark.django_db(transaction=True)
@@ -199,3 +202,33 @@ def test_beats_schedules_exist_after_migrate_and_are_editable_in_the_admin(admin
     assert page.status_code == 200 and b"skills.fold_rollups" in page.content
     jobs_page = admin_client.get("/admin/skills/jobrun/").content.decode()
     assert "every 5 seconds" in jobs_page and "Run now" in jobs_page
+
+
+class _JobLogs(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(level=logging.INFO)
+        self.addFilter(RequestIdFilter())
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_job_queued_by_a_request_logs_on_the_worker_with_the_requests_id(broker, admin_client):
+    job_logs, jobs_logger = _JobLogs(), logging.getLogger("skills.jobs")
+    jobs_logger.addHandler(job_logs)
+    previous_level = jobs_logger.level
+    jobs_logger.setLevel(logging.INFO)
+    try:
+        response = admin_client.post("/admin/skills/emergencecandidate/mine/", HTTP_X_REQUEST_ID="admin-req-42")
+        assert response[REQUEST_ID_HEADER] == "admin-req-42"
+        run = wait_for(JobRun.objects.get(job=Job.MINE_EMERGENCE))
+    finally:
+        jobs_logger.removeHandler(job_logs)
+        jobs_logger.setLevel(previous_level)
+    on_the_worker = [
+        r for r in job_logs.records if f"(run {run.pk})" in r.getMessage() and r.thread != threading.get_ident()
+    ]
+    assert [r.getMessage().split(")")[1].split()[0] for r in on_the_worker] == ["started", "succeeded"]
+    assert {r.request_id for r in on_the_worker} == {"admin-req-42"}

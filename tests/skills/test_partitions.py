@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from skills.ingestion.record import usage_events_record
 from skills.models import SkillMetrics, UsageEvent
 from skills.services.partitions import archived_count, partitions_archive, partitions_ensure, partitions_list
-from tests.factories import UsageEventFactory
+from tests.factories import SkillFactory, UsageEventFactory
 from tests.skills.telemetry_helpers import aggregates_snapshot, event_payload
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
@@ -46,6 +46,7 @@ def test_partitions_are_created_ahead_and_the_command_is_safe_to_rerun(capsys):
 
 def test_an_event_outside_every_partition_lands_in_the_default_one_and_moves_when_its_month_is_created(user):
     event = event_payload(0, occurred_at="2001-03-04T05:06:07Z")
+    SkillFactory(skill_id=event["skill_id"])  # registered: a learner's events never register skills
     usage_events_record(events=[event], user=user)
     assert partition_of(event["event_id"]) == "skills_usageevent_default"
     before = aggregates_snapshot()
@@ -98,7 +99,7 @@ def test_archive_command_prints_the_proof_of_counts(capsys):
     usage_events_record(events=[event_payload(n, occurred_at="2025-01-05T00:00:00Z") for n in range(5)], user=None)
     call_command("manage_partitions", "--archive-before", "2025-02")
     out = capsys.readouterr().out
-    assert "archived 1 partition(s) (skills_usageevent_2025_01): 5 events" in out
+    assert "archived before 2025-02: 1 partition(s) (skills_usageevent_2025_01), 5 event(s)" in out
     assert "+ archived 5" in out
 
 

@@ -75,7 +75,9 @@ def test_a_pending_unlock_takes_effect_when_the_skill_is_synced(user, user_clien
     assert not SkillUnlock.objects.pending().exists()
 
 
-def test_a_pending_unlock_takes_effect_when_telemetry_registers_the_skill(user, user_client):
+def test_a_pending_unlock_takes_effect_when_an_operators_telemetry_registers_the_skill(
+    user, user_registers_skills, user_client
+):
     skill_unlock_grant(user=user, skill_id="sql-optimize", reason="earned")
     event = {"event_id": str(uuid.uuid4()), "skill_id": "sql-optimize", "outcome": "success"}
 
@@ -89,7 +91,9 @@ def test_a_pending_unlock_takes_effect_when_telemetry_registers_the_skill(user, 
     assert user_client.get("/api/skills/sql-optimize/access/").data["unlocked"] is True
 
 
-def test_a_pending_unlock_takes_effect_when_feedback_registers_the_skill(user, user_client):
+def test_a_pending_unlock_takes_effect_when_an_operators_feedback_registers_the_skill(
+    user, user_registers_skills, user_client
+):
     skill_unlock_grant(user=user, skill_id="sql-optimize", reason="earned")
     response = user_client.post("/api/feedback/", {"skill_id": "sql-optimize", "rating": 4}, format="json")
     assert response.status_code == 201

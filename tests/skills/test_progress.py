@@ -24,7 +24,7 @@ class Terminal(io.StringIO):
 
 @pytest.fixture
 def events():
-    usage_events_record(events=[event_payload(n) for n in range(60)], user=UserFactory())
+    usage_events_record(events=[event_payload(n) for n in range(60)], user=UserFactory(), registers=True)
 
 
 def test_off_a_terminal_a_long_command_prints_plain_lines_with_counts_and_an_eta(events, monkeypatch):
@@ -67,5 +67,6 @@ def test_a_running_jobs_page_shows_its_published_progress_and_refreshes(admin_cl
     reporter.start(5000)
     reporter.advance(1250)
     page = admin_client.get(f"/admin/skills/jobrun/{run.pk}/change/").content.decode()
-    assert '<progress max="5000" value="1250">' in page and "1,250/5,000 (25 %)" in page and "ETA" in page
+    assert '<progress max="5000" value="1250" aria-label="events read">' in page
+    assert "1,250/5,000 events read (25 %)" in page and "ETA" in page
     assert 'http-equiv="refresh"' in page

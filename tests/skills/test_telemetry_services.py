@@ -21,14 +21,15 @@ from skills.services.metrics import feedback_record
 from skills.services.rebuild import metrics_rebuild
 from skills.services.registry import skill_version_publish
 from skills.sketch import RELATIVE_ACCURACY, LatencySketch
-from tests.factories import SkillFactory, UserFactory
+from tests.factories import OperatorFactory, SkillFactory
 from tests.skills.telemetry_helpers import aggregates_snapshot, event_payload
 
-pytestmark = pytest.mark.django_db
+# Ingestion itself: the events name skills nobody registered, as an operator's may.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("user_registers_skills")]
 
 
 def test_a_batch_is_stored_and_counted():
-    user = UserFactory()
+    user = OperatorFactory()
     result = usage_events_record(events=[event_payload(n) for n in range(10)], user=user)
     assert (result.received, result.created, result.duplicates) == (10, 10, 0)
     assert UsageEvent.objects.count() == 10
@@ -42,7 +43,7 @@ def test_metrics_hold_counts_durations_and_counters():
         event_payload(1, skill_id="pdf", outcome="failure", latency_ms=300, error_type="Timeout", session_id="s1"),
         event_payload(skill_id="pdf", outcome="abandoned", latency_ms=None, follow_up_actions=["retry", "ask"]),
     ]
-    usage_events_record(events=events, user=UserFactory())
+    usage_events_record(events=events, user=OperatorFactory())
     m = SkillMetrics.objects.get(skill_id="pdf")
     assert (m.total_invocations, m.completed_count, m.failed_count, m.abandoned_count) == (3, 1, 1, 1)
     assert (m.duration_count, m.duration_sum_ms, m.duration_min_ms, m.duration_max_ms) == (2, 400, 100, 300)
@@ -57,7 +58,7 @@ def test_metrics_hold_counts_durations_and_counters():
 
 
 def test_retrying_a_batch_changes_no_count():
-    user = UserFactory()
+    user = OperatorFactory()
     batch = [event_payload(n) for n in range(20)]
     usage_events_record(events=batch, user=user)
     before = aggregates_snapshot()
@@ -67,7 +68,7 @@ def test_retrying_a_batch_changes_no_count():
 
 
 def test_a_batch_mixing_retried_and_new_events_stores_only_the_new_ones():
-    user = UserFactory()
+    user = OperatorFactory()
     first = [event_payload(n) for n in range(30)]
     usage_events_record(events=first, user=user)
     new = [event_payload(n) for n in range(30, 55)]
@@ -88,13 +89,13 @@ def _rebuilt_snapshot() -> dict:
 
 def test_a_duplicate_inside_one_batch_is_counted_once():
     event = event_payload(1)
-    result = usage_events_record(events=[event, dict(event)], user=UserFactory())
+    result = usage_events_record(events=[event, dict(event)], user=OperatorFactory())
     assert (result.created, result.duplicates) == (1, 1)
     assert SkillMetrics.objects.get(skill_id=event["skill_id"]).total_invocations == 1
 
 
 def test_the_same_id_with_another_payload_is_a_conflict_and_writes_nothing():
-    user = UserFactory()
+    user = OperatorFactory()
     event = event_payload(1)
     usage_events_record(events=[event], user=user)
     before = aggregates_snapshot()
@@ -105,7 +106,7 @@ def test_the_same_id_with_another_payload_is_a_conflict_and_writes_nothing():
 
 
 def test_a_conflict_in_a_large_batch_names_the_item_and_writes_nothing():
-    user = UserFactory()
+    user = OperatorFactory()
     stored = [event_payload(n) for n in range(25)]
     usage_events_record(events=stored, user=user)
     before = aggregates_snapshot()
@@ -120,7 +121,7 @@ def test_a_conflict_in_a_large_batch_names_the_item_and_writes_nothing():
 def test_a_bad_batch_writes_nothing_and_names_each_bad_item():
     batch = [event_payload(0), event_payload(1, latency_ms=-5), event_payload(2), event_payload(3, outcome="meh")]
     with pytest.raises(InvalidEvents) as excinfo:
-        usage_events_record(events=batch, user=UserFactory())
+        usage_events_record(events=batch, user=OperatorFactory())
     assert [(e["index"], sorted(set(e) - {"index"})) for e in excinfo.value.errors] == [
         (1, ["latency_ms"]),
         (3, ["outcome"]),
@@ -129,7 +130,7 @@ def test_a_bad_batch_writes_nothing_and_names_each_bad_item():
 
 
 def test_an_unknown_skill_is_registered_disabled():
-    usage_events_record(events=[event_payload(skill_id="brand-new")], user=UserFactory())
+    usage_events_record(events=[event_payload(skill_id="brand-new")], user=OperatorFactory())
     skill = Skill.objects.get(skill_id="brand-new")
     assert skill.enabled is False
     assert UsageEvent.objects.get().skill_id == "brand-new"
@@ -137,7 +138,7 @@ def test_an_unknown_skill_is_registered_disabled():
 
 @pytest.mark.parametrize("size", [4, 40])  # the few-rows INSERT, and COPY on PostgreSQL
 def test_a_retried_batch_that_brings_a_new_skill_stores_its_events_and_keeps_it_registered(size):
-    user = UserFactory()
+    user = OperatorFactory()
     first = [event_payload(n, skill_id="known") for n in range(size)]
     usage_events_record(events=first, user=user)
     new = [event_payload(n, skill_id="brand-new") for n in range(size)]
@@ -153,7 +154,7 @@ def test_a_retried_batch_that_brings_a_new_skill_stores_its_events_and_keeps_it_
 
 def test_a_skill_registered_without_metrics_gets_them_with_its_first_events():
     SkillFactory(skill_id="registered")
-    usage_events_record(events=[event_payload(n, skill_id="registered") for n in range(25)], user=UserFactory())
+    usage_events_record(events=[event_payload(n, skill_id="registered") for n in range(25)], user=OperatorFactory())
     assert SkillMetrics.objects.get(skill_id="registered").total_invocations == 25
     assert aggregates_snapshot() == _rebuilt_snapshot()
 
@@ -171,7 +172,7 @@ def test_events_are_attributed_to_the_current_version_unless_they_name_one():
 
 
 def test_an_ordinary_account_cannot_attribute_events_to_someone_else():
-    user, other = UserFactory(), UserFactory()
+    user, other = OperatorFactory(), OperatorFactory()
     with pytest.raises(InvalidEvents) as excinfo:
         usage_events_record(events=[event_payload(user=other.pk)], user=user)
     assert excinfo.value.errors == [{"index": 0, "user": [USER_NOT_ALLOWED]}]
@@ -180,21 +181,21 @@ def test_an_ordinary_account_cannot_attribute_events_to_someone_else():
 def test_a_service_account_with_the_permission_can_attribute_events():
     from django.contrib.auth.models import Permission
 
-    service, learner = UserFactory(), UserFactory()
+    service, learner = OperatorFactory(), OperatorFactory()
     service.user_permissions.add(Permission.objects.get(codename="ingest_for_any_user"))
     usage_events_record(events=[event_payload(user=learner.pk)], user=service)
     assert UsageEvent.objects.get().user == learner
 
 
 def test_daily_rollup_and_user_rollup_follow_the_events():
-    user = UserFactory()
+    user = OperatorFactory()
     usage_events_record(events=[event_payload(n, skill_id="pdf") for n in range(10)], user=user)
     assert sum(SkillDailyUsage.objects.values_list("total", flat=True)) == 10
     assert SkillUserUsage.objects.get(skill_id="pdf", user=user).invocation_count == 10
 
 
 def test_rebuild_equals_the_incremental_aggregates():
-    users = [UserFactory() for _ in range(3)]
+    users = [OperatorFactory() for _ in range(3)]
     for batch in range(6):
         events = [event_payload(batch * 30 + n) for n in range(30)]
         usage_events_record(events=events, user=users[batch % 3])
@@ -205,7 +206,7 @@ def test_rebuild_equals_the_incremental_aggregates():
 
 
 def test_feedback_moves_the_average_rating():
-    user = UserFactory()
+    user = OperatorFactory()
     usage_events_record(events=[event_payload(0, skill_id="pdf")], user=user)
     feedback_record(user=user, skill_id="pdf", rating=5)
     feedback_record(user=user, skill_id="pdf", rating=2)

@@ -1,14 +1,15 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from skills.progress import TerminalProgress
-from skills.services.rollup_check import rollups_check
+from skills.management.jobs import job_run_by_command
+from skills.models import Job
 
 
 class Command(BaseCommand):
     help = (
         "Compares the stored roll-ups of a sample of skills with what rebuild_metrics computes from the log "
-        "(nothing is written); exits 1 when they differ."
+        "(nothing is written); exits 1 and alerts staff when they differ (a run of the job, recorded with "
+        "trigger 'command')."
     )
 
     def add_arguments(self, parser):
@@ -18,8 +19,6 @@ class Command(BaseCommand):
     def handle(self, *args, sample, seed, verbosity, **options):
         if sample < 1:
             raise CommandError("--sample must be 1 or more")
-        report = rollups_check(sample=sample, seed=seed, progress=TerminalProgress(self.stderr, verbosity=verbosity))
-        if report.differences:
-            raise CommandError(report.summary())
+        report = job_run_by_command(self, Job.CHECK_ROLLUPS, verbosity=verbosity, sample=sample, seed=seed)
         if verbosity:
-            self.stdout.write(report.summary())
+            self.stdout.write(report)

@@ -3,7 +3,10 @@ import threading
 
 from django.core.management.base import BaseCommand, CommandError
 
-from skills.ingestion.fold import FOLLOW_IDLE_SECONDS, metrics_as_of, usage_rollups_fold, usage_rollups_follow
+from skills.ingestion.fold import FOLLOW_IDLE_SECONDS, metrics_as_of, usage_rollups_follow
+from skills.management.jobs import job_run_by_command
+from skills.models import Job
+from skillsite.metrics_exporter import exporter_start
 
 
 class Command(BaseCommand):
@@ -26,12 +29,13 @@ class Command(BaseCommand):
     def handle(self, *args, follow, idle_seconds, **options):
         if not idle_seconds > 0:
             raise CommandError(f"--idle-seconds must be a positive number of seconds, not {idle_seconds}.")
-        if not follow:
-            folded = usage_rollups_fold()
-            self.stdout.write(f"folded {folded} event(s); roll-ups as of {metrics_as_of():%Y-%m-%d %H:%M:%S %Z}")
+        if not follow:  # one fold: a run of the job
+            report = job_run_by_command(self, Job.FOLD_ROLLUPS, verbosity=options["verbosity"])
+            self.stdout.write(f"{report}; roll-ups as of {metrics_as_of():%Y-%m-%d %H:%M:%S %Z}")
             return
         stop = threading.Event()
         previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGTERM, signal.SIGINT)}
+        exporter_start()  # when METRICS_EXPORTER_PORT is set: the folds' duration and count
         self.stdout.write("folding queued events as they arrive; stop with SIGTERM or Ctrl-C")
         self.stdout.flush()
         try:

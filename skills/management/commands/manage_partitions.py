@@ -1,15 +1,10 @@
 from datetime import date, datetime
 
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
 
-from skills.progress import TerminalProgress
-from skills.services.partitions import (
-    PartitionsUnsupported,
-    partitions_archive,
-    partitions_ensure,
-    partitions_list,
-)
+from skills.management.jobs import job_run_by_command
+from skills.models import Job
+from skills.services.partitions import PartitionsUnsupported, partitions_list
 
 
 def month(value: str) -> date:
@@ -22,7 +17,8 @@ def month(value: str) -> date:
 class Command(BaseCommand):
     help = (
         "Creates the usage log's monthly partitions ahead (PostgreSQL; safe to run any time) and, with "
-        "--archive-before YYYY-MM, moves whole partitions older than that month to the skills_archive schema."
+        "--archive-before YYYY-MM, moves whole partitions older than that month to the skills_archive schema "
+        "(runs of the jobs, recorded with trigger 'command')."
     )
 
     def add_arguments(self, parser):
@@ -33,20 +29,13 @@ class Command(BaseCommand):
     def handle(self, *args, ahead, archive_before, show, verbosity, **options):
         if ahead < 0:
             raise CommandError("--ahead must be 0 or more")
-        try:
-            created = partitions_ensure(today=timezone.now().date(), months_ahead=ahead)
-            self.stdout.write(f"partitions created: {', '.join(created) or 'none (all present)'}")
-            if archive_before:
-                report = partitions_archive(
-                    before=archive_before, progress=TerminalProgress(self.stderr, verbosity=verbosity)
-                )
-                self.stdout.write(
-                    f"archived {len(report.partitions)} partition(s) ({', '.join(report.partitions) or '-'}): "
-                    f"{report.archived:,} events; live {report.live:,} + archived {report.archived:,} "
-                    f"= {report.live + report.archived:,} = {report.before:,} before"
-                )
-            if show:
+        self.stdout.write(job_run_by_command(self, Job.ENSURE_PARTITIONS, verbosity=verbosity, months_ahead=ahead))
+        if archive_before:
+            report = job_run_by_command(self, Job.ARCHIVE_PARTITIONS, verbosity=verbosity, before=archive_before)
+            self.stdout.write(report)
+        if show:
+            try:
                 for name, rows in partitions_list():
                     self.stdout.write(f"{name}: {rows:,}")
-        except PartitionsUnsupported as error:
-            self.stdout.write(str(error))
+            except PartitionsUnsupported as error:
+                self.stdout.write(str(error))

@@ -45,6 +45,10 @@ CONFLICT = "the registry changed while syncing ({error}); run the sync again"
 VERSION_TAKEN = "version {version} already exists; published as {published} instead"
 STAYS_DISABLED = "the skill is disabled in the registry and stays disabled"
 CHANGELOG = "Synced from {path}"
+HELD_BACK = (
+    "version {version} is held back: the scan found {count} high finding(s); staff review and acknowledge "
+    "them on the skill's admin page before it becomes current"
+)
 
 
 @dataclass(frozen=True)
@@ -103,7 +107,7 @@ def _publish_if_new(skill: Skill, skill_file: SkillFile, created_by: Actor, warn
     content_sha256, bundle_sha256 = sha256_text(skill_file.text), bundle_digest(skill_file.text, skill_file.files)
     if skill.versions.filter(is_current=True, sha256=content_sha256, bundle_sha256=bundle_sha256).exists():
         return
-    skill_version_publish(
+    version = skill_version_publish(
         skill=skill,
         content=skill_file.text,
         version=_choose_version(skill, skill_file, warnings),
@@ -111,6 +115,8 @@ def _publish_if_new(skill: Skill, skill_file: SkillFile, created_by: Actor, warn
         created_by=created_by,
         files=skill_file.files,
     )
+    if version.held:
+        warnings.append(HELD_BACK.format(version=version.version, count=version.high_findings))
 
 
 @transaction.atomic

@@ -3,6 +3,7 @@ the skill reads them and their results (read-only). Every write calls the servic
 
 from __future__ import annotations
 
+import django_filters
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, QuerySet
 from drf_spectacular.types import OpenApiTypes
@@ -100,6 +101,15 @@ class StopIn(serializers.Serializer):
 RESULTS = inline_serializer("ExperimentResults", {"results": serializers.DictField()})
 
 
+class ExperimentFilter(django_filters.FilterSet):
+    # By the skill's name, as elsewhere in the API: an unknown name is an empty list, not a 400.
+    skill = django_filters.CharFilter(field_name="skill_id")
+
+    class Meta:
+        model = Experiment
+        fields = ["skill", "status"]
+
+
 class ExperimentViewSet(
     SkillsAPIMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
 ):
@@ -109,7 +119,7 @@ class ExperimentViewSet(
     key_scopes = scope_rules(read=("list", "retrieve", "results"), write=("create", "start", "stop", "promote"))
 
     serializer_class = ExperimentSerializer
-    filterset_fields = ["skill", "status"]
+    filterset_class = ExperimentFilter
     ordering_fields = ["created_at"]
     ordering = ["-created_at", "-id"]
 

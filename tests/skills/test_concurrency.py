@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 
 from skills.models import UsageEvent, UsageEventPending
 from skills.services.rebuild import metrics_rebuild
-from tests.factories import UserFactory
+from tests.factories import OperatorFactory
 from tests.skills.telemetry_helpers import aggregates_snapshot, event_payload
 
 THREADS = 8
@@ -17,7 +17,7 @@ THREADS = 8
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_eight_threads_posting_overlapping_batches_end_equal_to_a_rebuild():
-    agent = UserFactory()  # one account posting from eight workers: their retries overlap
+    agent = OperatorFactory()  # one service account posting from eight workers: their retries overlap
     pool = [event_payload(n) for n in range(400)]
     # Thread t posts events [40t, 40t + 120): each event is posted by up to three threads at once.
     batches = [pool[40 * t : 40 * t + 120] for t in range(THREADS)]

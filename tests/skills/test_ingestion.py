@@ -23,6 +23,7 @@ from tests.factories import (
     PracticeActivityFactory,
     RoadmapFactory,
     SkillFactory,
+    make_experiment,
     progress_of,
 )
 from tests.skills.telemetry_helpers import event_payload
@@ -45,19 +46,23 @@ def every_writable_url(user):
     roadmap = RoadmapFactory(owner=user)
     progress = progress_of(roadmap)
     activity = PracticeActivityFactory(progress=progress)
-    ids = {
-        "/api/milestone-progress/{id}/": progress.pk,
-        "/api/roadmaps/{id}/": roadmap.pk,
-        "/api/practice-activities/{id}/": activity.pk,
-        "/api/deconstructions/{id}/": roadmap.deconstruction_id,
+    experiment = make_experiment()  # staff's; the depth guard answers before any permission check
+    version = experiment.arms.get(position=1).version
+    concrete = {
+        "/api/milestone-progress/{id}/": f"/api/milestone-progress/{progress.pk}/",
+        "/api/roadmaps/{id}/": f"/api/roadmaps/{roadmap.pk}/",
+        "/api/practice-activities/{id}/": f"/api/practice-activities/{activity.pk}/",
+        "/api/deconstructions/{id}/": f"/api/deconstructions/{roadmap.deconstruction_id}/",
+        "/api/experiments/{id}/": f"/api/experiments/{experiment.pk}/",
+        "/api/skills/{skill_id}/versions/{version}/": f"/api/skills/{version.skill_id}/versions/{version.version}/",
     }
     urls = []
     for path, operations in SchemaGenerator().get_schema(request=None, public=True)["paths"].items():
         for method in set(operations) & {"post", "put", "patch"}:
             if "{" in path:
-                prefix = next((known for known in ids if path.startswith(known)), None)
+                prefix = next((known for known in concrete if path.startswith(known)), None)
                 assert prefix, f"no object for the path parameters of {path}: add one to this fixture"
-                path = path.replace(prefix, prefix.replace("{id}", str(ids[prefix])))
+                path = concrete[prefix] + path.removeprefix(prefix)
             urls.append((method, path))
     return urls
 

@@ -82,6 +82,8 @@ SKILL_BUNDLE_MAX_BYTES = env.int("SKILL_BUNDLE_MAX_BYTES", default=5 * 1024 * 10
 SKILL_HEALTH_DORMANT_DAYS = env.int("SKILL_HEALTH_DORMANT_DAYS", default=30)
 SKILL_HEALTH_FAILING_USES = env.int("SKILL_HEALTH_FAILING_USES", default=20)
 SKILL_HEALTH_MIN_USES = env.int("SKILL_HEALTH_MIN_USES", default=5)
+# Latency percentiles over fewer timed uses than this are marked as rough (API, admin).
+SKILL_PERCENTILE_MIN_SAMPLES = env.int("SKILL_PERCENTILE_MIN_SAMPLES", default=20)
 SKILL_HEALTH_FAILING_RATE = env.float("SKILL_HEALTH_FAILING_RATE", default=50.0)
 SKILL_HEALTH_WINDOW_DAYS = env.int("SKILL_HEALTH_WINDOW_DAYS", default=30)
 SKILL_HEALTH_MISFIRE_MIN_SESSIONS = env.int("SKILL_HEALTH_MISFIRE_MIN_SESSIONS", default=5)
@@ -334,6 +336,7 @@ SPECTACULAR_SETTINGS = {
         "ActivityTypeEnum": "roadmaps.choices.ActivityType",
         "CandidateStatusEnum": "skills.models.CandidateStatus",
         "MilestoneStatusEnum": "roadmaps.models.MilestoneStatus",
+        "SkillHealthStatusEnum": "skills.selectors.skill_health.Health",
     },
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "skillsite.schema.postprocess"],

@@ -12,6 +12,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 
 from skills.selectors.dashboard import DashboardFilter, dashboard_data, skill_choices
+from skills.selectors.skill_costs import skill_costs
 from skillsite.routers import replica_reads
 
 RANGE_BACKWARDS = "The start must be on or before the end."
@@ -59,7 +60,9 @@ def dashboard_view(request):
         with replica_reads():  # the replica when there is one (skillsite/routers.py)
             data = dashboard_data(filters)
         data["links"] = event_links(data, filters)
+    costs = skill_costs(data["skills"], since=datetime.combine(filters.start, time.min, tzinfo=UTC)) if data else {}
     context = {
+        "skill_costs": [{"skill_id": skill_id, "cost": cost} for skill_id, cost in sorted(costs.items())],
         **admin.site.each_context(request),
         "title": "Metrics dashboard",
         "form": form,

@@ -16,9 +16,8 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html, format_html_join
 
-from ..models import Skill, SkillMetrics, SkillUnlock, SkillVersion, Tier
+from ..models import Skill, SkillUnlock, SkillVersion, Tier
 from ..selectors.registry import (
     rollback_comparison,
     version_diff,
@@ -31,6 +30,7 @@ from ..services.registry import skill_id_validate, skill_unlock_grant, skill_unl
 from .common import short_sha, short_time, truncated
 from .experiment_history import experiments_history
 from .regressions import RegressionFilter, regression_context
+from .skill_figures import metrics_html
 from .versions import (
     FindingsColumn,
     VersionColumns,
@@ -64,29 +64,6 @@ class SkillVersionInline(VersionColumns, VersionFilesColumn, FindingsColumn, adm
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
-
-
-def _metrics_html(metrics: SkillMetrics | None) -> str:
-    if metrics is None or not metrics.total_invocations:
-        return "No usage yet."
-    errors = sorted(metrics.error_types.items(), key=lambda item: -item[1])[:5]
-
-    def figure(value, suffix=""):
-        return "—" if value is None else f"{value:,.1f}{suffix}"
-
-    rows = [
-        ("Invocations", f"{metrics.total_invocations:,}"),
-        ("Completion rate", figure(metrics.completion_rate, " %")),
-        (
-            "Latency p50 / p95 / p99",
-            f"{figure(metrics.p50_ms)} / {figure(metrics.p95_ms)} / {figure(metrics.p99_ms)} ms",
-        ),
-        ("Average rating", figure(metrics.avg_rating)),
-        ("Unique users", f"{metrics.unique_users:,}"),
-        ("Effectiveness", figure(metrics.effectiveness_score)),
-        ("Top errors", ", ".join(f"{name} ({count})" for name, count in errors) or "none"),
-    ]
-    return format_html("<table>{}</table>", format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", rows))
 
 
 class HealthFilter(admin.SimpleListFilter):
@@ -130,7 +107,9 @@ class SkillAdmin(admin.ModelAdmin):
 
     @admin.display(description="Metrics")
     def metrics_summary(self, skill: Skill) -> str:
-        return _metrics_html(getattr(skill, "metrics", None) if skill.pk and hasattr(skill, "metrics") else None)
+        if not skill.pk:
+            return "—"
+        return metrics_html(skill, getattr(skill, "metrics", None) if hasattr(skill, "metrics") else None)
 
     @admin.display(description="sha256")
     def sha(self, skill: Skill) -> str:

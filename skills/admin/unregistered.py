@@ -6,7 +6,9 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db.models import Count
 
+from ..ingestion.identity import UNNAMED_SKILL_ID
 from ..models import Skill, UnregisteredSkill, UnregisteredStatus
 from ..services.unregistered import (
     MAP_TARGET_REQUIRED,
@@ -17,6 +19,10 @@ from ..services.unregistered import (
 from .common import short_time
 
 RELEASED = "{name}: {count} held event(s) entered the log."
+ADVICE_UNNAMED = "No name sent: set OTEL_LOG_TOOL_DETAILS=1 on the agents (or install the hook)."
+ADVICE_PLUGIN = "A plugin's skill: map it to a registered skill, or leave it apart."
+ADVICE_VERSION = "Publish it (sync_skills) if it is real."
+ADVICE_SKILL = "Register it, map it, or dismiss it."
 DISMISSED = "Dismissed {count} name(s)."
 
 
@@ -30,7 +36,7 @@ class MapForm(forms.ModelForm):
 
 @admin.register(UnregisteredSkill)
 class UnregisteredSkillAdmin(admin.ModelAdmin):
-    list_display = ["name", "version_shown", "plugin", "marketplace", "uses", "held", "status", "first", "last"]
+    list_display = ["name", "version_shown", "plugin", "uses", "held", "status", "last", "advice"]
     list_filter = ["status"]
     search_fields = ["name", "plugin"]
     ordering = ["status", "-last_seen"]
@@ -46,19 +52,23 @@ class UnregisteredSkillAdmin(admin.ModelAdmin):
         return False
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("mapped_to")
+        return super().get_queryset(request).select_related("mapped_to").annotate(held_count=Count("held_events"))
 
     @admin.display(description="Version")
     def version_shown(self, unregistered: UnregisteredSkill) -> str:
         return unregistered.version or "—"
 
-    @admin.display(description="Held events")
-    def held(self, unregistered: UnregisteredSkill) -> int:
-        return unregistered.held_events.count()
+    @admin.display(description="What to do")
+    def advice(self, unregistered: UnregisteredSkill) -> str:
+        if unregistered.name.rsplit(":", 1)[-1] == UNNAMED_SKILL_ID:
+            return ADVICE_UNNAMED
+        if unregistered.version:
+            return ADVICE_VERSION
+        return ADVICE_PLUGIN if ":" in unregistered.name else ADVICE_SKILL
 
-    @admin.display(description="First seen", ordering="first_seen")
-    def first(self, unregistered: UnregisteredSkill) -> str:
-        return short_time(unregistered.first_seen)
+    @admin.display(description="Held events", ordering="held_count")
+    def held(self, unregistered: UnregisteredSkill) -> int:
+        return unregistered.held_count
 
     @admin.display(description="Last seen", ordering="last_seen")
     def last(self, unregistered: UnregisteredSkill) -> str:

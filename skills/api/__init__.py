@@ -8,6 +8,7 @@ from .agents import AgentSessionViewSet
 from .analytics import EffectivenessView, SummaryView
 from .emergence import CandidateViewSet, CooccurrenceView
 from .experiments import ExperimentViewSet
+from .hook import AgentHookView
 from .otel import OtlpLogsView
 from .registry import SkillUnlockViewSet, SkillViewSet
 from .sessions import SessionDetailView
@@ -28,4 +29,5 @@ urlpatterns = [
     re_path(r"^sessions/(?P<session_id>[^/]+)/$", SessionDetailView.as_view(), name="session-detail"),
     # No trailing slash: exporters append "/v1/logs" to OTEL_EXPORTER_OTLP_ENDPOINT.
     path("otel/v1/logs", OtlpLogsView.as_view(), name="otel-logs"),
+    path("agent-hook/", AgentHookView.as_view(), name="agent-hook"),
 ]

@@ -14,7 +14,8 @@ from accounts.scopes import scope_rules
 from ..ingestion.fold import metrics_as_of
 from ..models import METRICS, Kind, Skill, SkillMetrics, SkillVersion, Tier, VersionRegression, measures_of
 from ..selectors.registry import FREE_TEXT_HELP, skill_detail, skills_with_current_version
-from ..selectors.skill_health import Health, context_cost, skills_health, with_health
+from ..selectors.skill_costs import NO_COST, skill_costs
+from ..selectors.skill_health import Health, context_cost, percentiles_reliable, skills_health, with_health
 from ..services.registry import may_read_content
 from .agents import AgentSkillActions
 from .common import SkillsAPIMixin
@@ -54,6 +55,11 @@ class SkillMetricsSerializer(serializers.ModelSerializer):
     """A skill's metrics; its free-text counters only when the context's `free_text` says the
     caller is staff."""
 
+    percentiles_reliable = serializers.SerializerMethodField(
+        help_text="False when p50 / p95 / p99 rest on fewer than SKILL_PERCENTILE_MIN_SAMPLES latencies "
+        "(`duration_count`): read them as rough."
+    )
+
     class Meta:
         model = SkillMetrics
         exclude = ["skill", *(m.columns[METRICS] for m in measures_of(METRICS) if not m.public)]
@@ -64,6 +70,9 @@ class SkillMetricsSerializer(serializers.ModelSerializer):
         if not self.context.get("free_text", False):
             data.update(dict.fromkeys(FREE_TEXT_COLUMNS, {}))
         return data
+
+    def get_percentiles_reliable(self, metrics: SkillMetrics) -> bool:
+        return percentiles_reliable(metrics)
 
 
 class SkillSerializer(serializers.ModelSerializer):
@@ -92,13 +101,27 @@ class SkillSerializer(serializers.ModelSerializer):
         return current[0].version if current else None
 
 
-class SkillHealthSerializer(serializers.Serializer):
+class HealthConditionSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Health.choices)
     reason = serializers.CharField()
+
+
+class SkillHealthSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Health.choices, help_text="The first of `conditions`.")
+    reason = serializers.CharField()
+    conditions = HealthConditionSerializer(many=True, help_text="Every condition that applies, worst first.")
     recent_uses = serializers.IntegerField(help_text="Completed attempts counted for the success rate.")
     recent_success_rate = serializers.FloatField(allow_null=True, help_text="Percent.")
     sessions = serializers.IntegerField(help_text="Sessions of the window that loaded the skill.")
     misfired_sessions = serializers.IntegerField(help_text="Of those, sessions where it never succeeded.")
+
+
+class SkillCostSerializer(serializers.Serializer):
+    cost_usd = serializers.DecimalField(max_digits=18, decimal_places=6, help_text="Attributed model cost, USD.")
+    tokens = serializers.IntegerField(help_text="Attributed input, output and cache-creation tokens.")
+    uses = serializers.IntegerField(help_text="Uses in prompts that reported model requests.")
+    cost_per_use = serializers.DecimalField(max_digits=18, decimal_places=6, allow_null=True)
+    cost_per_success = serializers.DecimalField(max_digits=18, decimal_places=6, allow_null=True)
 
 
 class ContextCostSerializer(serializers.Serializer):
@@ -129,9 +152,27 @@ class SkillDetailSerializer(SkillSerializer):
     metrics_as_of = serializers.SerializerMethodField(
         help_text="The metrics include every event received before this time (events are folded in shortly after)."
     )
+    cost = serializers.SerializerMethodField(
+        help_text="Claude Code's model requests attributed to the skill's uses of the last SKILL_HEALTH_WINDOW_DAYS "
+        "(the README's rule: a request is shared among the skill uses active in its prompt)."
+    )
 
     class Meta(SkillSerializer.Meta):
-        fields = [*SkillSerializer.Meta.fields, "metrics", "metrics_as_of", "health", "context_cost", "regression"]
+        fields = [
+            *SkillSerializer.Meta.fields,
+            "metrics",
+            "metrics_as_of",
+            "health",
+            "context_cost",
+            "cost",
+            "regression",
+        ]
+
+    @extend_schema_field(SkillCostSerializer)
+    def get_cost(self, skill: Skill) -> dict:
+        cost = self.context["cost"]  # computed once by the view
+        fields = ("cost_usd", "tokens", "uses", "cost_per_use", "cost_per_success")
+        return SkillCostSerializer({name: getattr(cost, name) for name in fields}).data
 
     @extend_schema_field(SkillHealthSerializer)
     def get_health(self, skill: Skill) -> dict:
@@ -209,6 +250,7 @@ class SkillViewSet(SkillsAPIMixin, AgentSkillActions, VersionActions, viewsets.R
             "health": skills_health([skill])[skill.skill_id],
             "content_visible": may_read_content(request.user, skill),
             "free_text": request.user.is_staff,
+            "cost": skill_costs([skill.skill_id]).get(skill.skill_id, NO_COST),
         }
         return Response(SkillDetailSerializer(skill, context=context).data)
 

@@ -9,7 +9,7 @@ recording commits, or by a worker (`fold.py` says who and when).
 from __future__ import annotations
 
 from contextlib import nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
@@ -40,6 +40,7 @@ class RecordResult:
     created: int
     duplicates: int
     held: int = 0  # events naming an unregistered skill, kept for staff (skills.ingestion.identity)
+    counted: dict = field(default_factory=dict)  # event_id → the skill each stored event counts for
 
 
 def usage_events_record(
@@ -66,10 +67,12 @@ def usage_events_record(
     owners = _owners(parsed, user, using)
     unique = _first_of_each_id(parsed, owners)
     # Asked only when an event names something unknown: the permission check costs queries.
-    created, held = _store(unique, now, Registers(user, registers), using)
+    counted: dict = {}
+    created, held = _store(unique, now, Registers(user, registers), using, counted)
     if created:
         fold_after_commit(using=using)
-    result = RecordResult(received=len(parsed), created=created, duplicates=len(parsed) - created - held, held=held)
+    duplicates = len(parsed) - created - held
+    result = RecordResult(received=len(parsed), created=created, duplicates=duplicates, held=held, counted=counted)
     # Counted once stored for good: inside a caller's transaction, at its commit.
     transaction.on_commit(partial(usage_events_counted, created=created, duplicates=result.duplicates), using=using)
     return result
@@ -78,7 +81,7 @@ def usage_events_record(
 def held_events_store(events: list[OwnedEvent], *, using: str = DEFAULT_DB_ALIAS) -> int:
     """Stores events held earlier (valid, with their own time and payload hash) where the registry
     now places them; returns how many entered the log. Registers nothing."""
-    created, _held = _store(events, timezone.now(), Registers(None, False), using)
+    created, _held = _store(events, timezone.now(), Registers(None, False), using, {})
     if created:
         fold_after_commit(using=using)
     return created
@@ -119,7 +122,7 @@ def _conflict(owned: OwnedEvent) -> dict:
     return {"index": owned.index, "event_id": str(owned.event.data.event_id), "detail": EVENT_ID_CONFLICT}
 
 
-def _store(events: list[OwnedEvent], now, registers: Registers, using: str) -> tuple[int, int]:
+def _store(events: list[OwnedEvent], now, registers: Registers, using: str, counted: dict) -> tuple[int, int]:
     """Inserts the events not received before; returns how many went into the log and how many
     were held. The events go in with one statement (an INSERT or a COPY, whose triggers register
     and queue them), atomic by itself."""
@@ -132,7 +135,7 @@ def _store(events: list[OwnedEvent], now, registers: Registers, using: str) -> t
         try:
             with _savepoint_in_a_callers_transaction(using):
                 new = events if attempt == 1 else _not_received_before(events, using)
-                return _insert(new, now, registers, using) if new else (0, 0)
+                return _insert(new, now, registers, using, counted) if new else (0, 0)
         except IntegrityError:
             if attempt == STORE_ATTEMPTS:
                 raise
@@ -167,15 +170,16 @@ def _not_received_before(events: list[OwnedEvent], using: str) -> list[OwnedEven
     return [owned for owned in events if owned.key not in stored]
 
 
-def _insert(events: list[OwnedEvent], now, registers: Registers, using: str) -> tuple[int, int]:
-    counted, held = resolve(events, registers=registers, now=now, using=using)
-    rows = [_row(owned, where, now) for owned, where in zip(events, counted, strict=True) if where is not None]
+def _insert(events: list[OwnedEvent], now, registers: Registers, using: str, counted: dict) -> tuple[int, int]:
+    places, held = resolve(events, registers=registers, now=now, using=using)
+    rows = [_row(owned, where, now) for owned, where in zip(events, places, strict=True) if where is not None]
     if uses_copy(using) and len(rows) >= COPY_THRESHOLD:
         copy_events(rows, using)
     elif len(rows) == 1:
         UsageEvent(**rows[0]).save(using=using, force_insert=True)  # unlike bulk_create, no BEGIN / COMMIT
     elif rows:
         UsageEvent.objects.using(using).bulk_create([UsageEvent(**row) for row in rows])
+    counted.update({row["event_id"]: row["skill_id"] for row in rows})
     return len(rows), held
 
 

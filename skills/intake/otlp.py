@@ -2,14 +2,19 @@
 
 Names follow Claude Code's monitoring documentation (see the README's Agents section): every
 event carries `session.id`, `event.name`, `event.timestamp`, `event.sequence` and `prompt.id`;
-a `tool_result` event carries `tool_name`, `success`, `duration_ms`, `error`, `tool_use_id` and,
-with OTEL_LOG_TOOL_DETAILS=1, `tool_parameters` (a JSON string; for the Skill tool it names the
-skill) and `tool_input`; an `api_request` event carries `model`, `cost_usd`, `duration_ms`,
+a `tool_result` event carries `tool_name`, `success`, `duration_ms`, `error_type` (a category),
+`tool_use_id` and, only with OTEL_LOG_TOOL_DETAILS=1, `error` (the message), `tool_parameters`
+(a JSON string; for the Skill tool its `skill_name`) and `tool_input`; `skill_activated` carries
+`skill.name` (`custom_skill` for user and third-party plugin skills without
+OTEL_LOG_TOOL_DETAILS=1), `skill.source`, `plugin.name`, `marketplace.name` and
+`invocation_trigger`; an `api_request` event carries `model`, `cost_usd`, `duration_ms`,
 `input_tokens`, `output_tokens`, `cache_read_tokens` and `cache_creation_tokens`.
 
-A Skill tool's result becomes a usage event; an `api_request` is kept as an `AgentApiRequest`
-of its session; any other record is counted and ignored. A record that cannot be taken in is
-rejected and named in the answer's `partial_success`, as OTLP asks; the others are stored.
+Skill activations and Skill tool results are signals of skill uses, joined with the hook's and
+the transcript's (skills/intake/join.py) into one usage event each; an `api_request` is kept as
+an `AgentApiRequest` of its session; any other record is counted and ignored. A record that
+cannot be taken in is rejected and named in the answer's `partial_success`, as OTLP asks; the
+others are stored.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import json
 import math
 import zlib
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -34,8 +39,10 @@ from opentelemetry.proto.logs.v1.logs_pb2 import LogRecord
 
 from skillsite.parsers import TOO_DEEP, TOO_LARGE, nesting_exceeds
 
-from ..models import AgentApiRequest
-from .common import SKILL_TOOL_NAMES, event_uuid, record_what_is_valid, skill_id_from_name
+from ..ingestion.events import FUTURE_TOLERANCE, TIME_IN_FUTURE, TIME_TOO_OLD
+from ..models import AgentApiRequest, Signal
+from .common import SKILL_TOOL_NAMES, UNUSABLE_SKILL_NAME, event_uuid, skill_id_from_name
+from .join import SkillSignal, known_name, known_plugin, skill_signals_take_in
 
 JSON_TYPE = "application/json"
 PROTOBUF_TYPE = "application/x-protobuf"
@@ -44,11 +51,9 @@ UNSUPPORTED_ENCODING = "Content-Encoding {encoding!r} is not supported: send gzi
 NOT_GZIP = "The body is not valid gzip: {error}"
 NOT_OTLP_JSON = "The body is not an OTLP logs request in JSON: {error}"
 NOT_OTLP_PROTOBUF = "The body is not an OTLP logs request in protobuf: {error}"
-NO_SKILL_NAME = (
-    "a Skill tool result without the skill's name (set OTEL_LOG_TOOL_DETAILS=1 so tool_parameters carries it)"
-)
 BAD_NUMBER = "{name} {value!r} is not a finite number of zero or more"
 BAD_TIME = "the time {value!r} is outside the years 1–9999 in UTC"
+NO_TIME = "the record has no time (time_unix_nano, observed_time_unix_nano or event.timestamp)"
 NUL_IN_TEXT = "{name} contains a NUL (\\u0000) character"
 TOO_DEEP_ATTRIBUTE = "{name} is JSON nested more than {limit} levels deep"
 TOO_MANY_RECORDS = (
@@ -123,6 +128,8 @@ class LogsIntake:
     """What one OTLP request brought: events stored (and already received), model requests
     stored, records ignored (neither a Skill result nor a model request) and rejected ones."""
 
+    signals: int = 0  # Skill activations and results, joined into uses
+    uses_pending: int = 0  # new uses still waiting for their other signals
     events_created: int = 0
     events_duplicate: int = 0
     api_requests_created: int = 0
@@ -225,32 +232,77 @@ def _skill_name(attributes: dict[str, Any]) -> Any:
     return None
 
 
-def _skill_event(record: LogRecord, attributes: dict[str, Any]) -> dict:
-    name = _skill_name(attributes)
-    if name is None:
-        raise _Rejected(NO_SKILL_NAME)
-    skill_id = skill_id_from_name(name)
-    if skill_id is None:
-        raise _Rejected(f"the skill's name {name!r} is not a skill id")
-    succeeded = str(attributes.get("success", "")).lower() == "true"
+def _checked_name(name: Any) -> str:
+    """The skill's name as reported ("" for none or a placeholder); rejected when not a name at all."""
+    reported = known_name(name) if isinstance(name, str) else ""
+    if (name is not None and not isinstance(name, str)) or "\x00" in (name or ""):
+        raise _Rejected(UNUSABLE_SKILL_NAME.format(name=name))
+    if reported and skill_id_from_name(reported) is None:
+        raise _Rejected(UNUSABLE_SKILL_NAME.format(name=name))
+    return reported
+
+
+def _sequence(attributes: dict[str, Any]) -> int | None:
+    value = attributes.get("event.sequence")
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        raise _Rejected(BAD_NUMBER.format(name="event.sequence", value=value)) from None
+
+
+def _signal_base(record: LogRecord, attributes: dict[str, Any]) -> dict:
     occurred_at = _time(record, attributes)
-    artifacts = {
-        "intake": "otlp",
-        "tool_use_id": attributes.get("tool_use_id"),
-        "prompt_id": attributes.get("prompt.id"),
-        "event_sequence": attributes.get("event.sequence"),
-        "app_version": attributes.get("app.version"),
-    }
+    if occurred_at is None:
+        raise _Rejected(NO_TIME)
+    now = timezone.now()
+    if occurred_at > now + FUTURE_TOLERANCE:
+        raise _Rejected(f"occurred_at: {TIME_IN_FUTURE}")
+    if occurred_at < now - timedelta(days=settings.EVENTS_MAX_AGE_DAYS):
+        raise _Rejected(f"occurred_at: {TIME_TOO_OLD.format(days=settings.EVENTS_MAX_AGE_DAYS)}")
     return {
-        "event_id": str(event_uuid("otlp", *_record_key(attributes, record, skill_id))),
-        "skill_id": skill_id,
-        "outcome": "success" if succeeded else "error",
         "session_id": _text(attributes, "session.id", 255),
-        "latency_ms": _number(attributes, "duration_ms"),
-        "error_type": "" if succeeded else (_text(attributes, "error", 200) or "tool_error"),
-        "occurred_at": occurred_at.isoformat() if occurred_at else None,
-        "artifacts": {key: value for key, value in artifacts.items() if value not in (None, "")},
+        "prompt_id": _text(attributes, "prompt.id", 255),
+        "sequence": _sequence(attributes),
+        "occurred_at": occurred_at,
     }
+
+
+def _tool_result_signal(record: LogRecord, attributes: dict[str, Any]) -> SkillSignal:
+    """A Skill tool's result: outcome and duration always; the name and the error's text only with
+    OTEL_LOG_TOOL_DETAILS=1 (else the error's category, `error_type`)."""
+    base = _signal_base(record, attributes)
+    tool_use_id = _text(attributes, "tool_use_id", 255) or f"otlp:{base['sequence']}:{base['occurred_at']}"
+    succeeded = str(attributes.get("success", "")).lower() == "true"
+    error = "" if succeeded else (_text(attributes, "error", 200) or _text(attributes, "error_type", 200) or "tool_error")
+    return SkillSignal(
+        kind=Signal.TOOL_RESULT,
+        key=f"tool_result:{tool_use_id}",
+        tool_use_id=tool_use_id,
+        skill_name=_checked_name(_skill_name(attributes)),
+        outcome="success" if succeeded else "error",
+        latency_ms=_number(attributes, "duration_ms"),
+        error_type=error,
+        **base,
+    )
+
+
+def _activation_signal(record: LogRecord, attributes: dict[str, Any]) -> SkillSignal:
+    """`skill_activated`: the skill's name (a placeholder for user and third-party plugin skills
+    without OTEL_LOG_TOOL_DETAILS=1), where it was loaded from, its plugin and how it was triggered."""
+    base = _signal_base(record, attributes)
+    name, plugin = _checked_name(attributes.get("skill.name")), known_plugin(_text(attributes, "plugin.name", 200))
+    if name and plugin and ":" not in name:
+        name = f"{plugin}:{name}"  # the name the Skill tool, the hook and the transcript give it
+    return SkillSignal(
+        kind=Signal.ACTIVATION,
+        key=f"activation:{base['sequence'] if base['sequence'] is not None else base['occurred_at'].isoformat()}",
+        skill_name=name,
+        plugin=plugin,
+        marketplace=known_plugin(_text(attributes, "marketplace.name", 200)),
+        skill_source=_text(attributes, "skill.source", 50),
+        invocation_trigger=_text(attributes, "invocation_trigger", 50),
+        **base,
+    )
 
 
 def _cost(attributes: dict[str, Any]) -> Decimal:
@@ -277,7 +329,17 @@ def _api_request(record: LogRecord, attributes: dict[str, Any], user) -> AgentAp
         cost_usd=_cost(attributes),
         duration_ms=_number(attributes, "duration_ms"),
         occurred_at=_time(record, attributes) or timezone.now(),
+        prompt_id=_text(attributes, "prompt.id", 255),
+        sequence=_sequence(attributes),
+        skill_name=_request_skill(attributes),
     )
+
+
+def _request_skill(attributes: dict[str, Any]) -> str:
+    """The skill Claude Code says was active for the request, as the Skill tool names it."""
+    name = known_name(_text(attributes, "skill.name", 301))
+    plugin = known_plugin(_text(attributes, "plugin.name", 200))
+    return f"{plugin}:{name}"[:301] if name and plugin and ":" not in name else name
 
 
 def _records(message: ExportLogsServiceRequest):
@@ -292,16 +354,18 @@ def _records(message: ExportLogsServiceRequest):
 
 
 def otlp_logs_take_in(message: ExportLogsServiceRequest, *, user) -> LogsIntake:
-    """Stores the Skill results as usage events and the model requests of the sessions; a retry
-    of the same records stores nothing twice (their ids derive from the records)."""
+    """Joins the Skill activations and results into skill uses (skills/intake/join.py) and stores
+    the model requests of the sessions; a retry of the same records stores nothing twice."""
     intake = LogsIntake()
-    events: list[tuple[int, str, dict]] = []
+    signals: list[SkillSignal] = []
     requests: dict = {}
     for position, record, attributes in _records(message):
         name = _event_name(record, attributes)
         try:
             if name == "tool_result" and attributes.get("tool_name") in SKILL_TOOL_NAMES:
-                events.append((position, name, _skill_event(record, attributes)))
+                signals.append(_tool_result_signal(record, attributes))
+            elif name == "skill_activated":
+                signals.append(_activation_signal(record, attributes))
             elif name == "api_request":
                 row = _api_request(record, attributes, user)
                 requests[row.record_key] = row
@@ -311,11 +375,10 @@ def otlp_logs_take_in(message: ExportLogsServiceRequest, *, user) -> LogsIntake:
             intake.rejected.append(REJECTED.format(position=position, name=name, reason=error))
     with transaction.atomic():
         intake.api_requests_created = _store_requests(list(requests.values()), user)
-        recorded = record_what_is_valid([event for _, _, event in events], user=user)
-    intake.events_created, intake.events_duplicate = recorded.created, recorded.duplicates
-    for index, reason in sorted(recorded.rejected.items()):
-        position, name, _ = events[index]
-        intake.rejected.append(REJECTED.format(position=position, name=name, reason=reason))
+        joined = skill_signals_take_in(signals, user=user)
+    intake.signals, intake.uses_pending = joined.signals, joined.uses_new
+    intake.events_created, intake.events_duplicate = joined.created, joined.late
+    intake.rejected += joined.rejected
     return intake
 
 

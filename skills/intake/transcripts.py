@@ -8,27 +8,36 @@ text blocks) or `tool_result` blocks answering a `tool_use_id`. Lines Claude Cod
 itself (`isMeta`: the loaded skill's text, for one) are not the user's turns.
 
 One invocation is a Skill `tool_use` block (its input names the skill) followed by:
-- its `tool_result` (`is_error` makes the outcome `error`);
+- its `tool_result`: `is_error` makes the outcome `error`, and its text is the error kept; the
+  time from the call to the result is the call's `latency_ms`;
 - the assistant's turns up to the user's next turn: their tokens (input + cache creation +
   output of each message once, cache reads left out as they re-read context already counted)
-  are the event's `tokens_used`, and the time from the call to that next turn (or to the
-  transcript's last line) its `latency_ms`;
+  are the event's `tokens_used`;
 - `abandoned` when no result came, or no assistant turn followed it (the session stopped
   there); otherwise `success`.
-Event ids derive from (session, tool_use_id): importing a transcript again stores nothing
-twice. A line that is not JSON, or a call that cannot be recorded, is reported with its file
-and line; the rest is imported.
+A slash command the user typed (`<command-name>/pdf</command-name>` in a prompt) is a use too,
+triggered `user-slash`, unless it is one of Claude Code's built-in commands (BUILT_IN_COMMANDS).
+Each call and command is a signal joined with the same use's OpenTelemetry records and hook post
+(skills/intake/join.py): on `tool_use_id`, or for a command its skill_activated of the same
+session and name. Importing a transcript again stores nothing twice. The session's model usage
+(each assistant message's tokens once) is kept as the session's requests when no OpenTelemetry
+`api_request` of the session was received, so the session's cost is known. A line that is not
+JSON, or a call that cannot be recorded, is reported with its file and line; the rest is imported.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .common import SKILL_TOOL_NAMES, event_uuid, record_what_is_valid, skill_id_from_name
+from ..models import Signal
+from .common import SKILL_TOOL_NAMES, skill_id_from_name
+from .join import USER_SLASH, SkillSignal, known_name, skill_signals_take_in
+from .transcript_usage import transcript_requests, transcript_requests_store
 
 NOT_JSON = "not JSON: {error} (column {column})"
 NOT_AN_OBJECT = "not a JSON object"
@@ -38,6 +47,13 @@ NOT_FOUND = "no such file or folder"
 UNREADABLE = "cannot be read: {error}"
 SKILL_INPUT_KEYS = ("skill", "command", "skill_name", "name")
 CHUNK = 500
+# Claude Code's own commands, not skills (a `<command-name>` of one of them is not a skill use).
+BUILT_IN_COMMANDS = frozenset(
+    "add-dir agents bashes bug clear compact config context cost doctor exit export help hooks ide init "
+    "install-github-app login logout mcp memory model output-style permissions plugin pr-comments "
+    "privacy-settings release-notes resume review rewind security-review status statusline "
+    "terminal-setup todos upgrade usage vim".split()
+)
 
 
 @dataclass(frozen=True)
@@ -56,6 +72,7 @@ class TranscriptReport:
     invocations: int = 0
     created: int = 0
     duplicates: int = 0
+    requests: int = 0  # model requests kept for sessions OpenTelemetry sent none of
     problems: list[Problem] = field(default_factory=list)
 
 
@@ -63,16 +80,18 @@ class TranscriptReport:
 class _Call:
     line: int
     tool_use_id: str
-    skill_id: str
+    skill_name: str
     session_id: str
     started: datetime
     cwd: str
     model: str
     result_error: bool | None = None  # None: no result seen
+    error_text: str = ""
     turns_after_result: int = 0
     message_ids: set[str] = field(default_factory=set)
     tokens: int = 0
-    ended: datetime | None = None
+    ended: datetime | None = None  # its tool result's time
+    command_key: str = ""  # a slash command's line: its own key (it has no tool_use_id)
 
 
 def _time(value: object) -> datetime | None:
@@ -125,7 +144,7 @@ def _open_call(path: Path, number: int, entry: dict, block: dict, problems: list
     name = next((tool_input[key] for key in SKILL_INPUT_KEYS if tool_input.get(key)), None)
     skill_id = skill_id_from_name(name)
     started = _time(entry.get("timestamp"))
-    if skill_id is None:
+    if skill_id is None or not known_name(name):
         problems.append(Problem(path, number, NO_SKILL.format(input=json.dumps(tool_input)[:200])))
         return None
     if started is None:
@@ -134,7 +153,7 @@ def _open_call(path: Path, number: int, entry: dict, block: dict, problems: list
     return _Call(
         line=number,
         tool_use_id=str(block.get("id") or f"line-{number}"),
-        skill_id=skill_id,
+        skill_name=known_name(name),
         session_id=str(entry.get("sessionId") or path.stem)[:255],
         started=started,
         cwd=str(entry.get("cwd") or "")[:500],
@@ -153,14 +172,17 @@ def transcript_calls(path: Path, problems: list[Problem]) -> list[_Call]:
         moment = _time(entry.get("timestamp"))
         last_time = moment or last_time
         if _is_user_turn(entry):
-            for call in waiting:
-                call.ended = moment
             waiting = []
+            command = _slash_command(path, number, entry)
+            if command is not None:
+                calls.append(command)
         elif entry.get("type") == "user":
             for block in _blocks(entry):
                 call = by_tool_use.get(str(block.get("tool_use_id")))
                 if block.get("type") == "tool_result" and call is not None and call.result_error is None:
                     call.result_error = bool(block.get("is_error"))
+                    call.error_text = _text(block.get("content")) if call.result_error else ""
+                    call.ended = moment
         elif entry.get("type") == "assistant":
             message = entry.get("message") or {}
             for call in waiting:
@@ -175,29 +197,75 @@ def transcript_calls(path: Path, problems: list[Problem]) -> list[_Call]:
                         calls.append(call)
                         by_tool_use[call.tool_use_id] = call
                         waiting.append(call)
-    for call in waiting:
-        call.ended = last_time
     return calls
 
 
-def _event(call: _Call) -> dict:
+_COMMAND_NAME = re.compile(r"<command-name>\s*/?([^<\s]+)\s*</command-name>")
+
+
+def _text(content: object) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return " ".join(str(b.get("text") or "") for b in content if isinstance(b, dict)).strip()
+    return ""
+
+
+def _slash_command(path: Path, number: int, entry: dict) -> _Call | None:
+    """A skill the user ran by typing its slash command; None for any other prompt."""
+    content = (entry.get("message") or {}).get("content")
+    match = _COMMAND_NAME.search(_text(content) if not isinstance(content, str) else content)
+    started = _time(entry.get("timestamp"))
+    if match is None or started is None or match.group(1) in BUILT_IN_COMMANDS:
+        return None
+    name = known_name(match.group(1))
+    if not name or skill_id_from_name(name) is None:
+        return None
+    return _Call(
+        line=number,
+        tool_use_id="",
+        skill_name=name,
+        session_id=str(entry.get("sessionId") or path.stem)[:255],
+        started=started,
+        cwd=str(entry.get("cwd") or "")[:500],
+        model="",
+        result_error=False,
+        turns_after_result=1,
+        ended=started,
+        command_key=str(entry.get("uuid") or f"{path.name}:{number}"),
+    )
+
+
+def _signal(call: _Call) -> SkillSignal:
+    if call.command_key:
+        return SkillSignal(
+            kind=Signal.TRANSCRIPT,
+            key=f"transcript:{call.command_key}",
+            session_id=call.session_id,
+            occurred_at=call.started,
+            skill_name=call.skill_name,
+            invocation_trigger=USER_SLASH,
+            outcome="success",
+            project_path=call.cwd,
+        )
     if call.result_error is None or (not call.result_error and not call.turns_after_result):
         outcome = "abandoned"
     else:
         outcome = "error" if call.result_error else "success"
-    ended = call.ended or call.started
-    return {
-        "event_id": str(event_uuid("transcript", call.session_id, call.tool_use_id)),
-        "skill_id": call.skill_id,
-        "outcome": outcome,
-        "session_id": call.session_id,
-        "latency_ms": max(0, round((ended - call.started).total_seconds() * 1000)),
-        "error_type": "skill_tool_error" if outcome == "error" else "",
-        "tokens_used": min(call.tokens, 2**31 - 1),
-        "occurred_at": call.started.isoformat(),
-        "project_path": call.cwd,
-        "artifacts": {"intake": "transcript", "tool_use_id": call.tool_use_id, "model": call.model},
-    }
+    latency = None if call.ended is None else max(0, round((call.ended - call.started).total_seconds() * 1000))
+    return SkillSignal(
+        kind=Signal.TRANSCRIPT,
+        key=f"transcript:{call.tool_use_id}",
+        session_id=call.session_id,
+        occurred_at=call.started,
+        tool_use_id=call.tool_use_id,
+        skill_name=call.skill_name,
+        outcome=outcome,
+        latency_ms=latency,
+        error_type=(call.error_text or "skill tool error")[:200] if outcome == "error" else "",
+        tokens_used=min(call.tokens, 2**31 - 1),
+        project_path=call.cwd,
+    )
 
 
 def transcript_files(paths: Iterable[Path], problems: list[Problem]) -> list[Path]:
@@ -224,10 +292,12 @@ def claude_transcripts_import(*, paths: Iterable[Path], user=None) -> Transcript
             report.problems.append(Problem(path, None, UNREADABLE.format(error=error.strerror or error)))
             continue
         report.invocations += len(calls)
+        report.requests += transcript_requests_store(transcript_requests(path, user), user)
         for start in range(0, len(calls), CHUNK):
             chunk = calls[start : start + CHUNK]
-            recorded = record_what_is_valid([_event(call) for call in chunk], user=user)
-            report.created += recorded.created
-            report.duplicates += recorded.duplicates
-            report.problems += [Problem(path, chunk[i].line, why) for i, why in sorted(recorded.rejected.items())]
+            # A transcript is written after the fact: nothing more will come for its uses.
+            joined = skill_signals_take_in([_signal(call) for call in chunk], user=user, final=True)
+            report.created += joined.created + joined.held
+            report.duplicates += joined.late
+            report.problems += [Problem(path, None, why) for why in joined.rejected]
     return report

@@ -12,6 +12,7 @@ from django.db import connection
 from django.utils import timezone
 
 from skills.ingestion.fold import usage_rollups_fold
+from skills.intake.join import skill_uses_release_due
 from skills.models import Job
 from skills.progress import Progress
 from skills.services.alerts import alert_staff
@@ -30,7 +31,12 @@ class JobFailed(Exception):
 
 
 def fold_rollups(progress: Progress) -> str:
-    return f"{usage_rollups_fold():,} event(s) folded"
+    # Skill uses whose signals stopped coming enter the log first, to be folded with the rest.
+    settled = skill_uses_release_due()
+    released = (
+        f"{settled.created + settled.held:,} settled skill use(s) recorded; " if settled.created + settled.held else ""
+    )
+    return f"{released}{usage_rollups_fold():,} event(s) folded"
 
 
 def mine(progress: Progress, *, full: bool = False) -> str:

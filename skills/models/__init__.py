@@ -25,6 +25,7 @@ from .rollups import DAILY, MEASURES, METRICS, ROLLUP_KEYS, VERSION, Kind, Measu
 from .scan import Severity, VersionFinding
 from .telemetry import FEEDBACK_NOTES_MAX_LENGTH, Feedback, Outcome, UsageEvent, UsageEventKey, UsageEventPending
 from .unregistered import HeldUsageEvent, UnregisteredSkill, UnregisteredStatus
+from .uses import Signal, SkillUse
 
 __all__ = [
     "DAILY",
@@ -71,6 +72,8 @@ __all__ = [
     "SkillDailyUsage",
     "SkillMetrics",
     "SkillUnlock",
+    "SkillUse",
+    "Signal",
     "SkillUserUsage",
     "SkillVersion",
     "Tier",

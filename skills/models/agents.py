@@ -46,6 +46,11 @@ class AgentApiRequest(models.Model):
     cost_usd = models.DecimalField(max_digits=14, decimal_places=6, default=0)
     duration_ms = models.PositiveIntegerField(null=True, blank=True)
     occurred_at = models.DateTimeField()
+    # Which skill uses it counts for (skills/selectors/skill_costs.py): its prompt, its place in the
+    # session, and the skill Claude Code says was active for it (`skill.name`, with its plugin).
+    prompt_id = models.CharField(max_length=255, blank=True)
+    sequence = models.BigIntegerField(null=True, blank=True)
+    skill_name = models.CharField(max_length=301, blank=True)
 
     class Meta:
         ordering = ["-occurred_at", "-id"]
@@ -53,7 +58,10 @@ class AgentApiRequest(models.Model):
             models.UniqueConstraint(fields=["user", "record_key"], name="agentapirequest_unique_record"),
             models.CheckConstraint(condition=models.Q(cost_usd__gte=0), name="agentapirequest_cost_non_negative"),
         ]
-        indexes = [models.Index(fields=["user", "session_id"], name="agentapirequest_session_idx")]
+        indexes = [
+            models.Index(fields=["user", "session_id"], name="agentapirequest_session_idx"),
+            models.Index(fields=["user", "session_id", "prompt_id"], name="agentapirequest_prompt_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.model} request in session {self.session_id}"

@@ -68,6 +68,7 @@ class UnregisteredSkill(models.Model):
     class Meta:
         ordering = ["status", "-last_seen", "name"]
         verbose_name = "unregistered skill or version"
+        verbose_name_plural = "unregistered skills and versions"
         constraints = [
             models.UniqueConstraint(fields=["name", "version"], name="unregistered_unique_name_version"),
             models.CheckConstraint(condition=Q(status__in=UnregisteredStatus.values), name="unregistered_status_valid"),

@@ -30,9 +30,13 @@ from skills.models import (
 
 class Health(models.TextChoices):
     HEALTHY = "healthy", "Healthy"
+    TOO_FEW_USES = "too_few_uses", "Too few uses to judge"
     DORMANT = "dormant", "Dormant"
     FAILING = "failing", "Failing"
     MISFIRING = "misfiring", "Misfiring"
+
+
+TOO_FEW_USES = "{uses} use(s) in the last {days} days: too few to judge (fewer than {minimum})"
 
 
 # Context cost is an estimate: about four characters a token for English text and Markdown (the
@@ -43,12 +47,18 @@ CHARS_PER_TOKEN = 4
 
 @dataclass(frozen=True)
 class SkillHealth:
-    status: str
+    status: str  # the first of `conditions`
     reason: str
+    conditions: list[dict[str, str]]  # every condition that applies: [{"status", "reason"}], worst first
     recent_uses: int  # completed attempts (success, failure, error) counted for the success rate
     recent_success_rate: float | None  # percent of those that succeeded
     sessions: int  # sessions of the window that loaded the skill
     misfired_sessions: int  # of those, sessions where it never succeeded (abandoned or failed)
+
+
+def percentiles_reliable(metrics) -> bool:
+    """Whether the latency percentiles rest on enough samples: a p95 of four calls is their maximum."""
+    return metrics.duration_count >= settings.SKILL_PERCENTILE_MIN_SAMPLES
 
 
 def context_cost(skill: Skill) -> dict[str, int | None]:
@@ -71,21 +81,30 @@ def _recent_uses(daily: list[tuple[int, int]], wanted: int) -> tuple[int, int]:
     return attempts, successes
 
 
-def _status(skill: Skill, uses: tuple[int, int], sessions: tuple[int, int], now: datetime) -> tuple[str, str]:
+def _conditions(skill: Skill, uses: tuple[int, int], sessions: tuple[int, int], now: datetime) -> list[tuple[str, str]]:
+    """Every condition that applies (failing and misfiring can both), worst first; else too few
+    uses to judge, or healthy."""
     attempts, successes = uses
+    found = []
     rate = 100.0 * successes / attempts if attempts else None
     if attempts >= settings.SKILL_HEALTH_MIN_USES and rate < settings.SKILL_HEALTH_FAILING_RATE:
-        return Health.FAILING, f"{successes} of its last {attempts} uses succeeded ({rate:.0f} %)"
+        found.append((Health.FAILING, f"{successes} of its last {attempts} uses succeeded ({rate:.0f} %)"))
     loaded, misfired = sessions
     if loaded >= settings.SKILL_HEALTH_MISFIRE_MIN_SESSIONS and misfired > settings.SKILL_HEALTH_MISFIRE_SHARE * loaded:
-        return Health.MISFIRING, f"loaded in {loaded} sessions, never succeeded in {misfired} of them"
+        found.append((Health.MISFIRING, f"loaded in {loaded} sessions, never succeeded in {misfired} of them"))
     metrics = getattr(skill, "metrics", None)
     last_used = metrics.last_invoked if metrics else None
+    # Never used: idle since it was registered, so dormant once it has been available that long.
     idle_since = last_used or skill.created_at
     if skill.enabled and idle_since < now - timedelta(days=settings.SKILL_HEALTH_DORMANT_DAYS):
         since = f"not used since {last_used:%Y-%m-%d}" if last_used else f"never used since {skill.created_at:%Y-%m-%d}"
-        return Health.DORMANT, f"{since}, though available"
-    return Health.HEALTHY, "in use, succeeding" if attempts else "no recent uses to judge"
+        found.append((Health.DORMANT, f"{since}, though available"))
+    if found:
+        return found
+    if attempts < settings.SKILL_HEALTH_MIN_USES:
+        days, minimum = settings.SKILL_HEALTH_WINDOW_DAYS, settings.SKILL_HEALTH_MIN_USES
+        return [(Health.TOO_FEW_USES, TOO_FEW_USES.format(uses=attempts, days=days, minimum=minimum))]
+    return [(Health.HEALTHY, f"in use, succeeding ({successes} of its last {attempts} uses)")]
 
 
 def skills_health(skills: Iterable[Skill] | None = None, *, now: datetime | None = None) -> dict[str, SkillHealth]:
@@ -97,7 +116,9 @@ def skills_health(skills: Iterable[Skill] | None = None, *, now: datetime | None
     misfiring — loaded in at least SKILL_HEALTH_MISFIRE_MIN_SESSIONS sessions and, in more than
     SKILL_HEALTH_MISFIRE_SHARE of them, never succeeded (abandoned, failed, no further work);
     dormant — enabled, and not used for SKILL_HEALTH_DORMANT_DAYS (never used: since registered);
-    healthy — none of these. The first that applies wins."""
+    too few uses to judge — none of these, and fewer than SKILL_HEALTH_MIN_USES completed attempts
+    in the window (never "healthy" on so little);
+    healthy — none of these. Every condition that applies is listed; the first is the status."""
     now = now or timezone.now()
     skills = list(Skill.objects.select_related("metrics") if skills is None else skills)
     ids = [skill.skill_id for skill in skills]
@@ -118,9 +139,10 @@ def skills_health(skills: Iterable[Skill] | None = None, *, now: datetime | None
     for skill in skills:
         uses = _recent_uses(daily[skill.skill_id], settings.SKILL_HEALTH_FAILING_USES)
         loaded = sessions.get(skill.skill_id, (0, 0))
-        status, reason = _status(skill, uses, loaded, now)
+        conditions = _conditions(skill, uses, loaded, now)
         rate = round(100.0 * uses[1] / uses[0], 1) if uses[0] else None
-        health[skill.skill_id] = SkillHealth(status, reason, uses[0], rate, *loaded)
+        listed = [{"status": str(status), "reason": reason} for status, reason in conditions]
+        health[skill.skill_id] = SkillHealth(*conditions[0], listed, uses[0], rate, *loaded)
     return health
 
 

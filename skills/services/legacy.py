@@ -65,7 +65,8 @@ def _import_chunk(events: list[tuple[str, dict]], path: Path, user, report: Impo
     """Records the chunk; the events ingestion refuses are reported by position and the rest recorded."""
     while events:
         try:
-            result = usage_events_record(events=[event for _, event in events], user=user)
+            # An operator runs the import: the skills its history names are registered.
+            result = usage_events_record(events=[event for _, event in events], user=user, registers=True)
         except (InvalidEvents, EventsTooLarge) as refused:
             bad = {error["index"]: _message(error) for error in refused.errors if error["index"] is not None}
             if not bad:

@@ -24,6 +24,22 @@ def skill_result(skill: str, *, sequence: int, success: bool = True, duration_ms
     }
 
 
+def activation(skill: str, *, sequence: int, trigger: str = "claude-proactive", **extra) -> dict:
+    """`skill_activated`, as Claude Code sends it with OTEL_LOG_TOOL_DETAILS=1, just before the
+    Skill tool's result (`sequence` + 1)."""
+    return {
+        "event.name": "skill_activated",
+        "event.timestamp": "2026-11-20T10:00:00.000Z",
+        "event.sequence": sequence,
+        "session.id": SESSION,
+        "prompt.id": "0b8e0f0e-8d3f-4f3a-8c61-1f0e8b2f7a11",
+        "skill.name": skill,
+        "skill.source": "projectSettings",
+        "invocation_trigger": trigger,
+        **extra,
+    }
+
+
 def api_request(*, sequence: int, cost_usd: float = 0.0123, input_tokens: int = 1200) -> dict:
     return {
         "event.name": "api_request",

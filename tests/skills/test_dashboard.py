@@ -63,8 +63,8 @@ def test_the_page_runs_a_fixed_number_of_queries(admin_client, django_assert_num
     for start in range(0, n_events, 300):
         usage_events_record(events=[event_payload(n) for n in range(start, start + 300)][:n_events], user=None)
     # session, user, the skill list for the filter, the roll-up rows of the range and of the period before
-    # (one query): never the event log
-    with django_assert_num_queries(4) as queries:
+    # (one query), the skills' joined uses (their attributed cost: none here): never the event log
+    with django_assert_num_queries(5) as queries:
         first_day = BASE_TIME.date()
         response = admin_client.get(f"{DASHBOARD}?start={first_day}&end={first_day + timedelta(days=364)}&skill=")
     assert not any("skills_usageevent" in q["sql"] for q in queries.captured_queries)
@@ -198,8 +198,9 @@ def test_a_chosen_skill_shows_its_success_rate_by_version(admin_client, django_a
     skill_version_publish(skill=skill, content="two", version="2.0.0")
     usage_events_record(events=[event_payload(n, skill_id="pdf-extract", outcome="failure") for n in range(40, 50)],
                         user=UserFactory())  # fmt: skip
-    with django_assert_num_queries(5):
-        # the session, the user, the skills of the filter, the daily roll-up rows, the version roll-up rows
+    with django_assert_num_queries(6):
+        # the session, the user, the skills of the filter, the daily roll-up rows, the version roll-up rows,
+        # the skill's joined uses (its attributed cost: none here)
         first_day = BASE_TIME.date()
         page = admin_client.get(f"{DASHBOARD}?start={first_day}&end={first_day}&skill=pdf-extract").content.decode()
     assert 'id="versions-chart"' in page

@@ -1,4 +1,5 @@
-"""Skill health on generated usage: healthy, dormant, failing, misfiring; in the API and the admin."""
+"""Skill health on generated usage: healthy, too few uses to judge, dormant, failing, misfiring; in the API
+and the admin."""
 
 import uuid
 from datetime import timedelta
@@ -70,13 +71,50 @@ def test_each_status_on_generated_usage():
         "loaded-and-dropped": Health.MISFIRING,
         "forgotten": Health.DORMANT,
         "never-used": Health.DORMANT,
-        "switched-off": Health.HEALTHY,  # not available, so not dormant
-        "brand-new": Health.HEALTHY,
+        "switched-off": Health.TOO_FEW_USES,  # not available, so not dormant
+        "brand-new": Health.TOO_FEW_USES,
     }
     health = skills_health(now=NOW)
     assert (health["regressed"].recent_uses, health["regressed"].recent_success_rate) == (20, 0.0)
     assert (health["loaded-and-dropped"].sessions, health["loaded-and-dropped"].misfired_sessions) == (7, 6)
     assert health["broken"].reason == "2 of its last 8 uses succeeded (25 %)"
+
+
+def test_four_uses_at_25_percent_are_too_few_to_judge_never_healthy():
+    registered_days_ago("new-ish", 3)
+    use("new-ish", "success")
+    use("new-ish", "error", times=3)
+
+    health = skills_health(now=NOW)["new-ish"]
+
+    assert health.status == Health.TOO_FEW_USES
+    assert health.reason == "4 use(s) in the last 30 days: too few to judge (fewer than 5)"
+
+
+def test_every_condition_that_applies_is_listed_failing_and_misfiring_together():
+    registered_days_ago("bad", 90)
+    for n in range(6):
+        use("bad", "error", session=f"bad-{n}")
+
+    health = skills_health(now=NOW)["bad"]
+
+    assert [condition["status"] for condition in health.conditions] == [Health.FAILING, Health.MISFIRING]
+    assert health.status == Health.FAILING
+
+
+def test_percentiles_over_few_samples_are_marked_rough(user_client, admin_client):
+    SkillFactory(skill_id="timed")
+    usage_events_record(
+        events=[
+            {"event_id": str(uuid.uuid4()), "skill_id": "timed", "outcome": "success", "latency_ms": 100 * n}
+            for n in range(1, 5)
+        ]
+    )
+
+    data = user_client.get("/api/skills/timed/").data
+
+    assert data["metrics"]["duration_count"] == 4 and data["metrics"]["percentiles_reliable"] is False
+    assert "only 4 timed uses: rough" in admin_client.get("/admin/skills/skill/timed/change/").content.decode()
 
 
 def test_thresholds_come_from_settings(settings):

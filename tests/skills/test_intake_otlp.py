@@ -4,6 +4,8 @@ import gzip
 import json
 
 import pytest
+from google.protobuf import json_format
+from opentelemetry.exporter.otlp.proto.common._log_encoder import encode_logs
 from opentelemetry.exporter.otlp.proto.http import Compression
 from opentelemetry.exporter.otlp.proto.http._log_exporter import OTLPLogExporter
 from opentelemetry.sdk._logs import LoggerProvider
@@ -11,17 +13,17 @@ from opentelemetry.sdk._logs.export import InMemoryLogRecordExporter, LogRecordE
 from opentelemetry.sdk.resources import Resource
 
 from skills.intake.otlp import (
-    NO_SKILL_NAME,
+    BAD_NUMBER,
     NOT_GZIP,
     NOT_OTLP_JSON,
     NOT_OTLP_PROTOBUF,
     UNSUPPORTED_ENCODING,
     UNSUPPORTED_TYPE,
 )
-from skills.models import AgentApiRequest, SkillMetrics, UsageEvent
+from skills.models import AgentApiRequest, HeldUsageEvent, SkillMetrics, UsageEvent
 from skillsite.parsers import TOO_DEEP, TOO_LARGE
 from tests.factories import api_key_of
-from tests.skills.otlp_helpers import SESSION, api_request, other_tool, otlp_json, skill_result
+from tests.skills.otlp_helpers import SESSION, activation, api_request, other_tool, otlp_json, skill_result
 
 URL = "/api/otel/v1/logs"
 
@@ -30,17 +32,21 @@ pytestmark = pytest.mark.usefixtures("user_registers_skills")
 
 
 def _exported_batch() -> list:
-    """Records made by the official SDK (a Claude Code session's events), captured for export."""
+    """Records made by the official SDK (a Claude Code session's events), captured for export:
+    each Skill call's `skill_activated` and `tool_result`, another tool, a model request."""
     captured = InMemoryLogRecordExporter()
     provider = LoggerProvider(resource=Resource.create({"service.name": "claude-code", "session.id": SESSION}))
     provider.add_log_record_processor(SimpleLogRecordProcessor(captured))
     logger = provider.get_logger("com.anthropic.claude_code.events")
     records = [
-        skill_result("pdf-extract", sequence=1),
-        skill_result("pdf-extract", sequence=2, success=False, duration_ms=90),
-        skill_result("code-review", sequence=3, tool_parameters=json.dumps({"skill_name": "team:code-review"})),
-        other_tool(sequence=4),
-        api_request(sequence=5),
+        activation("pdf-extract", sequence=1),
+        skill_result("pdf-extract", sequence=2),
+        activation("pdf-extract", sequence=3),
+        skill_result("pdf-extract", sequence=4, success=False, duration_ms=90),
+        activation("code-review", sequence=5, **{"plugin.name": "team", "skill.source": "plugin"}),
+        skill_result("code-review", sequence=6, tool_parameters=json.dumps({"skill_name": "team:code-review"})),
+        other_tool(sequence=7),
+        api_request(sequence=8),
     ]
     for n, attributes in enumerate(records):
         attributes.pop("session.id")  # on the resource, as the SDK's resource attributes
@@ -50,6 +56,24 @@ def _exported_batch() -> list:
             attributes=attributes,
         )
     return captured.get_finished_logs()
+
+
+def _assert_the_batch_was_taken_in(user) -> None:
+    events = UsageEvent.objects.order_by("occurred_at")
+    assert [(e.skill_id, e.outcome, e.latency_ms, e.session_id, e.user_id) for e in events] == [
+        ("pdf-extract", "success", 840, SESSION, user.pk),
+        ("pdf-extract", "error", 90, SESSION, user.pk),
+    ]
+    assert events[1].error_type == "Skill failed to load"
+    assert events[0].artifacts["tool_use_id"] == "toolu_0002"
+    assert (events[0].invocation_trigger, events[0].skill_source) == ("claude-proactive", "projectSettings")
+    # The plugin's skill is its own: held for staff to map, never counted as a skill of the same bare name.
+    held = HeldUsageEvent.objects.get()
+    assert (held.unregistered.name, held.payload["plugin"]) == ("team:code-review", "team")
+    metrics = SkillMetrics.objects.get(skill_id="pdf-extract")
+    assert (metrics.total_invocations, metrics.completed_count, metrics.error_count) == (2, 1, 1)
+    request = AgentApiRequest.objects.get()
+    assert (request.session_id, request.input_tokens, str(request.cost_usd)) == (SESSION, 1200, "0.012300")
 
 
 @pytest.mark.django_db(transaction=True)
@@ -65,38 +89,41 @@ def test_the_official_exporter_sends_protobuf_to_a_live_server(live_server, user
 
     assert exporter.export(batch) == LogRecordExportResult.SUCCESS
 
-    events = UsageEvent.objects.order_by("occurred_at")
-    assert [(e.skill_id, e.outcome, e.latency_ms, e.session_id, e.user_id) for e in events] == [
-        ("pdf-extract", "success", 840, SESSION, user.pk),
-        ("pdf-extract", "error", 90, SESSION, user.pk),
-        ("code-review", "success", 840, SESSION, user.pk),
-    ]
-    assert events[1].error_type == "Skill failed to load"
-    assert events[0].artifacts["tool_use_id"] == "toolu_0001"
-    metrics = SkillMetrics.objects.get(skill_id="pdf-extract")
-    assert (metrics.total_invocations, metrics.completed_count, metrics.error_count) == (2, 1, 1)
-    request = AgentApiRequest.objects.get()
-    assert (request.session_id, request.input_tokens, str(request.cost_usd)) == (SESSION, 1200, "0.012300")
-
+    _assert_the_batch_was_taken_in(user)
     assert exporter.export(batch) == LogRecordExportResult.SUCCESS  # the exporter's retry
-    assert UsageEvent.objects.count() == 3 and AgentApiRequest.objects.count() == 1
+    assert UsageEvent.objects.count() == 2 and AgentApiRequest.objects.count() == 1
+    assert HeldUsageEvent.objects.count() == 1
     assert SkillMetrics.objects.get(skill_id="pdf-extract").total_invocations == 2
+
+
+@pytest.mark.django_db
+def test_the_official_sdks_records_in_otlp_json_are_taken_in(user, user_client):
+    """The SDK's own encoder, written in OTLP/JSON (the SDK ships no JSON exporter that installs
+    beside its protobuf one): the same records, the same result."""
+    body = json_format.MessageToJson(encode_logs(_exported_batch()))
+
+    response = user_client.post(URL, body, content_type="application/json")
+
+    assert response.status_code == 200 and response.json() == {}
+    _assert_the_batch_was_taken_in(user)
 
 
 @pytest.mark.django_db
 def test_a_json_body_is_taken_in_and_rejected_records_are_named(user, user_client):
     records = [
-        skill_result("pdf-extract", sequence=1),
-        {**skill_result("pdf-extract", sequence=2), "tool_parameters": "{}"},  # no OTEL_LOG_TOOL_DETAILS
-        other_tool(sequence=3),
-        api_request(sequence=4),
+        activation("pdf-extract", sequence=1),
+        skill_result("pdf-extract", sequence=2),
+        {**skill_result("pdf-extract", sequence=3), "duration_ms": "soon"},
+        other_tool(sequence=4),
+        api_request(sequence=5),
     ]
     response = user_client.post(URL, otlp_json(records), format="json")
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
+    reason = BAD_NUMBER.format(name="duration_ms", value="soon")
     assert response.json() == {
-        "partialSuccess": {"rejectedLogRecords": "1", "errorMessage": f"record 1 (tool_result): {NO_SKILL_NAME}"}
+        "partialSuccess": {"rejectedLogRecords": "1", "errorMessage": f"record 2 (tool_result): {reason}"}
     }
     event = UsageEvent.objects.get()
     assert (event.skill_id, event.outcome, event.latency_ms) == ("pdf-extract", "success", 840)
@@ -109,7 +136,8 @@ def test_a_json_body_is_taken_in_and_rejected_records_are_named(user, user_clien
 
 @pytest.mark.django_db
 def test_a_fully_accepted_body_gets_an_empty_answer_and_gzip_is_accepted(user_client):
-    body = gzip.compress(json.dumps(otlp_json([skill_result("pdf-extract", sequence=1)])).encode())
+    records = [activation("pdf-extract", sequence=1), skill_result("pdf-extract", sequence=2)]
+    body = gzip.compress(json.dumps(otlp_json(records)).encode())
     response = user_client.post(URL, body, content_type="application/json", HTTP_CONTENT_ENCODING="gzip")
     assert response.status_code == 200
     assert response.json() == {}
@@ -117,13 +145,14 @@ def test_a_fully_accepted_body_gets_an_empty_answer_and_gzip_is_accepted(user_cl
 
 
 @pytest.mark.django_db
-def test_an_event_ingestion_refuses_is_rejected_and_the_rest_stored(user_client):
-    records = [skill_result("pdf-extract", sequence=1), skill_result("pdf-extract", sequence=2)]
-    records[1]["event.timestamp"] = "2099-01-01T00:00:00Z"
+def test_a_record_at_a_time_ingestion_refuses_is_rejected_and_the_rest_stored(user_client):
+    records = [activation("pdf-extract", sequence=1), skill_result("pdf-extract", sequence=2)]
+    records += [activation("pdf-extract", sequence=3), skill_result("pdf-extract", sequence=4)]
+    records[3]["event.timestamp"] = "2099-01-01T00:00:00Z"
     body = otlp_json(records, time_unix_nano="0")  # the time then comes from event.timestamp
     response = user_client.post(URL, body, format="json")
     message = response.json()["partialSuccess"]["errorMessage"]
-    assert message.startswith("record 1 (tool_result): occurred_at:") and "future" in message
+    assert message.startswith("record 3 (tool_result): occurred_at:") and "future" in message
     assert UsageEvent.objects.count() == 1
 
 
@@ -186,14 +215,13 @@ def test_an_unknown_token_is_401_and_stores_nothing(api_client, scheme):
 
 @pytest.mark.django_db
 def test_protobuf_gets_a_protobuf_answer_naming_rejections(user, api_client):
-    from google.protobuf import json_format
     from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import (
         ExportLogsServiceRequest,
         ExportLogsServiceResponse,
     )
 
     message = json_format.ParseDict(
-        otlp_json([{**skill_result("x", sequence=1), "tool_parameters": "not json"}]),
+        otlp_json([{**skill_result("x", sequence=1), "duration_ms": -1}]),
         ExportLogsServiceRequest(),
         ignore_unknown_fields=True,
     )
@@ -205,4 +233,4 @@ def test_protobuf_gets_a_protobuf_answer_naming_rejections(user, api_client):
     assert response["Content-Type"] == "application/x-protobuf"
     answer = ExportLogsServiceResponse.FromString(response.content)
     assert answer.partial_success.rejected_log_records == 1
-    assert NO_SKILL_NAME in answer.partial_success.error_message
+    assert BAD_NUMBER.format(name="duration_ms", value=-1) in answer.partial_success.error_message

@@ -154,10 +154,11 @@ def test_the_admin_lists_filters_and_shows_the_banner_with_a_rollback_button(ski
 
 
 def test_the_skill_detail_takes_a_fixed_number_of_queries(skill, user_client, django_assert_num_queries):
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         # the skill with its metrics; its current version; its active regression with both versions;
         # metrics_as_of (the oldest queued event); its health: the daily roll-up rows, the sessions;
-        # the caller's unlock (whether the version's content may be shown)
+        # the caller's unlock (may the content be shown); its attributed cost: its joined uses (none
+        # here, so not their prompts' requests)
         user_client.get("/api/skills/pdf-extract/")
 
 

@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("skills", "0009_snapshot_experiments_job"),
+        ("skills", "0010_scan_findings"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

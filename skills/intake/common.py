@@ -13,6 +13,7 @@ from skills.ingestion.record import RecordResult, usage_events_record
 INTAKE_NAMESPACE = uuid.UUID("6f0b6a52-4a0e-5b8e-9a57-3c1d7f3e2b10")
 SKILL_TOOL_NAMES = frozenset({"Skill"})
 _NOT_SKILL_ID = re.compile(r"[^-a-zA-Z0-9_]")
+UNUSABLE_SKILL_NAME = "the skill's name {name!r} cannot be made a skill id"
 
 
 def event_uuid(*parts: object) -> uuid.UUID:

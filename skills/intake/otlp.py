@@ -273,7 +273,9 @@ def _tool_result_signal(record: LogRecord, attributes: dict[str, Any]) -> SkillS
     base = _signal_base(record, attributes)
     tool_use_id = _text(attributes, "tool_use_id", 255) or f"otlp:{base['sequence']}:{base['occurred_at']}"
     succeeded = str(attributes.get("success", "")).lower() == "true"
-    error = "" if succeeded else (_text(attributes, "error", 200) or _text(attributes, "error_type", 200) or "tool_error")
+    error = (
+        "" if succeeded else (_text(attributes, "error", 200) or _text(attributes, "error_type", 200) or "tool_error")
+    )
     return SkillSignal(
         kind=Signal.TOOL_RESULT,
         key=f"tool_result:{tool_use_id}",

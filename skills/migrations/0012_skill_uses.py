@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("skills", "0010_scan_findings"),
+        ("skills", "0011_feedback_notes_length"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

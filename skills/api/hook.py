@@ -7,7 +7,6 @@ from __future__ import annotations
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -29,14 +28,15 @@ HOOK_RESULT = inline_serializer(
 class AgentHookView(SkillsAPIMixin, APIView):
     throttle_scope = "ingest"
     key_scopes = scope_rules(ingest=("post",))
-    parser_classes = [JSONParser]
 
     @extend_schema(
         request=OpenApiTypes.OBJECT,
         responses={
             202: HOOK_RESULT,
             200: OpenApiResponse(HOOK_RESULT, description="Not a Skill call, or a signal received before."),
-            400: OpenApiResponse(description="A Skill call without a usable tool_use_id or skill name; none stored."),
+            400: OpenApiResponse(
+                description="No tool_name, or a Skill call without a usable tool_use_id or skill name; none stored."
+            ),
         },
     )
     def post(self, request):

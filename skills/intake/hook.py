@@ -18,9 +18,11 @@ from .join import SkillSignal, known_name
 
 SKILL_INPUT_KEYS = ("skill", "command", "skill_name", "name")
 NOT_AN_OBJECT = "the hook's input must be a JSON object"
+NO_TOOL_NAME = "tool_name: required (a string of at most 100 characters)"
 NO_TOOL_USE_ID = "tool_use_id: required (a string of at most 255 characters)"
 NO_SKILL_NAME = "tool_input.skill: the Skill call names no usable skill"
 BAD_STRING = "{name}: must be a string of at most {limit} characters"
+NUL_IN_ERROR = "tool_response.error: contains a NUL (\\u0000) character"
 
 
 class HookPayloadError(ValueError):
@@ -32,17 +34,22 @@ def hook_signal(payload: object) -> SkillSignal | None:
     HookPayloadError naming the field when it cannot be one."""
     if not isinstance(payload, dict):
         raise HookPayloadError(NOT_AN_OBJECT)
-    if payload.get("tool_name") not in SKILL_TOOL_NAMES:
+    tool_name = payload.get("tool_name")
+    if not isinstance(tool_name, str) or not 0 < len(tool_name) <= 100 or "\x00" in tool_name:
+        raise HookPayloadError(NO_TOOL_NAME)  # every PostToolUse payload names its tool
+    if tool_name not in SKILL_TOOL_NAMES:
         return None
     tool_use_id = payload.get("tool_use_id")
-    if not isinstance(tool_use_id, str) or not 0 < len(tool_use_id) <= 255:
+    if not isinstance(tool_use_id, str) or not 0 < len(tool_use_id) <= 255 or "\x00" in tool_use_id:
         raise HookPayloadError(NO_TOOL_USE_ID)
     tool_input = payload.get("tool_input") if isinstance(payload.get("tool_input"), dict) else {}
     name = next((tool_input[key] for key in SKILL_INPUT_KEYS if isinstance(tool_input.get(key), str)), "")
     name = known_name(name)
-    if not name or skill_id_from_name(name) is None:
+    if not name or skill_id_from_name(name) is None or "\x00" in name:
         raise HookPayloadError(NO_SKILL_NAME)
     error = _failure(payload.get("tool_response"))
+    if error is not None and "\x00" in error:
+        raise HookPayloadError(NUL_IN_ERROR)
     return SkillSignal(
         kind=Signal.HOOK,
         key=f"hook:{tool_use_id}",
@@ -79,9 +86,9 @@ def _time(value: object) -> datetime:
     if isinstance(value, str):
         try:
             moment = datetime.fromisoformat(value)
-        except ValueError:
+            moment = moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+        except (ValueError, OverflowError):  # not a time, or none in UTC (year 1 at +01:00)
             return now
-        moment = moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
         if abs((now - moment).total_seconds()) < 86400:
             return moment
     return now

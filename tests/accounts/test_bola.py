@@ -165,7 +165,14 @@ def event_attributed_to_the_victim(ids: dict) -> list:
     return [event]
 
 
+def hook_call_in_the_victims_session(ids: dict) -> dict:
+    """The hook's payload of a Skill call claiming the victim's session: it joins the caller's own uses only."""
+    return {"session_id": ids["session"], "tool_name": "Skill", "tool_use_id": "toolu_victim",
+            "tool_input": {"skill": OPEN_SKILL}, "tool_response": {"success": False, "error": "x"}}  # fmt: skip
+
+
 PROBES: dict[str, Probe] = {
+    "POST /api/agent-hook/": Probe(OWN, body=hook_call_in_the_victims_session),
     "GET /api/agent-sessions/": Probe(OWN),
     "GET /api/agent-sessions/{session_id}/": Probe(DENIED, lambda ids: {"session_id": ids["session"]}),
     "GET /api/analytics/effectiveness/": Probe(OWN),

@@ -68,9 +68,10 @@ def fold_counted(*, events: int, seconds: float) -> None:
 
 
 def otlp_records_counted(intake) -> None:
-    """A request's records by kind: skill uses (stored or already received), model requests stored,
-    records neither, and records rejected (named in the answer's partialSuccess)."""
-    OTLP_RECORDS.labels("skill_use").inc(intake.events_created + intake.events_duplicate)
+    """A request's records by kind: signals of skill uses (activations and Skill results, joined into
+    uses), model requests stored, records neither, and records rejected (named in the answer's
+    partialSuccess)."""
+    OTLP_RECORDS.labels("skill_use").inc(intake.signals)
     OTLP_RECORDS.labels("model_request").inc(intake.api_requests_created)
     OTLP_RECORDS.labels("ignored").inc(intake.ignored)
     OTLP_RECORDS.labels("rejected").inc(len(intake.rejected))

@@ -19,7 +19,7 @@ from skillsite.metrics import JOB_RUNS
 from skillsite.metrics_exporter import exporter_start
 from tests.factories import SkillFactory, SkillVersionFactory
 from tests.pg_cluster import spare_port
-from tests.skills.otlp_helpers import api_request, other_tool, otlp_json, skill_result
+from tests.skills.otlp_helpers import activation, api_request, other_tool, otlp_json, skill_result
 from tests.skills.telemetry_helpers import event_payload
 
 TOKEN = "operator-token-0123456789"
@@ -172,15 +172,16 @@ def test_pull_requests_and_their_304s_are_counted(client, user_client, operator)
 def test_otlp_records_are_counted_by_kind(
     client, user_client, user_registers_skills, operator, django_capture_on_commit_callbacks
 ):
-    unnamed = skill_result("pdf-extract", sequence=4, tool_parameters="{}")  # rejected: no skill name
-    records = [skill_result("pdf-extract", sequence=1), other_tool(sequence=2), api_request(sequence=3), unnamed]
+    endless = skill_result("pdf-extract", sequence=5, duration_ms="inf")  # rejected: not a duration
+    records = [activation("pdf-extract", sequence=1), skill_result("pdf-extract", sequence=2)]  # one use
+    records += [other_tool(sequence=3), api_request(sequence=4), endless]
     before = scrape(client)
     with django_capture_on_commit_callbacks(execute=True):
         response = user_client.post("/api/otel/v1/logs", otlp_json(records), format="json")
     assert response.status_code == 200
     assert response.json()["partialSuccess"]["rejectedLogRecords"] == "1"
     after = scrape(client)
-    assert moved(before, after, "skillsite_otlp_records_total", kind="skill_use") == 1
+    assert moved(before, after, "skillsite_otlp_records_total", kind="skill_use") == 2
     assert moved(before, after, "skillsite_otlp_records_total", kind="model_request") == 1
     assert moved(before, after, "skillsite_otlp_records_total", kind="ignored") == 1
     assert moved(before, after, "skillsite_otlp_records_total", kind="rejected") == 1

@@ -12,7 +12,7 @@ from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsSer
 from skills.intake.otlp import BAD_NUMBER, BAD_TIME, NUL_IN_TEXT, TOO_DEEP_ATTRIBUTE, TOO_MANY_RECORDS
 from skills.models import AgentApiRequest, Skill, UsageEvent
 from tests.factories import SkillFactory
-from tests.skills.otlp_helpers import api_request, otlp_json, skill_result
+from tests.skills.otlp_helpers import activation, api_request, otlp_json, skill_result
 
 pytestmark = pytest.mark.django_db
 
@@ -74,10 +74,12 @@ def test_the_same_hostile_record_in_protobuf_and_gzip_is_rejected_too(user_clien
 def test_a_request_with_more_records_than_events_max_batch_is_413_and_stores_nothing(user_client, settings):
     settings.EVENTS_MAX_BATCH = 10
     SkillFactory(skill_id="pdf-extract")  # registered, so the records at the cap are stored as events
-    records = [skill_result("pdf-extract", sequence=n) for n in range(11)]
+    records = []
+    for use in range(6):  # each use: its activation, then the Skill tool's result
+        records += [activation("pdf-extract", sequence=2 * use), skill_result("pdf-extract", sequence=2 * use + 1)]
     response = user_client.post(URL, otlp_json(records), format="json")
     assert response.status_code == 413
-    assert response.json()["detail"] == TOO_MANY_RECORDS.format(limit=10, count=11)
+    assert response.json()["detail"] == TOO_MANY_RECORDS.format(limit=10, count=12)
     assert not UsageEvent.objects.exists() and not AgentApiRequest.objects.exists()
     assert user_client.post(URL, otlp_json(records[:10]), format="json").status_code == 200  # at the cap: taken in
-    assert UsageEvent.objects.count() == 10
+    assert UsageEvent.objects.count() == 5

@@ -1,6 +1,6 @@
 """PostgreSQL restarted under load: 503 while it is down, then back, no event lost or doubled.
 
-Runs its own PostgreSQL cluster (initdb in a temporary folder, on port 5499) so that
+Runs its own PostgreSQL cluster (initdb in a temporary folder, on a spare port) so that
 restarting it does not disturb the test database, and the site under gunicorn against it.
 """
 
@@ -19,11 +19,11 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from tests.pg_cluster import PG_BIN, Cluster
+from tests.pg_cluster import PG_BIN, Cluster, spare_port
 from tests.skills.telemetry_helpers import event_payload
 
 ROOT = Path(__file__).resolve().parent.parent
-PG_PORT, WEB_PORT = 5499, 8099
+PG_PORT, WEB_PORT = spare_port(), spare_port()  # spare: other suites may run on this machine at once
 DB_URL = f"postgres://postgres@127.0.0.1:{PG_PORT}/restart_test"
 SECRET = "restart-test-secret-0123456789-abcdefghijklmnopqrstuvwxyz"
 

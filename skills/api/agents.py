@@ -260,7 +260,8 @@ def _file_response(
 
 class AgentSessionSerializer(serializers.Serializer):
     session_id = serializers.CharField()
-    api_requests = serializers.IntegerField()
+    api_requests = serializers.IntegerField(help_text="Model requests that succeeded (api_request).")
+    api_errors = serializers.IntegerField(help_text="Model requests that failed (api_error); they cost nothing.")
     input_tokens = serializers.IntegerField()
     output_tokens = serializers.IntegerField()
     cache_read_tokens = serializers.IntegerField()

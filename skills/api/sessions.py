@@ -62,7 +62,8 @@ class SessionTotalsSerializer(serializers.Serializer):
 
 
 class SessionModelRequestsSerializer(serializers.Serializer):
-    count = serializers.IntegerField()
+    count = serializers.IntegerField(help_text="Model requests that succeeded (api_request).")
+    errors = serializers.IntegerField(help_text="Model requests that failed (api_error).")
     input_tokens = serializers.IntegerField()
     output_tokens = serializers.IntegerField()
     cost_usd = _money()

@@ -318,7 +318,8 @@ def _cost(attributes: dict[str, Any]) -> Decimal:
     return cost
 
 
-def _api_request(record: LogRecord, attributes: dict[str, Any], user) -> AgentApiRequest:
+def _api_request(record: LogRecord, attributes: dict[str, Any], user, *, failed: bool = False) -> AgentApiRequest:
+    """An `api_request`, or with `failed` an `api_error` (the message, HTTP status and attempt; no cost)."""
     return AgentApiRequest(
         user=user,
         record_key=event_uuid("otlp-api-request", *_record_key(attributes, record, attributes.get("request_id"))),
@@ -328,13 +329,26 @@ def _api_request(record: LogRecord, attributes: dict[str, Any], user) -> AgentAp
         output_tokens=_number(attributes, "output_tokens") or 0,
         cache_read_tokens=_number(attributes, "cache_read_tokens") or 0,
         cache_creation_tokens=_number(attributes, "cache_creation_tokens") or 0,
-        cost_usd=_cost(attributes),
+        cost_usd=Decimal(0) if failed else _cost(attributes),
         duration_ms=_number(attributes, "duration_ms"),
+        error=(_text(attributes, "error", 500) or "api error") if failed else "",
+        status_code=_status_code(attributes) if failed else None,
+        attempt=_number(attributes, "attempt", cap=32767) if failed else None,
         occurred_at=_time(record, attributes) or timezone.now(),
         prompt_id=_text(attributes, "prompt.id", 255),
         sequence=_sequence(attributes),
         skill_name=_request_skill(attributes),
     )
+
+
+def _status_code(attributes: dict[str, Any]) -> int | None:
+    """The HTTP status of a failed request; Claude Code sends "undefined" when there was none."""
+    value = attributes.get("status_code")
+    try:
+        code = int(value)
+    except (TypeError, ValueError):
+        return None
+    return code if 100 <= code <= 599 else None
 
 
 def _request_skill(attributes: dict[str, Any]) -> str:
@@ -368,8 +382,8 @@ def otlp_logs_take_in(message: ExportLogsServiceRequest, *, user) -> LogsIntake:
                 signals.append(_tool_result_signal(record, attributes))
             elif name == "skill_activated":
                 signals.append(_activation_signal(record, attributes))
-            elif name == "api_request":
-                row = _api_request(record, attributes, user)
+            elif name in ("api_request", "api_error"):
+                row = _api_request(record, attributes, user, failed=name == "api_error")
                 requests[row.record_key] = row
             else:
                 intake.ignored += 1

@@ -31,8 +31,9 @@ class SkillVersionFile(models.Model):
 
 
 class AgentApiRequest(models.Model):
-    """One model request of an agent's session (Claude Code's `api_request` event): the tokens
-    and cost that make a session's cost visible. `record_key` is derived from the record, so an
+    """One model request of an agent's session: the tokens and cost that make a session's cost
+    visible (Claude Code's `api_request` event), or a request that failed (`api_error`: its error,
+    HTTP status and attempt; it cost nothing). `record_key` is derived from the record, so an
     exporter's retry is stored once."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="agent_requests")
@@ -51,12 +52,19 @@ class AgentApiRequest(models.Model):
     prompt_id = models.CharField(max_length=255, blank=True)
     sequence = models.BigIntegerField(null=True, blank=True)
     skill_name = models.CharField(max_length=301, blank=True)
+    # A failed request (`api_error`): what the API answered. "" for a request that succeeded.
+    error = models.CharField(max_length=500, blank=True)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True, help_text="The HTTP status, if any.")
+    attempt = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Claude Code's retry count.")
 
     class Meta:
         ordering = ["-occurred_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["user", "record_key"], name="agentapirequest_unique_record"),
             models.CheckConstraint(condition=models.Q(cost_usd__gte=0), name="agentapirequest_cost_non_negative"),
+            models.CheckConstraint(
+                condition=models.Q(error="") | models.Q(cost_usd=0), name="agentapirequest_failed_costs_nothing"
+            ),
         ]
         indexes = [
             models.Index(fields=["user", "session_id"], name="agentapirequest_session_idx"),

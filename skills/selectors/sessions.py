@@ -30,7 +30,8 @@ def agent_sessions_of(user) -> QuerySet:
         AgentApiRequest.objects.filter(user=user)
         .values("session_id")
         .annotate(
-            api_requests=Count("id"),
+            api_requests=Count("id", filter=Q(error="")),
+            api_errors=Count("id", filter=~Q(error="")),
             input_tokens=Sum("input_tokens"),
             output_tokens=Sum("output_tokens"),
             cache_read_tokens=Sum("cache_read_tokens"),
@@ -71,14 +72,15 @@ def session_detail(user, session_id: str) -> SessionDetail | None:
     events = UsageEvent.objects.filter(user=user, session_id=session_id).order_by()
     skills = [_session_skill_row(row) for row in _session_skill_rows(events)]
     requests = AgentApiRequest.objects.filter(user=user, session_id=session_id).aggregate(
-        count=Count("id"),
+        count=Count("id", filter=Q(error="")),
+        errors=Count("id", filter=~Q(error="")),
         input_tokens=Coalesce(Sum("input_tokens"), 0),
         output_tokens=Coalesce(Sum("output_tokens"), 0),
         cost_usd=Coalesce(Sum("cost_usd"), Decimal(0)),
         first=Min("occurred_at"),
         last=Max("occurred_at"),
     )
-    if not skills and not requests["count"]:
+    if not skills and not requests["count"] and not requests["errors"]:
         return None
     steps = list(events.order_by("occurred_at", "id").values(*STEP_COLUMNS)[:SESSION_STEPS_SHOWN])
     count = sum(row["invocations"] for row in skills)

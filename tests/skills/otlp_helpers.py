@@ -56,6 +56,21 @@ def api_request(*, sequence: int, cost_usd: float = 0.0123, input_tokens: int = 
     }
 
 
+def api_error(*, sequence: int, status_code: str = "529", error: str = "Overloaded", attempt: int = 2) -> dict:
+    """A model request that failed, as Claude Code reports it (`status_code` "undefined" without a response)."""
+    return {
+        "event.name": "api_error",
+        "event.timestamp": "2026-11-20T10:00:02.000Z",
+        "event.sequence": sequence,
+        "session.id": SESSION,
+        "model": "claude-sonnet-4-5",
+        "error": error,
+        "status_code": status_code,
+        "duration_ms": 30100,
+        "attempt": attempt,
+    }
+
+
 def other_tool(*, sequence: int) -> dict:
     return {**skill_result("x", sequence=sequence), "tool_name": "Bash", "tool_parameters": "{}"}
 

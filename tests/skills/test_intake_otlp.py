@@ -23,7 +23,15 @@ from skills.intake.otlp import (
 from skills.models import AgentApiRequest, HeldUsageEvent, SkillMetrics, UsageEvent
 from skillsite.parsers import TOO_DEEP, TOO_LARGE
 from tests.factories import api_key_of
-from tests.skills.otlp_helpers import SESSION, activation, api_request, other_tool, otlp_json, skill_result
+from tests.skills.otlp_helpers import (
+    SESSION,
+    activation,
+    api_error,
+    api_request,
+    other_tool,
+    otlp_json,
+    skill_result,
+)
 
 URL = "/api/otel/v1/logs"
 
@@ -234,3 +242,27 @@ def test_protobuf_gets_a_protobuf_answer_naming_rejections(user, api_client):
     answer = ExportLogsServiceResponse.FromString(response.content)
     assert answer.partial_success.rejected_log_records == 1
     assert BAD_NUMBER.format(name="duration_ms", value=-1) in answer.partial_success.error_message
+
+
+@pytest.mark.django_db
+def test_a_failed_model_request_is_kept_on_its_session_without_cost(user_client):
+    records = [api_request(sequence=1), api_error(sequence=2), api_error(sequence=3, status_code="undefined", error="")]
+    assert user_client.post(URL, otlp_json(records), format="json").json() == {}
+    assert user_client.post(URL, otlp_json(records), format="json").status_code == 200  # the exporter's retry
+
+    failed = AgentApiRequest.objects.exclude(error="").order_by("sequence")
+    assert [(r.error, r.status_code, r.attempt, r.cost_usd, r.duration_ms) for r in failed] == [
+        ("Overloaded", 529, 2, 0, 30100),
+        ("api error", None, 2, 0, 30100),  # no response, no message: still a failure
+    ]
+    session = user_client.get(f"/api/agent-sessions/{SESSION}/").json()
+    assert (session["api_requests"], session["api_errors"], session["cost_usd"]) == (1, 2, "0.012300")
+    detail = user_client.get(f"/api/sessions/{SESSION}/").json()["model_requests"]
+    assert (detail["count"], detail["errors"]) == (1, 2)
+
+
+@pytest.mark.django_db
+def test_a_failed_request_with_a_nul_in_its_error_is_rejected_by_name(user_client):
+    response = user_client.post(URL, otlp_json([api_error(sequence=1, error="bad\x00")]), format="json")
+    assert "error contains a NUL" in response.json()["partialSuccess"]["errorMessage"]
+    assert not AgentApiRequest.objects.exists()

@@ -187,7 +187,13 @@ def test_a_session_lists_its_skills_in_order_with_outcomes_latency_tokens_and_co
     assert body["steps"][1]["error_type"] == "Timeout"
     assert body["totals"] == {"latency_ms": 1600, "tokens_used": 2210, "tokens_saved": 100, "cost_usd": "0.022100"}
     assert body["started_at"] < body["ended_at"]
-    assert body["model_requests"] == {"count": 0, "input_tokens": 0, "output_tokens": 0, "cost_usd": "0.000000"}
+    assert body["model_requests"] == {
+        "count": 0,
+        "errors": 0,
+        "input_tokens": 0,
+        "output_tokens": 0,
+        "cost_usd": "0.000000",
+    }
 
 
 def test_a_session_includes_the_agents_model_requests(user, user_client):
@@ -197,7 +203,13 @@ def test_a_session_includes_the_agents_model_requests(user, user_client):
         cost_usd=Decimal("0.02"), occurred_at=START + timedelta(minutes=10),
     )  # fmt: skip
     body = user_client.get("/api/sessions/s-1/").data
-    assert body["model_requests"] == {"count": 1, "input_tokens": 300, "output_tokens": 50, "cost_usd": "0.020000"}
+    assert body["model_requests"] == {
+        "count": 1,
+        "errors": 0,
+        "input_tokens": 300,
+        "output_tokens": 50,
+        "cost_usd": "0.020000",
+    }
     assert body["ended_at"] == (START + timedelta(minutes=10)).isoformat().replace("+00:00", "Z")
 
 

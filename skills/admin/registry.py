@@ -20,6 +20,7 @@ from django.utils.html import format_html, format_html_join
 
 from ..models import Skill, SkillMetrics, SkillUnlock, SkillVersion, Tier
 from ..selectors.registry import (
+    free_text_counts,
     rollback_comparison,
     version_diff,
     version_files,
@@ -69,7 +70,7 @@ class SkillVersionInline(VersionColumns, VersionFilesColumn, FindingsColumn, adm
 def _metrics_html(metrics: SkillMetrics | None) -> str:
     if metrics is None or not metrics.total_invocations:
         return "No usage yet."
-    errors = sorted(metrics.error_types.items(), key=lambda item: -item[1])[:5]
+    errors = list(free_text_counts(metrics.error_types, staff=True).items())[:5]  # the admin is for staff
 
     def figure(value, suffix=""):
         return "—" if value is None else f"{value:,.1f}{suffix}"

@@ -3,19 +3,25 @@ the declared measures (`skills.models.rollups`).
 
 Every measure is a sum, a min / max, a counter or a sketch, so aggregating a batch and merging it
 into the stored row gives the same result as aggregating the whole log at once, whatever the
-order of events: that is what makes the incremental roll-ups equal to the rebuilt ones.
+order of events: that is what makes the incremental roll-ups equal to the rebuilt ones. The one
+exception is a free-text counter of a row that has seen more than METRICS_TOP_K distinct values:
+it keeps the most frequent K, approximately (`skills.text_counter`; `approximate_columns`).
 """
 
 from __future__ import annotations
 
-from collections import Counter
+from operator import itemgetter
 from typing import Any
+
+from django.conf import settings
 
 from skills.models import MEASURES, Kind, Measure, measures_of
 from skills.sketch import LatencySketch
+from skills.text_counter import bounded
 
 # The measures an event adds to.
 ADDED = tuple(m for m in MEASURES if m.value is not None)
+USER = itemgetter("user_id")  # who sent an event's free text (counters)
 
 
 class Aggregate:
@@ -30,6 +36,7 @@ class Aggregate:
     def add(self, events: list[dict]) -> None:
         """Adds events, rows of the log as dicts, measure by measure: the fold's hot loop, kept in C
         (`map` over itemgetters, `list.count`) wherever a measure allows."""
+        users = list(map(USER, events))
         for measure in ADDED:
             kind, name = measure.kind, measure.name
             values = list(map(measure.value, events))
@@ -38,13 +45,15 @@ class Aggregate:
                 counted = values.count(equals) if equals is not None else len(values) - values.count(None)
                 setattr(self, name, getattr(self, name) + counted)
                 continue
-            if None in values:
-                values = [value for value in values if value is not None]
             if kind == Kind.COUNTER:  # an empty value (no path, no actions) counts nothing
                 counter = getattr(self, name)
-                for value in filter(None, values):
-                    counter.update((value,) if isinstance(value, str) else map(str, value))
-            elif not values:
+                for value, user in zip(values, users, strict=True):
+                    if value:
+                        counter.add((value,) if isinstance(value, str) else map(str, value), user)
+                continue
+            if None in values:
+                values = [value for value in values if value is not None]
+            if not values:
                 continue
             elif kind == Kind.SUM:
                 setattr(self, name, getattr(self, name) + sum(values))
@@ -56,15 +65,16 @@ class Aggregate:
                 reduce = min if kind == Kind.MIN else max
                 setattr(self, name, combined(kind, getattr(self, name), reduce(values)))
 
-    def add_weighted(self, measure: Measure, value: Any, n: int) -> None:
-        """Adds `n` events whose contribution to `measure` is `value`: the rebuild's grouped rows, for
-        the measures it does not aggregate in SQL (sketches, counters, sums of squares)."""
+    def add_weighted(self, measure: Measure, value: Any, n: int, user_id: int | None = None) -> None:
+        """Adds `n` events whose contribution to `measure` is `value` (sent by `user_id`, for a
+        counter): the rebuild's grouped rows, for the measures it does not aggregate in SQL
+        (sketches, counters, sums of squares)."""
         held = getattr(self, measure.name)
         if measure.kind == Kind.SKETCH:
             held.add(value, n)
         elif measure.kind == Kind.COUNTER:  # an empty value counts nothing, as in `add`
-            for key in () if not value else (value,) if isinstance(value, str) else map(str, value):
-                held[key] += n
+            if value:
+                held.add((value,) if isinstance(value, str) else map(str, value), user_id, n)
         else:
             setattr(self, measure.name, combined(measure.kind, held, value * n))
 
@@ -72,9 +82,7 @@ class Aggregate:
         """Adds another aggregate of the same skill: the same as adding its events."""
         for measure in ADDED:
             held, new = getattr(self, measure.name), getattr(other, measure.name)
-            if measure.kind == Kind.COUNTER:
-                held.update(new)
-            elif measure.kind == Kind.SKETCH:
+            if measure.kind in (Kind.COUNTER, Kind.SKETCH):
                 held.merge(new)
             else:
                 setattr(self, measure.name, combined(measure.kind, held, new))
@@ -100,7 +108,8 @@ def merge_into(row, rollup: str, agg: Aggregate) -> LatencySketch | None:
             sketch.merge(new)
             setattr(row, column, sketch.to_json())
         elif measure.kind == Kind.COUNTER:
-            setattr(row, column, dict(Counter(getattr(row, column)) + new) if new else getattr(row, column))
+            if len(new):
+                setattr(row, column, bounded(getattr(row, column), new, settings.METRICS_TOP_K))
         else:
             setattr(row, column, combined(measure.kind, getattr(row, column), new))
     refresh_derived(row, rollup, sketch)
@@ -116,3 +125,11 @@ def refresh_derived(row, rollup: str, sketch: LatencySketch | None = None) -> No
         sketch = LatencySketch(getattr(row, measures_of(rollup, Kind.SKETCH)[0].columns[rollup]))
     for measure in derived:
         setattr(row, measure.columns[rollup], measure.derive(row, sketch))
+
+
+def approximate_columns(rollup: str, agg: Aggregate) -> set[str]:
+    """The counter columns of `rollup` that `agg` (exact: the rebuild's, over a row's events) fills
+    with more distinct values than a row keeps: there the fold's row is approximate, and may differ
+    from the rebuild's exact top K."""
+    top_k = settings.METRICS_TOP_K
+    return {m.columns[rollup] for m in measures_of(rollup, Kind.COUNTER) if len(getattr(agg, m.name)) > top_k}

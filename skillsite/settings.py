@@ -84,6 +84,15 @@ SKILL_HEALTH_FAILING_USES = env.int("SKILL_HEALTH_FAILING_USES", default=20)
 SKILL_HEALTH_MIN_USES = env.int("SKILL_HEALTH_MIN_USES", default=5)
 # Latency percentiles over fewer timed uses than this are marked as rough (API, admin).
 SKILL_PERCENTILE_MIN_SAMPLES = env.int("SKILL_PERCENTILE_MIN_SAMPLES", default=20)
+# Free text of events (workflow paths, error types, follow-up actions) reaches a non-staff read only
+# once this many distinct users sent it; each roll-up row keeps the METRICS_TOP_K most frequent
+# values of each free-text counter (exact up to K distinct values; skills/text_counter.py). After a
+# change, `manage.py rebuild_metrics` recounts the stored rows with it.
+METRICS_MIN_DISTINCT_USERS = env.int("METRICS_MIN_DISTINCT_USERS", default=3)
+METRICS_TOP_K = env.int("METRICS_TOP_K", default=50)
+for _name, _value in (("METRICS_MIN_DISTINCT_USERS", METRICS_MIN_DISTINCT_USERS), ("METRICS_TOP_K", METRICS_TOP_K)):
+    if _value < 1:
+        raise ImproperlyConfigured(f"{_name}: at least 1, not {_value}")
 SKILL_HEALTH_FAILING_RATE = env.float("SKILL_HEALTH_FAILING_RATE", default=50.0)
 SKILL_HEALTH_WINDOW_DAYS = env.int("SKILL_HEALTH_WINDOW_DAYS", default=30)
 SKILL_HEALTH_MISFIRE_MIN_SESSIONS = env.int("SKILL_HEALTH_MISFIRE_MIN_SESSIONS", default=5)

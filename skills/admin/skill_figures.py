@@ -7,6 +7,7 @@ from django.conf import settings
 from django.utils.html import format_html, format_html_join
 
 from ..models import Skill, SkillMetrics
+from ..selectors.registry import free_text_counts
 from ..selectors.skill_costs import NO_COST, skill_costs
 from ..selectors.skill_health import context_cost, percentiles_reliable
 
@@ -32,7 +33,7 @@ def metrics_html(skill: Skill, metrics: SkillMetrics | None) -> str:
     if metrics is None or not metrics.total_invocations:
         rows = [("Invocations", "No usage yet."), *_cost_rows(skill)]
         return format_html("<table>{}</table>", format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", rows))
-    errors = sorted(metrics.error_types.items(), key=lambda item: -item[1])[:5]
+    errors = list(free_text_counts(metrics.error_types, staff=True).items())[:5]  # the admin is for staff
 
     def figure(value, suffix=""):
         return "—" if value is None else f"{value:,.1f}{suffix}"

@@ -107,4 +107,4 @@ class SummaryView(SkillsAPIMixin, APIView):
     @extend_schema(responses=SUMMARY)
     def get(self, request):
         with replica_reads():  # the replica when there is one (skillsite/routers.py)
-            return Response({**metrics_summary(free_text=request.user.is_staff), "metrics_as_of": metrics_as_of()})
+            return Response({**metrics_summary(staff=request.user.is_staff), "metrics_as_of": metrics_as_of()})

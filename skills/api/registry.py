@@ -13,7 +13,7 @@ from accounts.scopes import scope_rules
 
 from ..ingestion.fold import metrics_as_of
 from ..models import METRICS, Kind, Skill, SkillMetrics, SkillVersion, Tier, VersionRegression, measures_of
-from ..selectors.registry import FREE_TEXT_HELP, skill_detail, skills_with_current_version
+from ..selectors.registry import FREE_TEXT_HELP, free_text_counts, skill_detail, skills_with_current_version
 from ..selectors.skill_costs import NO_COST, skill_costs
 from ..selectors.skill_health import Health, context_cost, percentiles_reliable, skills_health, with_health
 from ..services.registry import may_read_content
@@ -47,13 +47,25 @@ class SkillVersionSerializer(serializers.ModelSerializer):
 
 
 # Counters of what events say in their own words (workflow paths, error types, follow-up actions):
-# one learner's text must not reach another (issue 24), so they are shown to staff only.
+# one learner's text must not reach another (issue 24), so others read only the values enough
+# distinct users sent (free_text_counts).
 FREE_TEXT_COLUMNS = tuple(m.columns[METRICS] for m in measures_of(METRICS, Kind.COUNTER))
 
 
+@extend_schema_field({"type": "object", "additionalProperties": {"type": "integer"}})
+class FreeTextCountsField(serializers.Field):
+    """A stored free-text counter as {value: count}, as the caller may read it (the context's `staff`)."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(read_only=True, help_text=FREE_TEXT_HELP, **kwargs)
+
+    def to_representation(self, stored: dict) -> dict[str, int]:
+        return free_text_counts(stored, staff=self.context.get("staff", False))
+
+
 class SkillMetricsSerializer(serializers.ModelSerializer):
-    """A skill's metrics; its free-text counters only when the context's `free_text` says the
-    caller is staff."""
+    """A skill's metrics; of its free-text counters, every value kept for staff (the context's
+    `staff`), the values enough distinct users sent for anyone else."""
 
     percentiles_reliable = serializers.SerializerMethodField(
         help_text="False when p50 / p95 / p99 rest on fewer than SKILL_PERCENTILE_MIN_SAMPLES latencies "
@@ -63,13 +75,11 @@ class SkillMetricsSerializer(serializers.ModelSerializer):
     class Meta:
         model = SkillMetrics
         exclude = ["skill", *(m.columns[METRICS] for m in measures_of(METRICS) if not m.public)]
-        extra_kwargs = {column: {"help_text": FREE_TEXT_HELP} for column in FREE_TEXT_COLUMNS}
 
-    def to_representation(self, metrics: SkillMetrics) -> dict:
-        data = super().to_representation(metrics)
-        if not self.context.get("free_text", False):
-            data.update(dict.fromkeys(FREE_TEXT_COLUMNS, {}))
-        return data
+    def build_field(self, field_name, info, model_class, nested_depth):
+        if field_name in FREE_TEXT_COLUMNS:
+            return FreeTextCountsField, {}
+        return super().build_field(field_name, info, model_class, nested_depth)
 
     def get_percentiles_reliable(self, metrics: SkillMetrics) -> bool:
         return percentiles_reliable(metrics)
@@ -249,7 +259,7 @@ class SkillViewSet(SkillsAPIMixin, AgentSkillActions, VersionActions, viewsets.R
             **self.get_serializer_context(),
             "health": skills_health([skill])[skill.skill_id],
             "content_visible": may_read_content(request.user, skill),
-            "free_text": request.user.is_staff,
+            "staff": request.user.is_staff,
             "cost": skill_costs([skill.skill_id]).get(skill.skill_id, NO_COST),
         }
         return Response(SkillDetailSerializer(skill, context=context).data)

@@ -13,7 +13,6 @@ a writer of its own, named in its help text.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -25,6 +24,7 @@ from django.db import models
 from django.db.models import Count, Max, Min, Q, Sum
 
 from ..sketch import LatencySketch
+from ..text_counter import TextCounter
 from .telemetry import Outcome
 
 METRICS, DAILY, VERSION = "metrics", "daily", "version"
@@ -37,7 +37,7 @@ class Kind(StrEnum):
     SUM = "sum"  # totals of the values: added
     MIN = "min"  # the least value seen
     MAX = "max"  # the greatest
-    COUNTER = "counter"  # {value: count}: added key by key
+    COUNTER = "counter"  # {value: [count, ids of its first senders]}, bounded (skills.text_counter)
     SKETCH = "sketch"  # a latency sketch (skills.sketch): merged bin by bin
     DERIVED = "derived"  # computed from the row's stored columns (`derive`)
     KEPT = "kept"  # kept by a writer of its own (its help text names it)
@@ -62,7 +62,7 @@ class Measure:
     def initial(self) -> Any:
         """Its value over no event."""
         if self.kind == Kind.COUNTER:
-            return Counter()
+            return TextCounter()
         if self.kind == Kind.SKETCH:
             return LatencySketch()
         return None if self.kind in (Kind.MIN, Kind.MAX) else 0
@@ -88,7 +88,11 @@ def _optional_moment() -> models.Field:
     return models.DateTimeField(null=True, blank=True)
 
 
-def _counts(help_text: str) -> Callable[[], models.Field]:
+def _counts(what: str) -> Callable[[], models.Field]:
+    help_text = (
+        f"{{{what}: [count, [the smallest ids of the users who sent it]]}}, the most frequent METRICS_TOP_K "
+        "(skills/text_counter.py)."
+    )
     return lambda: models.JSONField(default=dict, blank=True, help_text=help_text)
 
 
@@ -179,11 +183,11 @@ MEASURES: tuple[Measure, ...] = (
     Measure("p99", Kind.DERIVED, _every("p99_ms", METRICS), _optional_float, derive=_quantile(0.99)),
     Measure("sketch", Kind.SKETCH, _every("latency_sketch"), lambda: models.JSONField(default=dict, blank=True),
             "latency_ms", value=itemgetter("latency_ms"), public=False),
-    Measure("workflow_paths", Kind.COUNTER, _every("workflow_paths", METRICS, DAILY), _counts("{path: count}"),
+    Measure("workflow_paths", Kind.COUNTER, _every("workflow_paths", METRICS, DAILY), _counts("path"),
             "workflow_path", value=itemgetter("workflow_path")),
-    Measure("error_types", Kind.COUNTER, _every("error_types", METRICS, DAILY), _counts("{error_type: count}"),
+    Measure("error_types", Kind.COUNTER, _every("error_types", METRICS, DAILY), _counts("error type"),
             "error_type", value=itemgetter("error_type")),
-    Measure("follow_ups", Kind.COUNTER, _every("follow_up_actions", METRICS), _counts("{action: count}"),
+    Measure("follow_ups", Kind.COUNTER, _every("follow_up_actions", METRICS), _counts("follow-up action"),
             "follow_up_actions", value=itemgetter("follow_up_actions")),
     Measure("tokens_used", Kind.SUM, _every("tokens_used_sum"), _big, "tokens_used",
             value=itemgetter("tokens_used"), rebuilt=lambda: Sum("tokens_used")),

@@ -64,6 +64,11 @@ OUTCOMES = ("success", "failure", "error", "abandoned")
 DAY_TOTALS = (*OUTCOMES, "tokens_used", "tokens_saved", "cost")
 
 
+def counts_of(stored: dict) -> dict[str, int]:
+    """A stored free-text counter's counts, every value (the dashboard is for staff)."""
+    return {value: entry[0] for value, entry in stored.items()}
+
+
 def dashboard_data(filters: DashboardFilter) -> dict:
     previous = filters.previous
     # Plain tuples, not model instances: a month of 200 skills is 6,000 rows.
@@ -89,8 +94,8 @@ def dashboard_data(filters: DashboardFilter) -> dict:
         calls[0] += total
         calls[1] += outcomes[0]
         sketches[skill].append(LatencySketch(decode_json(sketch)))
-        errors.update(decode_json(error_types))
-        paths.update(decode_json(workflow_paths))
+        errors.update(counts_of(decode_json(error_types)))
+        paths.update(counts_of(decode_json(workflow_paths)))
     before.latency = LatencySketch.merged(before_sketches)
     skills = sorted(per_skill, key=lambda s: (-per_skill[s][0], s))[:20]
     merged = {skill: LatencySketch.merged(skill_sketches) for skill, skill_sketches in sketches.items()}

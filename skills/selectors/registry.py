@@ -4,9 +4,9 @@ versions with their usage, what a user may load, the analytics from the aggregat
 from __future__ import annotations
 
 import difflib
-from collections import Counter
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import (
     Count,
     OuterRef,
@@ -27,6 +27,7 @@ from skills.models import (
     UsageEvent,
     VersionRegression,
 )
+from skills.text_counter import TextCounter
 
 
 def skills_with_current_version() -> QuerySet[Skill]:
@@ -45,7 +46,17 @@ def skill_detail() -> QuerySet[Skill]:
 
 
 TOP_N = 10
-FREE_TEXT_HELP = "Staff only: empty for other callers (free text sent by users)."
+FREE_TEXT_HELP = (
+    "Free text sent with events, the most frequent first. Staff read every value kept; other callers only "
+    "the values at least METRICS_MIN_DISTINCT_USERS (3) distinct users sent, so one user's words never reach "
+    "another. At most METRICS_TOP_K (50) values a counter: exact up to that many distinct values, the most "
+    "frequent (approximately) beyond."
+)
+
+
+def free_text_counts(stored: dict, *, staff: bool) -> dict[str, int]:
+    """A stored free-text counter as `staff` (or not) may read it: {value: count}, the most frequent first."""
+    return TextCounter(stored).counts(0 if staff else settings.METRICS_MIN_DISTINCT_USERS)
 
 
 def effectiveness_rows() -> QuerySet[SkillMetrics]:
@@ -58,8 +69,9 @@ def effectiveness_rows() -> QuerySet[SkillMetrics]:
     )
 
 
-def metrics_summary(*, free_text: bool = True) -> dict:
-    """Seed 001's dashboard summary from the per-skill aggregates: 4 queries whatever the log's size."""
+def metrics_summary(*, staff: bool) -> dict:
+    """Seed 001's dashboard summary from the per-skill aggregates: 4 queries whatever the log's size
+    (each skill's error and path counters are at most METRICS_TOP_K values)."""
     totals = SkillMetrics.objects.aggregate(
         total_invocations=Sum("total_invocations"),
         completed=Sum("completed_count"),
@@ -67,13 +79,13 @@ def metrics_summary(*, free_text: bool = True) -> dict:
         duration_count=Sum("duration_count"),
     )
     most_used = SkillMetrics.objects.filter(total_invocations__gt=0).order_by("-total_invocations", "skill_id").first()
-    errors, paths = Counter(), Counter()
-    # Users' own words (error types, workflow paths): only for staff (free_text), never another learner.
-    for error_types, workflow_paths in (
-        SkillMetrics.objects.values_list("error_types", "workflow_paths") if free_text else ()
-    ):
-        errors.update(error_types)
-        paths.update(workflow_paths)
+    errors, paths = TextCounter(), TextCounter()
+    # Users' own words: merged across skills with who sent them, so a value reaches a non-staff reader
+    # once enough distinct users sent it, whichever skills they sent it with.
+    for error_types, workflow_paths in SkillMetrics.objects.values_list("error_types", "workflow_paths"):
+        errors.merge(TextCounter(error_types))
+        paths.merge(TextCounter(workflow_paths))
+    min_users = 0 if staff else settings.METRICS_MIN_DISTINCT_USERS
     invocations = totals["total_invocations"] or 0
     return {
         "total_skills": Skill.objects.count(),
@@ -82,9 +94,13 @@ def metrics_summary(*, free_text: bool = True) -> dict:
         "most_used_skill": most_used.skill_id if most_used else None,
         "most_used_count": most_used.total_invocations if most_used else 0,
         "avg_duration_ms": totals["duration_sum"] / totals["duration_count"] if totals["duration_count"] else None,
-        "top_error_types": [{"error_type": k, "count": v} for k, v in errors.most_common(TOP_N)],
-        "top_workflow_paths": [{"workflow_path": k, "count": v} for k, v in paths.most_common(TOP_N)],
+        "top_error_types": [{"error_type": k, "count": v} for k, v in _top(errors.counts(min_users))],
+        "top_workflow_paths": [{"workflow_path": k, "count": v} for k, v in _top(paths.counts(min_users))],
     }
+
+
+def _top(counts: dict[str, int]) -> list[tuple[str, int]]:
+    return list(counts.items())[:TOP_N]
 
 
 # --- Skill versions -----------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ from skills.models import (
     ROLLUP_KEYS,
     VERSION,
     Feedback,
+    Kind,
     Measure,
     SessionSkill,
     SkillDailyUsage,
@@ -126,12 +127,14 @@ def log_aggregates(rollup: str, scope: QuerySet | None = None) -> dict[tuple, Ag
 
 def _add_grouped(aggs: dict, keys: tuple[str, ...], measure: Measure, scope: QuerySet | None) -> None:
     """A measure with no SQL aggregate (a sketch, counters, squares), from the log grouped by its
-    column: each distinct value's contribution added with its count as the weight."""
-    rows = _events(keys, scope).values(*keys, measure.source).annotate(n=Count("id"))
+    column (and, for a counter, by who sent the value): each distinct value's contribution added
+    with its count as the weight."""
+    sender = ("user_id",) if measure.kind == Kind.COUNTER else ()
+    rows = _events(keys, scope).values(*keys, measure.source, *sender).annotate(n=Count("id"))
     for row in rows.iterator(chunk_size=10_000):
         value = measure.value({measure.source: row[measure.source]})
         if value is not None:
-            aggs[tuple(row[k] for k in keys)].add_weighted(measure, value, row["n"])
+            aggs[tuple(row[k] for k in keys)].add_weighted(measure, value, row["n"], row.get("user_id"))
 
 
 def version_rows(per_version: dict[tuple, Aggregate]) -> list[SkillVersionUsage]:

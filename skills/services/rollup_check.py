@@ -3,8 +3,10 @@
 The sampled skills' aggregates are computed from the log with the rebuild's own queries
 (`skills.services.rebuild`), over the events already folded (the queued ones are not in the
 roll-ups yet), and compared field by field with the stored SkillMetrics, SkillDailyUsage and
-SkillVersionUsage rows. Nothing is written. On PostgreSQL the reads share one REPEATABLE READ
-snapshot, so a fold committing meanwhile cannot make the two sides disagree.
+SkillVersionUsage rows (a free-text counter only where it is exact: a row that saw more than
+METRICS_TOP_K distinct values keeps the most frequent approximately). Nothing is written. On
+PostgreSQL the reads share one REPEATABLE READ snapshot, so a fold committing meanwhile cannot
+make the two sides disagree.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from decimal import Decimal
 from django.db import connection, transaction
 from django.db.models import Count, DecimalField
 
-from ..aggregates import Aggregate, merge_into
+from ..aggregates import Aggregate, approximate_columns, merge_into
 from ..models import (
     DAILY,
     METRICS,
@@ -109,18 +111,29 @@ def _compare_metrics(scope, skills: list[str], report: RollupCheckReport) -> Non
     for stored in SkillMetrics.objects.filter(skill_id__in=skills):
         expected = SkillMetrics(skill_id=stored.skill_id)
         expected.unique_users = users.get(stored.skill_id, 0)
-        merge_into(expected, METRICS, per_skill.get((stored.skill_id,), Aggregate()))
-        _compare("metrics", stored.skill_id, stored, expected, METRICS_COMPARED, report)
+        agg = per_skill.get((stored.skill_id,), Aggregate())
+        merge_into(expected, METRICS, agg)
+        fields = _exact(METRICS_COMPARED, METRICS, agg)
+        _compare("metrics", stored.skill_id, stored, expected, fields, report)
 
 
 def _compare_daily(scope, skills: list[str], report: RollupCheckReport) -> None:
     stored = {(row.skill_id, row.day): row for row in SkillDailyUsage.objects.filter(skill_id__in=skills)}
-    expected = {}
+    expected, fields = {}, {}
     for (skill_id, day), agg in log_aggregates(DAILY, scope).items():
         expected[(skill_id, day)] = row = SkillDailyUsage(skill_id=skill_id, day=day)
         merge_into(row, DAILY, agg)
+        fields[(skill_id, day)] = _exact(DAILY_COMPARED, DAILY, agg)
     for key in sorted(stored.keys() | expected.keys()):
-        _compare("daily", f"{key[0]} {key[1]}", stored.get(key), expected.get(key), DAILY_COMPARED, report)
+        compared = fields.get(key, DAILY_COMPARED)
+        _compare("daily", f"{key[0]} {key[1]}", stored.get(key), expected.get(key), compared, report)
+
+
+def _exact(fields: list[str], rollup: str, agg: Aggregate) -> list[str]:
+    """The fields the fold keeps exactly for a row whose events `agg` aggregates: not the free-text
+    counters that saw more distinct values than METRICS_TOP_K (approximate, skills.text_counter)."""
+    approximate = approximate_columns(rollup, agg)
+    return [name for name in fields if name not in approximate]
 
 
 def _compare_versions(scope, skills: list[str], report: RollupCheckReport) -> None:

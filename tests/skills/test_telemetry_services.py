@@ -49,9 +49,10 @@ def test_metrics_hold_counts_durations_and_counters():
     assert (m.duration_count, m.duration_sum_ms, m.duration_min_ms, m.duration_max_ms) == (2, 400, 100, 300)
     assert m.avg_duration_ms == 200
     assert m.completion_rate == pytest.approx(100 / 3)
-    assert m.error_types == {"Timeout": 1}
-    assert m.workflow_paths["a"] == 1
-    assert m.follow_up_actions == {"retry": 2, "ask": 1}
+    operator = UsageEvent.objects.values_list("user_id", flat=True).first()
+    assert m.error_types == {"Timeout": [1, [operator]]}
+    assert m.workflow_paths["a"] == [1, [operator]]
+    assert m.follow_up_actions == {"retry": [2, [operator]], "ask": [1, [operator]]}
     assert m.unique_users == 1
     assert 0 <= m.effectiveness_score <= 100
     assert SessionSkill.objects.get(session_id="s1", skill_id="pdf").invocation_count == 2

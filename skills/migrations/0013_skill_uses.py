@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("skills", "0011_feedback_notes_length"),
+        ("skills", "0012_free_text_senders"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("skills", "0012_skill_uses"),
+        ("skills", "0013_skill_uses"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -31,7 +31,8 @@ FILL_SQL = """
 INSERT INTO skills_usageevent (
     event_id, payload_sha256, skill_id, skill_version_id, user_id, session_id, outcome, completed,
     latency_ms, error_type, workflow_path, follow_up_actions, input_hash, tokens_used, tokens_saved,
-    cost_usd, state_snapshot, artifacts, project_path, schema_version, occurred_at, received_at)
+    cost_usd, state_snapshot, artifacts, project_path, schema_version, occurred_at, received_at,
+    plugin, marketplace, skill_source, invocation_trigger, reported_skill, reported_version)
 SELECT gen_random_uuid(), '', 'scale-skill-' || (i %% {skills}), NULL, {first_user} + (i %% {users}),
        'scale-session-' || (i / 8), o.outcome, o.outcome = 'success',
        (exp(5 + random() * 2))::int,
@@ -39,7 +40,8 @@ SELECT gen_random_uuid(), '', 'scale-skill-' || (i %% {skills}), NULL, {first_us
        (ARRAY['plan/execute', 'plan/review/execute', 'quick', 'search/read/answer'])[1 + i %% 4],
        '[]'::jsonb, '', 100 + i %% 4000, i %% 700, (i %% 5000) / 100000.0,
        jsonb_build_object('tier', 'standard', 'element', (ARRAY['fire', 'water'])[1 + i %% 2], 'realm', 'code'),
-       '{{}}'::jsonb, '', 1, now() - (i || ' seconds')::interval * 3, now() - (i || ' seconds')::interval * 3
+       '{{}}'::jsonb, '', 1, now() - (i || ' seconds')::interval * 3, now() - (i || ' seconds')::interval * 3,
+       '', '', '', '', '', ''
 FROM generate_series(1, %s) AS i,
      LATERAL (SELECT (ARRAY['success', 'success', 'success', 'success', 'success', 'success', 'success',
                             'failure', 'error', 'abandoned'])[1 + (i * 7) %% 10] AS outcome) o

@@ -82,7 +82,9 @@ class Aggregate:
         """Adds another aggregate of the same skill: the same as adding its events."""
         for measure in ADDED:
             held, new = getattr(self, measure.name), getattr(other, measure.name)
-            if measure.kind in (Kind.COUNTER, Kind.SKETCH):
+            if measure.kind == Kind.COUNTER:
+                held.merge(new.entries)
+            elif measure.kind == Kind.SKETCH:
                 held.merge(new)
             else:
                 setattr(self, measure.name, combined(measure.kind, held, new))

@@ -33,6 +33,8 @@ def users_kept() -> int:
 
 def _union(held: list[int], new: list[int], kept: int) -> list[int]:
     """The `kept` smallest ids of both ascending lists."""
+    if len(held) >= kept and (not new or new[0] > held[-1]):
+        return held  # the usual case once a value is shared: no new id is among the smallest
     return sorted(set(held).union(new))[:kept]
 
 
@@ -64,10 +66,11 @@ class TextCounter:
                 insort(ids, user_id)
                 del ids[kept:]
 
-    def merge(self, other: TextCounter) -> None:
-        """Adds another counter of other events: the same as adding those events."""
+    def merge(self, other: dict) -> None:
+        """Adds a counter of other events, in the stored form (a row's, or another counter's
+        `entries`): the same as adding those events."""
         entries, kept = self.entries, self.kept
-        for value, (count, ids) in other.entries.items():
+        for value, (count, ids) in other.items():
             entry = entries.get(value)
             if entry is None:
                 entries[value] = [count, ids[:kept]]

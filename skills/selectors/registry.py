@@ -83,8 +83,8 @@ def metrics_summary(*, staff: bool) -> dict:
     # Users' own words: merged across skills with who sent them, so a value reaches a non-staff reader
     # once enough distinct users sent it, whichever skills they sent it with.
     for error_types, workflow_paths in SkillMetrics.objects.values_list("error_types", "workflow_paths"):
-        errors.merge(TextCounter(error_types))
-        paths.merge(TextCounter(workflow_paths))
+        errors.merge(error_types)
+        paths.merge(workflow_paths)
     min_users = 0 if staff else settings.METRICS_MIN_DISTINCT_USERS
     invocations = totals["total_invocations"] or 0
     return {

@@ -30,6 +30,8 @@ from collections.abc import Iterable
 from itertools import accumulate
 from operator import add
 
+import msgspec
+
 RELATIVE_ACCURACY = 0.01
 
 _GAMMA_MANTISSA = 2 * RELATIVE_ACCURACY / (1 - RELATIVE_ACCURACY)
@@ -50,6 +52,55 @@ def bin_value(key: int) -> float:
     return math.pow(2.0, key / _MULTIPLIER) * _VALUE_FACTOR
 
 
+class StoredSketch(msgspec.Struct):
+    """A sketch's stored document (`LatencySketch.to_json`), decoded from JSON text in one call."""
+
+    packed: str = ""
+    min_key: int = 0
+    zero: int = 0
+    count: int = 0
+    sum: float = 0.0
+    min: float = math.inf
+    max: float = -math.inf
+    alpha: float = RELATIVE_ACCURACY
+
+
+decode_stored = msgspec.json.Decoder(StoredSketch, strict=False).decode  # lax, as `_load` is
+
+
+def stored_counts(packed: str) -> bytes:
+    """A stored sketch's bin counts: little-endian uint64s."""
+    return zlib.decompress(binascii.a2b_base64(packed))
+
+
+def counts_to_bytes(bins: list[int]) -> bytes:
+    counts = array("Q", bins)
+    if _BIG_ENDIAN:
+        counts.byteswap()
+    return counts.tobytes()
+
+
+def counts_from_bytes(data: bytes) -> list[int]:
+    counts = array("Q", data)
+    if _BIG_ENDIAN:
+        counts.byteswap()
+    return counts.tolist()
+
+
+def summed_bins(pieces: list[tuple[int, bytes]]) -> tuple[int, list[int]]:
+    """Many sketches' bin counts, each given as (min_key, its counts as stored), added bin by bin.
+
+    Each sketch's counts are read as one integer whose 64-bit digits are its bins, shifted to its
+    first bin's place in the common range: adding those integers adds every bin at once, in C (the
+    dashboard merges thousands). No bin carries into the next, as no count reaches 2**64."""
+    if not pieces:
+        return 0, []
+    low = min(min_key for min_key, _counts in pieces)
+    width = max(min_key - low + len(counts) // 8 for min_key, counts in pieces)
+    total = sum(int.from_bytes(counts, "little") << (64 * (min_key - low)) for min_key, counts in pieces)
+    return low, counts_from_bytes(total.to_bytes(8 * width, "little"))
+
+
 class LatencySketch:
     """Counts of values by logarithmic bin (dense from `min_key`), plus zero count, count, sum, min, max."""
 
@@ -68,10 +119,7 @@ class LatencySketch:
 
     def _load(self, data: dict) -> None:
         if "packed" in data:
-            counts = array("Q", zlib.decompress(binascii.a2b_base64(data["packed"])))
-            if _BIG_ENDIAN:
-                counts.byteswap()
-            self.bins = counts.tolist()
+            self.bins = counts_from_bytes(stored_counts(data["packed"]))
         self.min_key = data.get("min_key", 0)
         self.zero = int(data.get("zero", 0))
         self.count = int(data.get("count", 0))
@@ -123,18 +171,23 @@ class LatencySketch:
 
     @classmethod
     def merged(cls, sketches: Iterable[LatencySketch]) -> LatencySketch:
-        """The merge of many sketches at once, equal to merging them one by one: their bins, aligned
-        on one range, are summed position by position in C (`zip` and `sum`), for a read that merges
-        thousands (the dashboard)."""
-        result = cls()
+        """The merge of many sketches at once, equal to merging them one by one (`summed_bins`)."""
         sketches = [sketch for sketch in sketches if sketch.count]
-        with_bins = [sketch for sketch in sketches if sketch.bins]
-        if with_bins:
-            low = min(sketch.min_key for sketch in with_bins)
-            high = max(sketch.min_key + len(sketch.bins) for sketch in with_bins)
-            aligned = [[0] * (s.min_key - low) + s.bins + [0] * (high - s.min_key - len(s.bins)) for s in with_bins]
-            result.min_key, result.bins = low, list(map(sum, zip(*aligned, strict=True)))
-        for sketch in sketches:
+        return cls._of_parts(sketches, [(s.min_key, counts_to_bytes(s.bins)) for s in sketches if s.bins])
+
+    @classmethod
+    def merged_json(cls, documents: Iterable[str]) -> LatencySketch:
+        """The merge of stored sketches (`to_json`'s documents as JSON text), equal to loading and
+        merging them one by one, without a sketch object each: a month of the dashboard is thousands."""
+        stored = [sketch for sketch in map(decode_stored, documents) if sketch.count]
+        return cls._of_parts(stored, [(s.min_key, stored_counts(s.packed)) for s in stored if s.packed])
+
+    @classmethod
+    def _of_parts(cls, sketches: list, bins: list[tuple[int, bytes]]) -> LatencySketch:
+        """A sketch from the bins and the totals (zero, count, sum, min, max) of many."""
+        result = cls()
+        result.min_key, result.bins = summed_bins(bins)
+        for sketch in sketches:  # in order, as merging them one by one adds the sums
             result.zero += sketch.zero
             result.count += sketch.count
             result.sum += sketch.sum
@@ -169,13 +222,10 @@ class LatencySketch:
         bins = self.bins
         low = next((i for i, c in enumerate(bins) if c), len(bins))  # stored trimmed: merges may leave zero ends
         high = len(bins) - next((i for i, c in enumerate(reversed(bins)) if c), len(bins))
-        counts = array("Q", bins[low:high])
-        if _BIG_ENDIAN:
-            counts.byteswap()
         return {
             "alpha": RELATIVE_ACCURACY,
             "min_key": self.min_key + low if high > low else 0,
-            "packed": base64.b64encode(zlib.compress(counts.tobytes(), 1)).decode("ascii"),
+            "packed": base64.b64encode(zlib.compress(counts_to_bytes(bins[low:high]), 1)).decode("ascii"),
             "zero": self.zero,
             "count": self.count,
             "sum": self.sum,

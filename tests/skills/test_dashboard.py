@@ -52,6 +52,21 @@ def test_the_data_add_up_the_daily_roll_up_per_day_and_per_skill():
     assert data["total"] == 5
 
 
+def test_the_top_lists_break_ties_by_name_whatever_order_the_rows_come_in():
+    usage_events_record(
+        events=[
+            event("pdf", "2026-11-03", "error", error_type="Zeta", workflow_path="z/path"),
+            event("ocr", "2026-11-02", "error", error_type="Alpha", workflow_path="a/path"),
+            event("doc", "2026-11-04", "error", error_type="Mu", workflow_path="m/path"),
+        ],
+        user=None,
+    )
+    data = dashboard_data(DashboardFilter(date(2026, 11, 1), date(2026, 11, 5)))
+    assert data["errors"] == [["Alpha", 1], ["Mu", 1], ["Zeta", 1]]
+    assert data["paths"] == [["a/path", 1], ["m/path", 1], ["z/path", 1]]
+    assert data["skills"] == ["doc", "ocr", "pdf"]
+
+
 def test_the_skill_filter_keeps_one_skill():
     usage_events_record(events=[event("pdf", "2026-11-02"), event("ocr", "2026-11-02")], user=None)
     data = dashboard_data(DashboardFilter(date(2026, 11, 1), date(2026, 11, 5), "ocr"))

@@ -167,7 +167,7 @@ TILES = [
     ("success_rate", "Success rate", lambda t: t.success_rate, "{:.1f} %", True),
     ("p95", "p95 latency", lambda t: t.p95, "{:,.0f} ms", False),
     ("tokens", "Tokens used", lambda t: t.tokens, "{:,.0f}", False),
-    ("cost", "Cost", lambda t: t.cost, "${:,.2f}", False),
+    ("cost", "Cost the events reported", lambda t: t.cost, "${:,.2f}", False),  # model cost: the table below
 ]
 
 

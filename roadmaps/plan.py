@@ -149,11 +149,16 @@ def _check_milestone(errors: dict, path: str, milestone, seen: set) -> None:
     _text(errors, f"{path}.doThisNow.successCriteria", task.get("successCriteria"))
 
 
+def _is_short_list(errors: dict, path: str, value, not_a_list: str, limit: int) -> bool:
+    """Whether `value` is a list of at most `limit` items; when it is not, the error under `path`."""
+    if not isinstance(value, list):
+        errors[path] = not_a_list
+        return False
+    return _not_too_many(errors, path, value, limit)
+
+
 def _check_skill_ids(errors: dict, path: str, skill_ids) -> None:
-    if not isinstance(skill_ids, list):
-        errors[path] = MUST_BE_SKILL_LIST
-        return
-    if not _not_too_many(errors, path, skill_ids, MILESTONE_MAX_SKILLS):
+    if not _is_short_list(errors, path, skill_ids, MUST_BE_SKILL_LIST, MILESTONE_MAX_SKILLS):
         return
     for k, skill_id in enumerate(skill_ids):
         if not isinstance(skill_id, str) or not _SKILL_ID.match(skill_id):
@@ -174,10 +179,7 @@ def _prerequisite_edges(errors: dict, levels: list) -> dict[str, list[tuple[str,
     for i, j, milestone in placed:
         path = f"levels[{i}].milestones[{j}].prerequisites"
         required = milestone.get("prerequisites", [])
-        if not isinstance(required, list):
-            errors[path] = MUST_BE_ID_LIST
-            continue
-        if not _not_too_many(errors, path, required, MILESTONE_MAX_PREREQUISITES):
+        if not _is_short_list(errors, path, required, MUST_BE_ID_LIST, MILESTONE_MAX_PREREQUISITES):
             continue
         for k, prerequisite in enumerate(required):
             if not isinstance(prerequisite, str) or prerequisite not in known:

@@ -32,6 +32,7 @@ def snapshot(dbname: str, settings: dict) -> dict:
         return {"counts": counts, "metrics": conn.execute(METRICS_SQL).fetchall()}
 
 
+@pytest.mark.slow
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_a_dump_restored_into_an_empty_database_has_identical_counts_and_metrics(tmp_path):

@@ -25,6 +25,7 @@ def run(args: list[str], env: dict) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
 
 
+@pytest.mark.slow
 @pytest.mark.postgres
 def test_analytics_reads_come_from_the_replica_and_fall_back_to_the_primary():
     if os.geteuid() != 0 or not (PG_BIN / "pg_basebackup").exists():

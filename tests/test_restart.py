@@ -73,6 +73,7 @@ def make_token() -> str:
     return result.stdout.decode().strip().splitlines()[-1]
 
 
+@pytest.mark.slow
 @pytest.mark.postgres
 def test_requests_get_503_while_postgres_is_down_and_no_event_is_lost_or_doubled():
     if os.geteuid() != 0 or not (PG_BIN / "initdb").exists():

@@ -33,6 +33,9 @@ CONFIG = SchemathesisConfig.from_path(str(Path(__file__).with_name("schemathesis
 schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", get_wsgi_application(), config=CONFIG)
 EXISTING: dict[str, list[dict[str, str]]] = {}  # operation path → path parameters that exist
 FORMATS = jsonschema.FormatChecker()
+# Generated cases for every operation: a minute or more of the suite, so it runs with `make test`, not
+# with the fast command (`make test-fast`).
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture

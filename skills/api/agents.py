@@ -125,6 +125,19 @@ ACCESS = inline_serializer(
 VERSION_PARAMETER = OpenApiParameter("version", str, description="A version of the skill (default: the current one).")
 
 
+def _file_schema(media_type: str, body: OpenApiTypes, *, etag: str):
+    """The schema of an endpoint serving one of a version's files: the file, 304 when If-None-Match
+    holds its ETag (`etag` says what the ETag is), 403 when the skill is locked or disabled."""
+    return extend_schema(
+        parameters=[VERSION_PARAMETER],
+        responses={
+            (200, media_type): body,
+            304: OpenApiResponse(description=f"Not modified: If-None-Match holds the ETag ({etag})."),
+            403: OpenApiResponse(description="Locked or disabled for the caller; `detail` says why."),
+        },
+    )
+
+
 def _not_modified(request: Request, etag: str) -> bool:
     # If-None-Match compares weakly (RFC 9110): W/"x" matches "x".
     wanted = {tag.removeprefix("W/") for tag in parse_etags(request.headers.get("If-None-Match", ""))}
@@ -190,14 +203,7 @@ class AgentSkillActions:
         body = {"skill_id": skill.skill_id, "unlocked": access.unlocked, "reason": access.reason}
         return Response({**body, "experiment": _experiment_of(served)})
 
-    @extend_schema(
-        parameters=[VERSION_PARAMETER],
-        responses={
-            (200, "text/markdown"): OpenApiTypes.STR,
-            304: OpenApiResponse(description="Not modified: If-None-Match holds the ETag (the SKILL.md's sha256)."),
-            403: OpenApiResponse(description="Locked or disabled for the caller; `detail` says why."),
-        },
-    )
+    @_file_schema("text/markdown", OpenApiTypes.STR, etag="the SKILL.md's sha256")
     @action(detail=True, methods=["get"], renderer_classes=[renderers.JSONRenderer, MarkdownRenderer])
     def content(self, request, skill_id=None):
         """The SKILL.md of the current version (or ?version=), with its sha256 as ETag."""
@@ -206,14 +212,7 @@ class AgentSkillActions:
             request, version.sha256, lambda: version.content, "text/markdown; charset=utf-8", endpoint="content"
         )
 
-    @extend_schema(
-        parameters=[VERSION_PARAMETER],
-        responses={
-            (200, "application/zip"): OpenApiTypes.BINARY,
-            304: OpenApiResponse(description="Not modified: If-None-Match holds the ETag (the folder's digest)."),
-            403: OpenApiResponse(description="Locked or disabled for the caller; `detail` says why."),
-        },
-    )
+    @_file_schema("application/zip", OpenApiTypes.BINARY, etag="the folder's digest")
     @action(detail=True, methods=["get"], renderer_classes=[renderers.JSONRenderer, ZipRenderer])
     def bundle(self, request, skill_id=None):
         """The version's folder as a zip: SKILL.md and its files (scripts/, references/, assets/)."""

@@ -191,23 +191,23 @@ def _names_agree(use: SkillUse, signal: SkillSignal) -> bool:
 def _activation_before(mine, signal: SkillSignal) -> SkillUse | None:
     """The latest unpaired activation of the prompt before this tool result."""
     candidates = mine.filter(prompt_id=signal.prompt_id, tool_use_id="").exclude(invocation_trigger=USER_SLASH)
-    if signal.sequence is not None:
-        candidates = candidates.filter(Q(activation_sequence__lt=signal.sequence) | Q(activation_sequence__isnull=True))
-    for use in candidates.order_by("-activation_sequence"):
-        if _names_agree(use, signal):
-            return use
-    return None
+    before = Q(activation_sequence__lt=signal.sequence) | Q(activation_sequence__isnull=True)
+    return _first_agreeing(candidates, signal, before, "-activation_sequence")
 
 
 def _result_after(mine, signal: SkillSignal) -> SkillUse | None:
     """The earliest tool result of the prompt after this activation that no activation claimed."""
     candidates = mine.filter(prompt_id=signal.prompt_id, activation_sequence__isnull=True).exclude(tool_use_id="")
+    after = Q(result_sequence__gt=signal.sequence) | Q(result_sequence__isnull=True)
+    return _first_agreeing(candidates, signal, after, "result_sequence")
+
+
+def _first_agreeing(candidates, signal: SkillSignal, in_sequence: Q, order: str) -> SkillUse | None:
+    """The first candidate in `order` whose skill name agrees with the signal's; when the signal has
+    a sequence, only among those `in_sequence` with it."""
     if signal.sequence is not None:
-        candidates = candidates.filter(Q(result_sequence__gt=signal.sequence) | Q(result_sequence__isnull=True))
-    for use in candidates.order_by("result_sequence"):
-        if _names_agree(use, signal):
-            return use
-    return None
+        candidates = candidates.filter(in_sequence)
+    return next((use for use in candidates.order_by(order) if _names_agree(use, signal)), None)
 
 
 def _slash_command(mine, signal: SkillSignal) -> SkillUse | None:

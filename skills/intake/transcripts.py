@@ -238,33 +238,34 @@ def _slash_command(path: Path, number: int, entry: dict) -> _Call | None:
 
 def _signal(call: _Call) -> SkillSignal:
     if call.command_key:
-        return SkillSignal(
-            kind=Signal.TRANSCRIPT,
-            key=f"transcript:{call.command_key}",
-            session_id=call.session_id,
-            occurred_at=call.started,
-            skill_name=call.skill_name,
-            invocation_trigger=USER_SLASH,
-            outcome="success",
-            project_path=call.cwd,
-        )
+        return _signal_of(call, call.command_key, invocation_trigger=USER_SLASH, outcome="success")
     if call.result_error is None or (not call.result_error and not call.turns_after_result):
         outcome = "abandoned"
     else:
         outcome = "error" if call.result_error else "success"
     latency = None if call.ended is None else max(0, round((call.ended - call.started).total_seconds() * 1000))
-    return SkillSignal(
-        kind=Signal.TRANSCRIPT,
-        key=f"transcript:{call.tool_use_id}",
-        session_id=call.session_id,
-        occurred_at=call.started,
+    return _signal_of(
+        call,
+        call.tool_use_id,
         tool_use_id=call.tool_use_id,
-        skill_name=call.skill_name,
         outcome=outcome,
         latency_ms=latency,
         error_type=(call.error_text or "skill tool error")[:200] if outcome == "error" else "",
         tokens_used=min(call.tokens, 2**31 - 1),
+    )
+
+
+def _signal_of(call: _Call, key: str, **fields) -> SkillSignal:
+    """A signal of the transcript's call `key` (its slash command or tool use): the call's session,
+    time, skill and folder, and `fields`."""
+    return SkillSignal(
+        kind=Signal.TRANSCRIPT,
+        key=f"transcript:{key}",
+        session_id=call.session_id,
+        occurred_at=call.started,
+        skill_name=call.skill_name,
         project_path=call.cwd,
+        **fields,
     )
 
 

@@ -11,7 +11,7 @@ from tests.e2e.conftest import OffMachineRequests
 from tests.factories import EmergenceCandidateFactory, UserFactory
 from tests.skills.telemetry_helpers import BASE_TIME, event_payload
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 CHARTS = ["usage-chart", "success-chart", "p95-chart", "errors-chart", "paths-chart", "cost-chart"]
 PASSWORD = "correct-horse-battery"

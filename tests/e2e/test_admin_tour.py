@@ -14,7 +14,7 @@ from skills.services.bundles import BundleFile
 from skills.services.registry import skill_version_publish
 from tests.e2e.conftest import OffMachineRequests
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 # A header is clipped when its own text overflows it, or when the box that scrolls it (a changelist's
 # .results, an inline) cuts it off. Headers kept for screen readers only (visually hidden) do not count.

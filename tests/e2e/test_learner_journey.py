@@ -11,7 +11,7 @@ from roadmaps.catalog import catalog
 from roadmaps.models import MilestoneProgress
 from tests.e2e.conftest import OffMachineRequests
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "a-Long-passphrase-42"
 WIDTHS = (390, 1280)

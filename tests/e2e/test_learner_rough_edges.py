@@ -17,7 +17,7 @@ from skills.services.registry import skill_version_publish
 from tests.factories import SkillFactory, UserFactory, progress_of
 from tests.skills.telemetry_helpers import event_payload
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "a-Long-passphrase-42"
 WIDTHS = (1280, 390)

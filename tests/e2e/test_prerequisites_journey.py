@@ -20,7 +20,7 @@ from tests.e2e.test_learner_journey import fits_and_is_captured, sign_up
 from tests.factories import SkillFactory
 from tests.roadmaps.plans import juggling_plan
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 FIRST, FIRST_TITLE = "one-ball", "One-ball arcs"
 SECOND, SECOND_TITLE = "two-ball", "Two-ball exchange"

@@ -87,6 +87,7 @@ def test_a_deconstruction_validates_its_plan_under_its_own_field():
     ]
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_the_migrations_reverse_and_apply_again():
     executor = MigrationExecutor(connection)

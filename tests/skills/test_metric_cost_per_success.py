@@ -50,6 +50,7 @@ def test_the_rebuild_computes_the_same_cost_per_success():
     assert SkillMetrics.objects.get(skill_id="pdf-extract").cost_per_success_usd == folded
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_that_adds_it_fills_the_rows_folded_before():
     record("success", "0.010000", 1)

@@ -21,6 +21,7 @@ def _migrate(targets) -> None:
     executor.migrate(targets(executor))
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_the_skills_migrations_reverse_to_zero_and_apply_again():
     _migrate(lambda executor: [("skills", None)])
@@ -40,6 +41,7 @@ def _assert_retries_are_recognised() -> None:
     assert UsageEvent.objects.count() == UsageEventKey.objects.count() == 1
 
 
+@pytest.mark.slow
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_the_aggregate_tables_leave_room_for_in_place_updates_and_reverting_removes_it():
@@ -51,6 +53,7 @@ def test_the_aggregate_tables_leave_room_for_in_place_updates_and_reverting_remo
     assert _fillfactor("skills_skilldailyusage") == "70"
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_unapplying_the_database_features_keeps_the_events_and_applying_them_again_keeps_retries_recognised():
     usage_events_record(events=[event_payload(i, skill_id="pdf") for i in range(3)])

@@ -179,6 +179,7 @@ def generate_sessions(rng: random.Random, first: int, count: int) -> list:
     return events
 
 
+@pytest.mark.slow
 def test_incremental_mining_equals_a_full_re_mine_on_twenty_thousand_sessions(no_overlap, monkeypatch):
     monkeypatch.setattr(emergence_module, "CHUNK", 500)  # several chunks a run, as on a large log
     rng = random.Random(2026)

@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from skills.intake.transcripts import claude_transcripts_import
+from skills.management.imports import import_report_write
 
 NO_SUCH_USER = "no user named {username!r}"
 SOME_FAILED = "{count} problem(s) (see FAILED above); everything else was imported"
@@ -28,11 +29,10 @@ class Command(BaseCommand):
             if owner is None:
                 raise CommandError(NO_SUCH_USER.format(username=user))
         report = claude_transcripts_import(paths=paths, user=owner)
-        for problem in report.problems:
-            self.stderr.write(f"FAILED {problem}")
-        self.stdout.write(
-            f"files {report.files}, skill calls {report.invocations}, imported {report.created}, "
-            f"already imported {report.duplicates}, failed {len(report.problems)}"
+        import_report_write(
+            self,
+            failures=report.problems,
+            counts=f"files {report.files}, skill calls {report.invocations}, imported {report.created}, "
+            f"already imported {report.duplicates}, failed {len(report.problems)}",
+            failed=SOME_FAILED.format(count=len(report.problems)),
         )
-        if report.problems:
-            raise CommandError(SOME_FAILED.format(count=len(report.problems)))

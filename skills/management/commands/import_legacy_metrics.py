@@ -1,7 +1,8 @@
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
+from skills.management.imports import import_report_write
 from skills.progress import TerminalProgress
 from skills.services.legacy import legacy_metrics_import
 
@@ -14,11 +15,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, files, verbosity, **options):
         report = legacy_metrics_import(paths=files, progress=TerminalProgress(self.stderr, verbosity=verbosity))
-        for failure in report.failures:
-            self.stderr.write(f"FAILED {failure}")
-        self.stdout.write(
-            f"read {report.read}, imported {report.imported}, already imported {report.duplicates}, "
-            f"failed {len(report.failures)}"
+        import_report_write(
+            self,
+            failures=report.failures,
+            counts=f"read {report.read}, imported {report.imported}, already imported {report.duplicates}, "
+            f"failed {len(report.failures)}",
+            failed=f"{len(report.failures)} record(s) could not be imported (see above).",
         )
-        if report.failures:
-            raise CommandError(f"{len(report.failures)} record(s) could not be imported (see above).")

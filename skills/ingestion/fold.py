@@ -42,6 +42,7 @@ from ..aggregates import ADDED, Aggregate, merge_into
 from ..models import (
     DAILY,
     METRICS,
+    TEAM_DAILY,
     VERSION,
     Outcome,
     SessionSkill,
@@ -49,6 +50,7 @@ from ..models import (
     SkillMetrics,
     SkillUserUsage,
     SkillVersionUsage,
+    TeamDailyUsage,
     UsageEvent,
     UsageEventPending,
 )
@@ -62,6 +64,7 @@ RECONNECT_SECONDS = 1.0  # how long it waits when the database cannot be reached
 FOLDED_COLUMNS = ("skill_id", "skill_version_id", "user_id", *sorted({m.source for m in ADDED if m.source}))
 METRICS_FIELDS = [f.name for f in SkillMetrics._meta.concrete_fields if f.name != "skill"]
 DAILY_FIELDS = [f.name for f in SkillDailyUsage._meta.concrete_fields if f.name not in {"id", "skill", "day"}]
+TEAM_DAILY_FIELDS = [f.name for f in TeamDailyUsage._meta.concrete_fields if f.name not in {"id", "day"}]
 # The session and user rows of some events of the log (a condition, `events`), counted by the
 # database, in the order of `upsert_selected`'s keys and columns; `rebuild_metrics` counts them all.
 SESSION_ROWS = (
@@ -184,6 +187,7 @@ def _fold(events: list[dict], claimed: list[int], using: str) -> None:
         if version_id is not None:  # events of a skill without versions carry none
             per_version[(skill_id, version_id)].merge(aggregate)
     _write_daily(per_day, using)
+    _write_team_daily(team_days(per_day), using)
     _write_versions(per_version, using)
     folded_events = one_of_sql("id", UsageEvent._meta.pk, claimed, connections[using])
     write_sessions(folded_events, using)
@@ -225,6 +229,25 @@ def _write_daily(per_day: dict[tuple[str, object], Aggregate], using: str) -> No
         merge_into(row, DAILY, aggregate)
     written = [rows[key] for key in sorted(per_day)]
     _upsert(SkillDailyUsage, written, ["skill", "day"], DAILY_FIELDS, using)
+
+
+def team_days(per_day: dict[tuple[str, date], Aggregate]) -> dict[date, Aggregate]:
+    """The skills' day aggregates added up per day: TeamDailyUsage's rows (the fold's and the rebuild's)."""
+    per_team_day: dict[date, Aggregate] = defaultdict(Aggregate)
+    for (_skill_id, day), aggregate in per_day.items():
+        per_team_day[day].merge(aggregate)
+    return per_team_day
+
+
+def _write_team_daily(per_team_day: dict[date, Aggregate], using: str) -> None:
+    days = sorted(per_team_day)
+    TeamDailyUsage.objects.using(using).bulk_create([TeamDailyUsage(day=day) for day in days], ignore_conflicts=True)
+    # Locked in day order: folds of other skills (whose metrics rows they lock, not these) add to the same days.
+    stored = TeamDailyUsage.objects.using(using).select_for_update().filter(day__in=days).order_by("day")
+    rows = {row.day: row for row in stored}
+    for day in days:
+        merge_into(rows[day], TEAM_DAILY, per_team_day[day])
+    _upsert(TeamDailyUsage, [rows[day] for day in days], ["day"], TEAM_DAILY_FIELDS, using)
 
 
 def _write_versions(per_version: dict[tuple[str, int], Aggregate], using: str) -> None:

@@ -18,10 +18,21 @@ from .experiments import (
     Metric,
 )
 from .jobs import RUN_TRANSITIONS, Job, JobRun, RunStatus, Trigger
-from .metrics import SessionSkill, SkillDailyUsage, SkillMetrics, SkillUserUsage, SkillVersionUsage
+from .metrics import SessionSkill, SkillDailyUsage, SkillMetrics, SkillUserUsage, SkillVersionUsage, TeamDailyUsage
 from .registry import SEMVER_RE, Skill, SkillUnlock, SkillVersion, Tier, semver_key, validate_semver
 from .regressions import VersionRegression
-from .rollups import DAILY, MEASURES, METRICS, ROLLUP_KEYS, VERSION, Kind, Measure, effectiveness_score, measures_of
+from .rollups import (
+    DAILY,
+    MEASURES,
+    METRICS,
+    ROLLUP_KEYS,
+    TEAM_DAILY,
+    VERSION,
+    Kind,
+    Measure,
+    effectiveness_score,
+    measures_of,
+)
 from .scan import Severity, VersionFinding
 from .telemetry import FEEDBACK_NOTES_MAX_LENGTH, Feedback, Outcome, UsageEvent, UsageEventKey, UsageEventPending
 from .unregistered import HeldUsageEvent, UnregisteredSkill, UnregisteredStatus
@@ -29,6 +40,7 @@ from .uses import Signal, SkillUse
 
 __all__ = [
     "DAILY",
+    "TEAM_DAILY",
     "MEASURES",
     "METRICS",
     "ROLLUP_KEYS",
@@ -70,6 +82,7 @@ __all__ = [
     "SessionSkill",
     "Skill",
     "SkillDailyUsage",
+    "TeamDailyUsage",
     "SkillMetrics",
     "SkillUnlock",
     "SkillUse",

@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Q
 
 from .registry import Skill, SkillVersion
-from .rollups import DAILY, METRICS, VERSION, rollup_columns
+from .rollups import DAILY, METRICS, TEAM_DAILY, VERSION, rollup_columns
 
 
 class SkillMetrics(rollup_columns(METRICS, "SkillMetricsColumns")):
@@ -100,6 +100,20 @@ class SkillDailyUsage(rollup_columns(DAILY, "SkillDailyUsageColumns")):
 
     def __str__(self) -> str:
         return f"{self.skill_id} on {self.day}"
+
+
+class TeamDailyUsage(rollup_columns(TEAM_DAILY, "TeamDailyUsageColumns")):
+    """Per day roll-up of every skill's events: the dashboard's figures across skills, one row a day
+    instead of one a skill and day (its columns are SkillDailyUsage's, declared in `rollups.py`)."""
+
+    day = models.DateField(unique=True)
+
+    class Meta:
+        ordering = ["day"]
+        verbose_name_plural = "team daily usage"
+
+    def __str__(self) -> str:
+        return f"every skill on {self.day}"
 
 
 class SkillVersionUsage(rollup_columns(VERSION, "SkillVersionUsageColumns")):

@@ -27,9 +27,15 @@ from ..sketch import LatencySketch
 from ..text_counter import TextCounter
 from .telemetry import Outcome
 
-METRICS, DAILY, VERSION = "metrics", "daily", "version"
-# Each roll-up's grouping of the log, as `rebuild_metrics` groups it.
-ROLLUP_KEYS = {METRICS: ("skill_id",), DAILY: ("skill_id", "day"), VERSION: ("skill_id", "skill_version_id")}
+METRICS, DAILY, VERSION, TEAM_DAILY = "metrics", "daily", "version", "team_daily"
+# Each roll-up's grouping of the log, as `rebuild_metrics` groups it. TEAM_DAILY is every skill's
+# events of a day: it keeps the columns DAILY keeps (see Measure), summed across skills.
+ROLLUP_KEYS = {
+    METRICS: ("skill_id",),
+    DAILY: ("skill_id", "day"),
+    VERSION: ("skill_id", "skill_version_id"),
+    TEAM_DAILY: ("day",),
+}
 
 
 class Kind(StrEnum):
@@ -58,6 +64,10 @@ class Measure:
     derive: Callable[[Any, LatencySketch], Any] | None = None  # DERIVED: (row, its sketch) → value
     public: bool = True  # shown by the API with the skill's metrics
     from_feedback: bool = False  # depends on ratings, not on the log alone (the roll-up check skips it)
+
+    def __post_init__(self) -> None:
+        if DAILY in self.columns:  # the whole team's day keeps what a skill's day keeps
+            self.columns.setdefault(TEAM_DAILY, self.columns[DAILY])
 
     def initial(self) -> Any:
         """Its value over no event."""

@@ -1,10 +1,11 @@
-"""The metrics dashboard's data, from the per (skill, day) roll-up only: the log is never read.
+"""The metrics dashboard's data, from the roll-ups only: the log is never read.
 
-Queries: the roll-up rows of the date range and of the period of the same length before it (for
-the headline tiles' change), in one query; and the skill list for the filter. Work is
-O(skills × days), whatever the number of events: the p95 tiles merge every row's latency sketch
-(~3 µs a row, most of it zlib; `LatencySketch.merged_json`), which is most of the page's time.
-"""
+Queries: the day rows of the date range and of the period of the same length before it (for the
+headline tiles' change) — the team's (TeamDailyUsage: every skill, one row a day) or the chosen
+skill's; the skills' calls and successes summed by the database; the latency sketches of the most
+used skills shown; and the skill list for the filter. Work is O(days + shown skills × days),
+whatever the number of events or skills: merging latency sketches (~3 µs a row, most of it zlib;
+`LatencySketch.merged_json`) is most of the page's time"""
 
 from __future__ import annotations
 
@@ -15,11 +16,11 @@ from decimal import Decimal
 from operator import add
 
 import msgspec
-from django.db.models import TextField
+from django.db.models import Sum, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from skills.models import Skill, SkillDailyUsage, SkillVersionUsage
+from skills.models import Skill, SkillDailyUsage, SkillVersionUsage, TeamDailyUsage
 from skills.sketch import LatencySketch
 from skills.stats import wilson, z_for
 
@@ -52,16 +53,17 @@ class DashboardFilter:
         return DashboardFilter(self.start - self.length, self.start - timedelta(days=1), self.skill_id)
 
 
-COLUMNS = [
-    "day", "skill_id", "total", "success_count", "failure_count", "error_count", "abandoned_count",
+DAY_COLUMNS = [
+    "day", "success_count", "failure_count", "error_count", "abandoned_count",
     "tokens_used_sum", "tokens_saved_sum", "cost_usd_sum",
 ]  # fmt: skip
-# The JSON columns read as text and decoded here by msgspec: a month of rows is thousands of
-# documents, and the JSON field's own decoding (json.loads) took a quarter of the page.
+# The JSON columns read as text and decoded here by msgspec: the JSON field's own decoding
+# (json.loads) took a quarter of the page.
 JSON_COLUMNS = [Cast(name, TextField()) for name in ("latency_sketch", "error_types", "workflow_paths")]
 decode_json = msgspec.json.decode
 OUTCOMES = ("success", "failure", "error", "abandoned")
 DAY_TOTALS = (*OUTCOMES, "tokens_used", "tokens_saved", "cost")
+TOP_SKILLS = 20
 
 
 def counts_of(stored: dict) -> dict[str, int]:
@@ -71,37 +73,30 @@ def counts_of(stored: dict) -> dict[str, int]:
 
 def dashboard_data(filters: DashboardFilter) -> dict:
     previous = filters.previous
-    # Plain tuples, not model instances: a month of 200 skills is 6,000 rows. Unordered: the server
-    # took longer to sort them (with their sketches) than to read them, and nothing below depends
-    # on their order (the top lists break ties by name).
-    rows = SkillDailyUsage.objects.filter(day__gte=previous.start, day__lte=filters.end).order_by()
-    if filters.skill_id:
-        rows = rows.filter(skill_id=filters.skill_id)
+    # The headline figures and the series: one row a day, the team's (every skill) or the chosen
+    # skill's, over this period and the one before it (for the tiles' change).
+    day_rows = (
+        SkillDailyUsage.objects.filter(skill_id=filters.skill_id) if filters.skill_id else TeamDailyUsage.objects.all()
+    )
+    day_rows = day_rows.filter(day__gte=previous.start, day__lte=filters.end).order_by()
     days = [filters.start + timedelta(days=n) for n in range(filters.length.days)]
-    # Per day: the outcomes' counts, tokens used and saved, cost (DAY_TOTALS), added in C (map).
+    # Per day: the outcomes' counts, tokens used and saved, cost (DAY_TOTALS).
     per_day = {day: [0] * len(DAY_TOTALS) for day in days}
-    per_skill: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # calls, successes
-    sketches: dict[str, list[str]] = defaultdict(list)  # each skill's days' stored sketches (JSON text)
+    now_sketches, before_sketches = [], []
     errors, paths = Counter(), Counter()
     before = PeriodTotals()
-    before_sketches = []
-    columns = rows.values_list(*COLUMNS, *JSON_COLUMNS)
-    for day, skill, total, *outcomes, used, saved, cost, sketch, error_types, workflow_paths in columns:
+    for day, *totals, sketch, error_types, workflow_paths in day_rows.values_list(*DAY_COLUMNS, *JSON_COLUMNS):
         if day < filters.start:
-            before.add(total, outcomes[0], used, cost)
+            before.add(sum(totals[:4]), totals[0], totals[4], totals[6])
             before_sketches.append(sketch)
             continue
-        per_day[day] = list(map(add, per_day[day], (*outcomes, used, saved, cost)))
-        calls = per_skill[skill]
-        calls[0] += total
-        calls[1] += outcomes[0]
-        sketches[skill].append(sketch)
+        per_day[day] = list(map(add, per_day[day], totals))
+        now_sketches.append(sketch)
         errors.update(counts_of(decode_json(error_types)))
         paths.update(counts_of(decode_json(workflow_paths)))
     before.latency = LatencySketch.merged_json(before_sketches)
-    skills = sorted(per_skill, key=lambda s: (-per_skill[s][0], s))[:20]
-    merged = {skill: LatencySketch.merged_json(skill_sketches) for skill, skill_sketches in sketches.items()}
-    now = PeriodTotals.of(per_day.values(), merged.values())
+    now = PeriodTotals.of(per_day.values(), [LatencySketch.merged_json(now_sketches)])
+    skills, per_skill, p95 = _most_used_skills(filters)
     column = {name: index for index, name in enumerate(DAY_TOTALS)}
     return {
         "days": [d.isoformat() for d in days],
@@ -111,13 +106,34 @@ def dashboard_data(filters: DashboardFilter) -> dict:
         "cost": [float(per_day[d][column["cost"]]) for d in days],
         "skills": skills,
         "success_rate": [round(100 * per_skill[s][1] / per_skill[s][0], 1) for s in skills],
-        "p95": [round(merged[s].quantile(0.95) or 0, 1) for s in skills],
+        "p95": [round(p95[s] or 0, 1) for s in skills],
         "errors": most_common(errors),
         "paths": most_common(paths),
         "total": now.calls,
         "tiles": tiles(now, before),
         "versions": versions_success(filters.skill_id) if filters.skill_id else [],
     }
+
+
+def _most_used_skills(filters: DashboardFilter) -> tuple[list[str], dict[str, tuple[int, int]], dict[str, float]]:
+    """The TOP_SKILLS skills with the most calls in the period (ties by name), each skill's calls
+    and successes (summed by the database), and the p95 latency of those shown: two queries."""
+    rows = SkillDailyUsage.objects.filter(day__gte=filters.start, day__lte=filters.end)
+    if filters.skill_id:
+        rows = rows.filter(skill_id=filters.skill_id)
+    per_skill = {
+        skill_id: (calls, successes)
+        for skill_id, calls, successes in rows.order_by()
+        .values("skill_id")
+        .annotate(calls=Sum("total"), successes=Sum("success_count"))
+        .values_list("skill_id", "calls", "successes")
+        if calls
+    }
+    skills = sorted(per_skill, key=lambda s: (-per_skill[s][0], s))[:TOP_SKILLS]
+    sketches: dict[str, list[str]] = defaultdict(list)
+    for skill_id, sketch in rows.filter(skill_id__in=skills).order_by().values_list("skill_id", JSON_COLUMNS[0]):
+        sketches[skill_id].append(sketch)
+    return skills, per_skill, {s: LatencySketch.merged_json(sketches[s]).quantile(0.95) for s in skills}
 
 
 def most_common(counts: Counter) -> list[list]:

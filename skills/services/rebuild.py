@@ -17,11 +17,12 @@ from django.db.models import Count, QuerySet, Sum
 from django.db.models.functions import TruncDate
 
 from skills.aggregates import ADDED, Aggregate, merge_into
-from skills.ingestion.fold import write_sessions, write_users
+from skills.ingestion.fold import team_days, write_sessions, write_users
 from skills.models import (
     DAILY,
     METRICS,
     ROLLUP_KEYS,
+    TEAM_DAILY,
     VERSION,
     Feedback,
     Kind,
@@ -31,6 +32,7 @@ from skills.models import (
     SkillMetrics,
     SkillUserUsage,
     SkillVersionUsage,
+    TeamDailyUsage,
     UsageEvent,
     UsageEventPending,
 )
@@ -58,7 +60,15 @@ def metrics_rebuild(*, progress: Progress = NO_PROGRESS) -> RebuildReport:
         # Writers wait until the rebuild commits, so it sees a log that does not move.
         with connection.cursor() as cursor:
             cursor.execute("LOCK TABLE skills_usageevent IN SHARE MODE")
-    _empty(UsageEventPending, SkillMetrics, SessionSkill, SkillUserUsage, SkillDailyUsage, SkillVersionUsage)
+    _empty(
+        UsageEventPending,
+        SkillMetrics,
+        SessionSkill,
+        SkillUserUsage,
+        SkillDailyUsage,
+        TeamDailyUsage,
+        SkillVersionUsage,
+    )
     progress.advance()
     every_event = ("1 = 1", [])  # the fold's statements, over the whole log
     sessions = write_sessions(every_event, DEFAULT_DB_ALIAS)
@@ -73,6 +83,7 @@ def metrics_rebuild(*, progress: Progress = NO_PROGRESS) -> RebuildReport:
     progress.advance()
     _write_metrics(per_skill)
     _write_daily(per_day)
+    team_daily_write(team_days(per_day))
     progress.advance()
     SkillVersionUsage.objects.bulk_create(version_rows(per_version), batch_size=500)
     progress.advance()
@@ -163,6 +174,16 @@ def _write_metrics(per_skill: dict[tuple, Aggregate]) -> None:
         merge_into(metrics, METRICS, per_skill.get((skill_id,), Aggregate()))
         rows.append(metrics)
     SkillMetrics.objects.bulk_create(rows, batch_size=500)
+
+
+def team_daily_write(per_team_day: dict) -> None:
+    """TeamDailyUsage from the skills' day aggregates (the rebuild's, or the migration's that adds it)."""
+    rows = []
+    for day, agg in sorted(per_team_day.items()):
+        row = TeamDailyUsage(day=day)
+        merge_into(row, TEAM_DAILY, agg)
+        rows.append(row)
+    TeamDailyUsage.objects.bulk_create(rows, batch_size=500)
 
 
 def _write_daily(per_day: dict[tuple, Aggregate]) -> None:

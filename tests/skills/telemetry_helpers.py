@@ -3,7 +3,15 @@
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from skills.models import SessionSkill, SkillDailyUsage, SkillMetrics, SkillUserUsage, SkillVersionUsage, UsageEvent
+from skills.models import (
+    SessionSkill,
+    SkillDailyUsage,
+    SkillMetrics,
+    SkillUserUsage,
+    SkillVersionUsage,
+    TeamDailyUsage,
+    UsageEvent,
+)
 
 # Recent (the dashboard's default range shows it) and in the past: event n falls 2 hours after event
 # n - 1, wrapping around after 99 days, so no event is ahead of now.
@@ -48,6 +56,7 @@ def aggregates_snapshot() -> dict:
         "sessions": rows(SessionSkill, ["session_id", "skill_id"]),
         "users": rows(SkillUserUsage, ["skill_id", "user_id"]),
         "daily": rows(SkillDailyUsage, ["skill_id", "day"]),
+        "team_daily": rows(TeamDailyUsage, ["day"]),
         "versions": rows(SkillVersionUsage, ["skill_version_id"]),
         "events": UsageEvent.objects.count(),
     }

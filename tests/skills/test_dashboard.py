@@ -6,13 +6,19 @@ from datetime import UTC, date, timedelta
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django.db.models import Sum, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from skills.admin.dashboard import RANGE_BACKWARDS, RANGE_TOO_LONG
 from skills.ingestion.record import usage_events_record
+from skills.models import SkillDailyUsage, TeamDailyUsage
 from skills.selectors.dashboard import DashboardFilter, dashboard_data
+from skills.sketch import LatencySketch
 from tests.factories import SkillFactory, UserFactory
-from tests.skills.telemetry_helpers import BASE_TIME, event_payload
+from tests.skills.telemetry_helpers import BASE_TIME, aggregates_snapshot, event_payload
 
 pytestmark = pytest.mark.django_db
 
@@ -77,9 +83,10 @@ def test_the_skill_filter_keeps_one_skill():
 def test_the_page_runs_a_fixed_number_of_queries(admin_client, django_assert_num_queries, n_events):
     for start in range(0, n_events, 300):
         usage_events_record(events=[event_payload(n) for n in range(start, start + 300)][:n_events], user=None)
-    # session, user, the skill list for the filter, the roll-up rows of the range and of the period before
-    # (one query), the skills' joined uses (their attributed cost: none here): never the event log
-    with django_assert_num_queries(5) as queries:
+    # session, user, the skill list for the filter, the team's day rows of the range and of the period
+    # before (one query), the skills' calls summed, the shown skills' sketches, the skills' joined uses
+    # (their attributed cost: none here): never the event log, whatever the number of skills
+    with django_assert_num_queries(7) as queries:
         first_day = BASE_TIME.date()
         response = admin_client.get(f"{DASHBOARD}?start={first_day}&end={first_day + timedelta(days=364)}&skill=")
     assert not any("skills_usageevent" in q["sql"] for q in queries.captured_queries)
@@ -213,11 +220,59 @@ def test_a_chosen_skill_shows_its_success_rate_by_version(admin_client, django_a
     skill_version_publish(skill=skill, content="two", version="2.0.0")
     usage_events_record(events=[event_payload(n, skill_id="pdf-extract", outcome="failure") for n in range(40, 50)],
                         user=UserFactory())  # fmt: skip
-    with django_assert_num_queries(6):
-        # the session, the user, the skills of the filter, the daily roll-up rows, the version roll-up rows,
-        # the skill's joined uses (its attributed cost: none here)
+    with django_assert_num_queries(8):
+        # the session, the user, the skills of the filter, the skill's day rows, its calls summed, its
+        # sketches, the version roll-up rows, the skill's joined uses (its attributed cost: none here)
         first_day = BASE_TIME.date()
         page = admin_client.get(f"{DASHBOARD}?start={first_day}&end={first_day}&skill=pdf-extract").content.decode()
     assert 'id="versions-chart"' in page
     assert "<td>1.0.0</td><td>40</td><td>90.0 %</td>" in page
     assert "<td>2.0.0 (current)</td><td>10</td><td>0.0 %</td>" in page
+
+
+# --- the team's day rows: every skill's events of a day, one row ----------------------------
+
+
+def many_skills_events(skills: int = 25) -> list[dict]:
+    """Skill n is used n + 1 times on 2026-11-02 (n × 10 ms slower) and once on 2026-11-03."""
+    events = [event(f"s{n:02}", "2026-11-02", latency_ms=100 + 10 * n) for n in range(skills) for _ in range(n + 1)]
+    return events + [event(f"s{n:02}", "2026-11-03", "failure", latency_ms=50) for n in range(skills)]
+
+
+def test_the_teams_days_add_up_every_skills_days():
+    usage_events_record(events=many_skills_events(), user=None)
+    team = {row.day: row for row in TeamDailyUsage.objects.all()}
+    for day, total, successes in (
+        SkillDailyUsage.objects.values("day")
+        .annotate(t=Sum("total"), s=Sum("success_count"))
+        .values_list("day", "t", "s")
+    ):
+        assert (team[day].total, team[day].success_count) == (total, successes)
+    assert sorted(team) == [date(2026, 11, 2), date(2026, 11, 3)]
+
+
+def test_the_tiles_count_every_skill_and_the_charts_show_the_twenty_most_used():
+    usage_events_record(events=many_skills_events(), user=None)
+    data = dashboard_data(DashboardFilter(date(2026, 11, 1), date(2026, 11, 5)))
+    assert data["total"] == sum(range(1, 26)) + 25
+    assert data["skills"] == [f"s{n:02}" for n in range(24, 4, -1)]  # the most used first
+    every_sketch = LatencySketch.merged_json(
+        SkillDailyUsage.objects.values_list(Cast("latency_sketch", TextField()), flat=True)
+    )
+    assert data["tiles"][2]["value"] == f"{every_sketch.quantile(0.95):,.0f} ms"  # p95 over every skill's events
+    s24 = LatencySketch.merged_json(
+        SkillDailyUsage.objects.filter(skill_id="s24").values_list(Cast("latency_sketch", TextField()), flat=True)
+    )
+    assert data["p95"][0] == round(s24.quantile(0.95), 1)
+    assert data["success_rate"][0] == round(100 * 25 / 26, 1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_that_adds_the_teams_days_fills_them_from_the_folded_log():
+    usage_events_record(events=many_skills_events(5), user=None)
+    folded = aggregates_snapshot()["team_daily"]
+    executor = MigrationExecutor(connection)
+    executor.migrate([("skills", "0014_api_errors")])
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    assert aggregates_snapshot()["team_daily"] == folded and len(folded) == 2

@@ -6,7 +6,8 @@ roll-ups yet), and compared field by field with the stored SkillMetrics, SkillDa
 SkillVersionUsage rows (a free-text counter only where it is exact: a row that saw more than
 METRICS_TOP_K distinct values keeps the most frequent approximately). Nothing is written. On
 PostgreSQL the reads share one REPEATABLE READ snapshot, so a fold committing meanwhile cannot
-make the two sides disagree.
+make the two sides disagree. The team's day rows (TeamDailyUsage) are not sampled: each holds
+every skill's events of its day, and is the skills' day rows added up (`team_days`).
 """
 
 from __future__ import annotations

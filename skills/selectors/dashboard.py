@@ -182,7 +182,7 @@ TILES = [
     ("calls", "Calls", lambda t: t.calls, "{:,.0f}", None),
     ("success_rate", "Success rate", lambda t: t.success_rate, "{:.1f} %", True),
     ("p95", "p95 latency", lambda t: t.p95, "{:,.0f} ms", False),
-    ("tokens", "Tokens used", lambda t: t.tokens, "{:,.0f}", False),
+    ("tokens", "Tokens the events reported", lambda t: t.tokens, "{:,.0f}", False),  # model tokens: the table below
     ("cost", "Cost the events reported", lambda t: t.cost, "${:,.2f}", False),  # model cost: the table below
 ]
 

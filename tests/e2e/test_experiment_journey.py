@@ -21,6 +21,7 @@ WIDTHS = [1280, 390]
 
 
 def fits(page) -> bool:
+    page.wait_for_load_state()
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
@@ -52,6 +53,7 @@ def test_an_admin_tries_a_new_version_on_ten_percent_and_promotes_it(browser, li
     page.locator("input[type=submit]").click()
 
     page.locator("#try-new-version").click()  # from the skill's page
+    page.locator("#id_name").wait_for()  # the form's page, loaded
     assert fits(page), "the form is wider than the window"
     page.screenshot(path=str(artifacts / f"experiment-create-{width}.png"), full_page=True)
     page.locator("#id_name").fill("2.0 canary")

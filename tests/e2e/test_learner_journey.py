@@ -45,6 +45,7 @@ def sign_up(page, base: str, username: str) -> None:
 def fits_and_is_captured(page, artifacts, name: str) -> None:
     """At each width: no sideways scrolling, and a full-page screenshot to look at."""
     current = page.viewport_size
+    page.wait_for_load_state()
     for width in WIDTHS:
         page.set_viewport_size({"width": width, "height": 844})
         fits = page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
@@ -104,6 +105,7 @@ def journey(page, base: str, username: str, artifacts, suffix: str) -> None:
     fits_and_is_captured(page, artifacts, f"practice-{suffix}")
 
     page.get_by_role("link", name="Edit Arcs, part 3").click()
+    page.get_by_label("Reps covered this session").wait_for()  # the edit page, not the list it leaves
     fits_and_is_captured(page, artifacts, f"edit-practice-{suffix}")
     page.get_by_label("Reps covered this session").fill("1")
     page.get_by_role("button", name="Save changes").click()
